@@ -1,0 +1,156 @@
+"""The ``perfxl`` command line: arguments, printing and exit codes only; the work is elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报告生成工具。
+
+示例：
+
+  perfxl check 自评表.xlsx                 只校验，不写文件
+
+  perfxl check 自评表.xlsx --format json   输出 JSON（供其他程序使用）
+
+  perfxl check --list-rules                列出全部校验规则
+
+  perfxl template -o 空白自评表.xlsx        生成标准空白自评表
+
+退出码：0 = 未发现错误；1 = 发现错误（输出仍会写出）；2 = 有文件无法处理或用法错误。
+"""
+
+app = typer.Typer(
+    help=APP_HELP,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # users' data must not spill into screenshots
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+class State:
+    debug = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"perfxl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[Optional[bool], typer.Option("--version", "-V", help="显示版本号并退出。", callback=_version, is_eager=True)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的技术信息（traceback）。")] = False,
+) -> None:
+    State.debug = debug
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(code)
+
+
+FormsArg = Annotated[list[str], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", show_default=False)]
+
+
+@app.command("check")
+def check_command(
+    forms: Annotated[Optional[list[str]], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="输出格式：text（中文说明）或 json。")] = "text",
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="列出全部校验规则（代码、严重程度、说明）后退出。")] = False,
+) -> None:
+    """只读取并校验自评表，不写任何文件。
+
+    示例：perfxl check 自评表.xlsx ；perfxl check 收到的自评表/ --format json
+    """
+    from .batch import check_path, expand_inputs, worst_exit_code
+    from .render import outcome_text, outcomes_json, rules_text
+
+    if list_rules:
+        typer.echo(rules_text())
+        raise typer.Exit(0)
+    if output_format not in ("text", "json"):
+        _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
+    if not forms:
+        _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
+    paths = expand_inputs(forms, recursive=recursive)
+    if not paths:
+        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+    outcomes = []
+    for path in paths:
+        outcome = _guarded(check_path, path)
+        outcomes.append(outcome)
+        if output_format == "text":
+            typer.echo(outcome_text(outcome) + "\n")
+    if output_format == "json":
+        typer.echo(outcomes_json(outcomes))
+    for outcome in outcomes:
+        if outcome.error is not None and output_format == "json":
+            typer.echo(f"错误：{outcome.error.message}", err=True)
+    raise typer.Exit(worst_exit_code(outcomes))
+
+
+def _guarded(function, *args):
+    """Run a per-file step; with --debug let the traceback through."""
+    outcome = function(*args)
+    if State.debug and outcome.error is not None and outcome.error.code == "internal-error":
+        raise RuntimeError(outcome.error.message)
+    return outcome
+
+
+@app.command("template")
+def template_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
+) -> None:
+    """生成标准的空白项目支出绩效自评表（含“报告信息”工作表），供填写。
+
+    示例：perfxl template -o 2024年度自评表.xlsx
+    """
+    from .templates import blank_form_bytes
+    from .writeutil import write_bytes_atomic
+
+    if output.suffix.lower() != ".xlsx":
+        output = output.with_suffix(".xlsx")
+    try:
+        write_bytes_atomic(output, blank_form_bytes())
+    except OSError as exc:
+        _fail(f"无法写入 {output}（{exc.strerror or exc}）。请检查文件夹是否存在、是否有写入权限，或先在 Excel/WPS 中关闭同名文件。")
+    typer.echo(f"已生成空白自评表：{output}")
+
+
+def _configure_streams() -> None:
+    """Never crash on a GBK console: replace what it cannot show."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def main() -> None:
+    _configure_streams()
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("已中断。", err=True)
+        sys.exit(130)
+    except Exception as exc:  # last resort: one Chinese line, no traceback unless --debug
+        if State.debug or "--debug" in sys.argv:
+            raise
+        from .model import FormError
+
+        message = exc.message if isinstance(exc, FormError) else f"perfxl 内部错误（{exc.__class__.__name__}）。加 --debug 查看详细信息，并反馈给维护者。"
+        typer.echo(f"错误：{message}", err=True)
+        sys.exit(2)

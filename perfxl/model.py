@@ -1,0 +1,154 @@
+"""The typed model of one 自评表 and of what perfxl finds in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .numbers import Reading, display_text, read_value
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of the form with the address it came from (``None`` when the form has no such cell)."""
+
+    address: str | None
+    raw: object = None
+    number_format: str | None = None
+
+    @property
+    def reading(self) -> Reading:
+        return read_value(self.raw, self.number_format)
+
+    @property
+    def number(self) -> float | None:
+        return self.reading.value
+
+    @property
+    def text(self) -> str:
+        """What a person reads in the cell, trimmed."""
+        return display_text(self.raw)
+
+    @property
+    def is_blank(self) -> bool:
+        return self.reading.is_blank
+
+
+EMPTY = Cell(None)
+
+
+@dataclass
+class FundRow:
+    """A row of the 项目资金 block: 年度资金总额, 当年财政拨款, 上年结转资金 or 其他资金."""
+
+    kind: str  # funds_total | funds_current | funds_carryover | funds_other
+    label: str
+    row: int
+    initial: Cell = EMPTY
+    budget: Cell = EMPTY
+    executed: Cell = EMPTY
+    weight: Cell = EMPTY
+    rate: Cell = EMPTY
+    score: Cell = EMPTY
+
+
+@dataclass
+class Indicator:
+    """One 三级指标 row of the 绩效指标 table."""
+
+    row: int
+    level1: str
+    level2: str
+    level3: Cell
+    target: Cell
+    actual: Cell
+    weight: Cell
+    score: Cell
+    deviation: Cell
+    level1_cell: str | None = None  # where the 一级 label (and its stated weight) sits
+
+
+@dataclass
+class Level1Group:
+    """An 一级指标 as labelled on the form, with the weight stated in its label (``（50分）``)."""
+
+    name: str
+    stated_weight: float | None
+    cell: str | None
+
+
+@dataclass
+class Form:
+    """Everything perfxl read from one form sheet. Money is in 万元 (converted when the form used 元)."""
+
+    path: Path
+    sheet: str
+    title: str = ""
+    year: int | None = None
+    project: Cell = EMPTY
+    department: Cell = EMPTY
+    implementer: Cell = EMPTY
+    money_unit: str = "万元"
+    money_factor: float = 1.0  # multiply form amounts by this to get 万元
+    funds: list[FundRow] = field(default_factory=list)
+    goal_expected: Cell = EMPTY
+    goal_actual: Cell = EMPTY
+    indicators: list[Indicator] = field(default_factory=list)
+    level1_groups: list[Level1Group] = field(default_factory=list)
+    total_label: Cell = EMPTY
+    total_weight: Cell = EMPTY
+    total_score: Cell = EMPTY
+    grade_cell: Cell = EMPTY
+    narrative: dict[str, str] = field(default_factory=dict)  # 报告信息 and the form's own narrative rows
+    narrative_cells: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)  # indicator-table field → column (1-based)
+
+    def fund(self, kind: str) -> FundRow | None:
+        return next((row for row in self.funds if row.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem perfxl found, pointing at the cell to look at."""
+
+    code: str
+    severity: str  # error | warning | info
+    sheet: str
+    cell: str | None
+    message: str
+    expected: float | None = None
+    actual: float | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
+
+class FormError(Exception):
+    """An input that cannot be processed at all (exit code 2). ``message`` is for the user, in Chinese."""
+
+    def __init__(self, code: str, message: str, path: Path | str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.path = Path(path) if path is not None else None
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """(5, 2) → 'B5'."""
+    return f"{column_letter(col)}{row}"

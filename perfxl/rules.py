@@ -1,0 +1,565 @@
+"""Recalculation (with pandas) and the findings catalogue.
+
+:func:`check` takes a :class:`~perfxl.model.Form`, recomputes the execution rates, the budget
+score, the 一级/二级 subtotals, the total and the grade, and compares what the form states with
+what the rules say (财预〔2020〕10号 and its 自评 annex). Every problem becomes a
+:class:`~perfxl.model.Finding` whose code is listed in :data:`CATALOGUE`.
+
+A new rule is one entry in :data:`CATALOGUE` plus a few lines in one ``_check_*`` function.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import labels as L
+from .model import Cell, Finding, Form
+from .numbers import close, format_number, format_percent, round_half_up
+
+TOLERANCE = 0.005
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    title: str  # one line, Chinese
+
+
+_RULES = [
+    Rule("funds-sum-mismatch", "error", "年度资金总额不等于当年财政拨款、上年结转资金、其他资金之和"),
+    Rule("rate-mismatch", "error", "填写的执行率不等于全年执行数 ÷ 全年预算数"),
+    Rule("budget-score-mismatch", "error", "预算执行率得分不等于 min(执行率, 1) × 分值"),
+    Rule("budget-zero", "error", "全年预算数为 0，执行率无法计算"),
+    Rule("executed-exceeds-budget", "warning", "全年执行数大于全年预算数"),
+    Rule("subrow-scored", "warning", "“其中”等分项资金行填写了分值或得分（会重复计分）"),
+    Rule("level1-weight-mismatch", "error", "一级指标下三级指标分值之和不等于其标注的分值（如“产出指标（50分）”）"),
+    Rule("total-weight-not-100", "error", "预算执行率分值与全部三级指标分值之和不等于 100"),
+    Rule("total-weight-mismatch", "error", "总分行填写的分值不等于各项分值之和"),
+    Rule("nonstandard-weights", "info", "一级指标权重不是标准的 产出50/效益30/满意度10（另预算执行率10）"),
+    Rule("score-exceeds-weight", "error", "得分大于分值，或为负数"),
+    Rule("score-not-number", "error", "分值或得分无法识别为数字"),
+    Rule("amount-not-number", "error", "预算数、执行数或执行率无法识别为数字"),
+    Rule("deviation-missing", "error", "得分低于分值，但未填写偏差原因分析及改进措施"),
+    Rule("deducted-but-complete", "warning", "实际完成值写明已完成，却被扣分"),
+    Rule("full-but-incomplete", "warning", "实际完成值未达到指标值（或写明未完成），却得满分"),
+    Rule("score-rule-mismatch", "warning", "得分与评分规则（定量按完成比例、定性按达成档次）计算的结果不一致"),
+    Rule("total-mismatch", "error", "总分行填写的得分不等于预算执行率得分与各三级指标得分之和"),
+    Rule("grade-mismatch", "error", "填写的评价等级与总分对应的等级不一致"),
+    Rule("required-missing", "error", "必填项为空（项目名称、主管部门、预算数、指标值、实际完成值、分值、得分等）"),
+    Rule("template-text-left", "warning", "表中保留了模板的填写说明文字"),
+    Rule("roundtrip-loss", "warning", "输出工作簿无法保留输入中的部分内容（跨表下拉列表、图形、控件等）"),
+    Rule("indicator-misfiled", "info", "指标归类可疑：时效指标没有时间表述，或成本指标没有金额/成本表述"),
+]
+#: code → Rule, in the order they are documented.
+CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+_DONE = re.compile(r"^(?:已?全部完成|已?完成|已?达到|已?达标|已?实现|已?建成|已?落实|是|100%|达成|满意)")
+_NOT_DONE = re.compile(r"(?:未|待|部分|基本|尚|没有|不|差|延期|滞后|暂|正在|进行中|推进中|欠)")
+_QUALITATIVE_BANDS = {"达成": (0.8, 1.0), "部分达成": (0.6, 0.8), "未达成": (0.0, 0.6)}
+_TIME_WORDS = re.compile(r"(?:时间|期限|按时|及时|时效|年|月|日|天|季度|周|前|内|期|时限|进度|准时|工作日|小时|当年|截止|周期)")
+_MONEY_WORDS = re.compile(r"(?:元|万|成本|费用|资金|预算|价格|投入|支出|经费|金额|单价|造价|节约|节支|控制|标准|开支)")
+_TEMPLATE_TEXT = re.compile(r"(?:^请?填写|填报说明|填表说明|^注[:：]|[（(]\s*填写|按.*填列|此处填|示例[:：])")
+_REVERSE = {"<=", "<"}
+
+
+@dataclass
+class Computed:
+    """What perfxl recalculated for one form."""
+
+    rates: dict[str, float | None] = field(default_factory=dict)  # fund kind → 执行率 (fraction)
+    funds_totals: dict[str, float | None] = field(default_factory=dict)  # initial/budget/executed of 年度资金总额
+    budget_weight: float = L.DEFAULT_BUDGET_WEIGHT
+    budget_score: float | None = None
+    rule_scores: list[float | None] = field(default_factory=list)  # per indicator, where a rule applies
+    level1: list[dict] = field(default_factory=list)  # name, weight, score, stated_weight, cell
+    level2: list[dict] = field(default_factory=list)  # level1, level2, weight, score
+    total_weight: float = 0.0
+    total_score: float = 0.0
+    grade: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return self.rates.get("funds_total")
+
+
+@dataclass
+class CheckResult:
+    form: Form
+    findings: list[Finding]
+    computed: Computed
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def to_dict(self) -> dict:
+        """The JSON document of DESIGN.md (numbers as numbers, rates as fractions, absent → null)."""
+        form, computed = self.form, self.computed
+        total = form.fund("funds_total")
+        return {
+            "file": str(form.path),
+            "sheet": form.sheet,
+            "ok": self.ok,
+            "form": {
+                "year": form.year,
+                "project": form.project.text or None,
+                "department": form.department.text or None,
+                "implementer": form.implementer.text or None,
+                "money_unit": "万元",
+                "funds": {
+                    "initial": computed.funds_totals.get("initial"),
+                    "budget": computed.funds_totals.get("budget"),
+                    "executed": computed.funds_totals.get("executed"),
+                    "rate": computed.rate,
+                    "rate_stated": _stated_rate(total.rate) if total else None,
+                    "weight": computed.budget_weight,
+                    "score": computed.budget_score,
+                    "score_stated": total.score.number if total else None,
+                },
+                "goal": {"expected": form.goal_expected.text or None, "actual": form.goal_actual.text or None},
+                "indicators": [
+                    {
+                        "level1": ind.level1 or None,
+                        "level2": ind.level2 or None,
+                        "level3": ind.level3.text or None,
+                        "target": ind.target.text or None,
+                        "actual": ind.actual.text or None,
+                        "weight": ind.weight.number,
+                        "score": ind.score.number,
+                        "rule_score": computed.rule_scores[i] if i < len(computed.rule_scores) else None,
+                        "deviation": ind.deviation.text or None,
+                        "cell": ind.level3.address,
+                    }
+                    for i, ind in enumerate(form.indicators)
+                ],
+                "level1": computed.level1,
+                "total": {
+                    "weight": computed.total_weight,
+                    "weight_stated": form.total_weight.number,
+                    "score_stated": form.total_score.number,
+                    "score_computed": computed.total_score,
+                },
+                "grade": computed.grade,
+            },
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def grade_of(score: float) -> str:
+    """优 ≥ 90, 良 80–90, 中 60–80, 差 < 60 (lower bounds inclusive)."""
+    score = round_half_up(score, 2)
+    if score >= 90:
+        return "优"
+    if score >= 80:
+        return "良"
+    if score >= 60:
+        return "中"
+    return "差"
+
+
+class _Findings:
+    def __init__(self, form: Form):
+        self.form = form
+        self.items: list[Finding] = []
+
+    def add(self, code: str, cell: str | None, message: str, expected: float | None = None, actual: float | None = None) -> None:
+        rule = CATALOGUE[code]
+        self.items.append(Finding(code, rule.severity, self.form.sheet, cell, message, _num(expected), _num(actual)))
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else round_half_up(value, 4)
+
+
+def check(form: Form) -> CheckResult:
+    """Recalculate the form and list every inconsistency."""
+    out = _Findings(form)
+    computed = Computed()
+    _check_identity(form, out)
+    _check_funds(form, computed, out)
+    frame = indicator_frame(form)
+    _check_indicators(form, frame, computed, out)
+    _check_totals(form, frame, computed, out)
+    _check_template_text(form, out)
+    out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
+    return CheckResult(form, out.items, computed)
+
+
+def _position(address: str | None) -> tuple[int, str]:
+    if not address:
+        return (0, "")
+    match = re.match(r"([A-Z]+)(\d+)", address)
+    return (int(match.group(2)), match.group(1).rjust(3)) if match else (0, address)
+
+
+# ---------------------------------------------------------------- identity
+
+
+def _check_identity(form: Form, out: _Findings) -> None:
+    for cell, name in ((form.project, "项目名称"), (form.department, "主管部门")):
+        if cell.is_blank:
+            out.add("required-missing", cell.address, f"“{name}”未填写：请在 {cell.address or '表头'} 填写{name}。")
+
+
+# ---------------------------------------------------------------- funds
+
+
+def funds_frame(form: Form) -> pd.DataFrame:
+    """One row per 项目资金 row: amounts in 万元, stated rate (fraction), weight, score, and each cell's address."""
+    records = []
+    for row in form.funds:
+        record = {"kind": row.kind, "label": row.label}
+        for name in ("initial", "budget", "executed", "weight", "score"):
+            cell: Cell = getattr(row, name)
+            reading = cell.reading
+            factor = form.money_factor if name in ("initial", "budget", "executed") else 1.0
+            record[name] = reading.value * factor if reading.is_number else np.nan
+            record[f"{name}_kind"] = reading.kind
+            record[f"{name}_cell"] = cell.address
+        record["rate_stated"] = _stated_rate(row.rate)
+        record["rate_kind"] = row.rate.reading.kind
+        record["rate_cell"] = row.rate.address
+        records.append(record)
+    columns = ["kind", "label", "initial", "budget", "executed", "weight", "score", "rate_stated"]
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=columns)
+
+
+def _stated_rate(cell: Cell) -> float | None:
+    reading = cell.reading
+    if not reading.is_number:
+        return None
+    if reading.unit in ("%", "‰"):
+        return reading.fraction
+    # A bare number: 1 and 0.95 are fractions, 100 and 95 are percentages.
+    return reading.value / 100 if reading.value > 1.5 else reading.value
+
+
+def _rate_tolerance(cell: Cell) -> float:
+    """Half a unit of the last digit the form shows, in fraction terms (at least 0.005 %)."""
+    reading = cell.reading
+    if isinstance(reading.raw, str):
+        match = re.search(r"\.(\d+)", reading.text)
+        decimals = len(match.group(1)) if match else 0
+    elif cell.number_format and "%" in cell.number_format:
+        match = re.search(r"\.(0+)", cell.number_format)
+        decimals = len(match.group(1)) if match else 0
+    else:
+        return 0.00005
+    return max(0.5 * 10 ** (-decimals) / 100, 0.00005)
+
+
+def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
+    frame = funds_frame(form)
+    total_row = form.fund("funds_total")
+    if total_row is None:
+        out.add("required-missing", None, "未找到“年度资金总额”行：请按标准表格式填写项目资金（年度资金总额、当年财政拨款、上年结转资金、其他资金）。")
+        computed.budget_score = 0.0
+        return
+    for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"), ("rate", "执行率"), ("weight", "分值"), ("score", "得分")):
+        kinds = frame[f"{name}_kind"] if f"{name}_kind" in frame else pd.Series(dtype=str)
+        for idx in frame.index[kinds == "text"]:
+            code = "score-not-number" if name in ("weight", "score") else "amount-not-number"
+            raw = _raw_of(form.funds[idx], name)
+            out.add(code, frame.at[idx, f"{name}_cell"], f"{frame.at[idx, 'label']}的{zh}“{raw}”无法识别为数字：请填写数字（如 918 或 100%）。")
+
+    total = frame[frame["kind"] == "funds_total"].iloc[0]
+    parts = frame[frame["kind"] != "funds_total"]
+    for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数")):
+        part_values = parts[name].dropna()
+        value = total[name]
+        computed.funds_totals[name] = None if pd.isna(value) else round_half_up(value, 4)
+        if part_values.empty:
+            continue
+        expected = round_half_up(part_values.sum(), 4)
+        if pd.isna(value):
+            computed.funds_totals[name] = expected
+            if name != "initial":
+                out.add("required-missing", total[f"{name}_cell"], f"年度资金总额的{zh}未填写：应为各项资金之和 {format_number(expected)} 万元，请填写。", expected, None)
+        elif not close(value, expected):
+            out.add(
+                "funds-sum-mismatch", total[f"{name}_cell"],
+                f"年度资金总额的{zh} {format_number(value)} 万元不等于当年财政拨款、上年结转资金、其他资金之和 {format_number(expected)} 万元：请核对各项资金。",
+                expected, value,
+            )
+    if pd.isna(total["budget"]) and computed.funds_totals.get("budget") is None:
+        out.add("required-missing", total["budget_cell"], "年度资金总额的全年预算数未填写：请填写全年预算数。")
+
+    # Execution rates, row by row (vectorised).
+    budget = frame["budget"].where(frame["kind"] != "funds_total", computed.funds_totals.get("budget") or np.nan)
+    executed = frame["executed"].where(frame["kind"] != "funds_total", computed.funds_totals.get("executed") if computed.funds_totals.get("executed") is not None else np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (executed / budget).where(budget > 0)
+    frame["rate"] = rate
+    for idx, row in frame.iterrows():
+        computed.rates[row["kind"]] = None if pd.isna(row["rate"]) else float(row["rate"])
+    for idx in frame.index[(budget == 0) & executed.notna()]:
+        out.add("budget-zero", frame.at[idx, "budget_cell"], f"{frame.at[idx, 'label']}的全年预算数为 0，无法计算执行率：请核实预算数。")
+    over = frame.index[(executed > budget + TOLERANCE) & budget.notna()]
+    for idx in over:
+        out.add(
+            "executed-exceeds-budget", frame.at[idx, "executed_cell"],
+            f"{frame.at[idx, 'label']}的全年执行数 {format_number(executed[idx])} 万元超过全年预算数 {format_number(budget[idx])} 万元：请核实是否超预算支出。",
+            budget[idx], executed[idx],
+        )
+    for idx, row in frame.iterrows():
+        stated = row["rate_stated"]
+        if pd.isna(row["rate"]) or stated is None or pd.isna(stated):
+            continue
+        fund = form.funds[idx]
+        if abs(stated - row["rate"]) > _rate_tolerance(fund.rate):
+            out.add(
+                "rate-mismatch", row["rate_cell"],
+                f"{row['label']}的执行率填写为 {format_percent(stated)}，按 全年执行数 ÷ 全年预算数 计算应为 {format_percent(row['rate'])}：请改正。",
+                round_half_up(row["rate"], 4), stated,
+            )
+
+    # The budget score: on the 年度资金总额 row only.
+    weight = total["weight"] if not pd.isna(total["weight"]) else L.DEFAULT_BUDGET_WEIGHT
+    computed.budget_weight = float(weight)
+    rate_total = computed.rates.get("funds_total")
+    if rate_total is None:
+        rate_total = total["rate_stated"] if total["rate_stated"] is not None and not pd.isna(total["rate_stated"]) else None
+    computed.budget_score = round_half_up(min(rate_total, 1.0) * weight, 2) if rate_total is not None else 0.0
+    stated_score = total["score"]
+    if not pd.isna(stated_score) and not close(stated_score, computed.budget_score):
+        out.add(
+            "budget-score-mismatch", total["score_cell"],
+            f"预算执行率得分填写为 {format_number(stated_score)}，按 min(执行率, 1) × 分值 = min({format_percent(rate_total)}, 100%) × {format_number(weight)} 应为 {format_number(computed.budget_score)}：请改正。",
+            computed.budget_score, stated_score,
+        )
+    for idx in parts.index:
+        row = frame.loc[idx]
+        for name, zh in (("weight", "分值"), ("score", "得分")):
+            if row[f"{name}_kind"] == "number":
+                out.add(
+                    "subrow-scored", row[f"{name}_cell"],
+                    f"“{row['label']}”行填写了{zh} {format_number(row[name])}：预算执行率只在“年度资金总额”行计分，分项行再计分会重复计算，请删除。",
+                    None, row[name],
+                )
+
+
+def _raw_of(row, name: str) -> str:
+    return getattr(row, name).text
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def indicator_frame(form: Form) -> pd.DataFrame:
+    """One row per 三级指标 with parsed numbers, texts and cell addresses."""
+    records = []
+    for ind in form.indicators:
+        target, actual, weight, score = ind.target.reading, ind.actual.reading, ind.weight.reading, ind.score.reading
+        records.append({
+            "level1": ind.level1, "level2": ind.level2, "level3": ind.level3.text,
+            "target_text": target.text, "actual_text": actual.text,
+            "target": target.value if target.is_number else np.nan,
+            "target_cmp": target.comparator or "", "target_unit": target.unit or "",
+            "actual": actual.value if actual.is_number else np.nan, "actual_unit": actual.unit or "",
+            "weight": weight.value if weight.is_number else np.nan, "weight_kind": weight.kind,
+            "score": score.value if score.is_number else np.nan, "score_kind": score.kind,
+            "deviation_blank": ind.deviation.is_blank,
+            "target_blank": target.is_blank, "actual_blank": actual.is_blank, "level3_blank": ind.level3.is_blank,
+            "level3_cell": ind.level3.address, "target_cell": ind.target.address, "actual_cell": ind.actual.address,
+            "weight_cell": ind.weight.address, "score_cell": ind.score.address, "deviation_cell": ind.deviation.address,
+        })
+    columns = ["level1", "level2", "level3", "weight", "score", "target", "actual"]
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=columns)
+    for name in ("target", "actual", "weight", "score"):
+        frame[name] = frame[name].astype(float)
+    return frame
+
+
+def _rule_scores(frame: pd.DataFrame) -> pd.Series:
+    """Score by the rule where it applies (quantitative targets and actuals), NaN elsewhere."""
+    if frame.empty:
+        return pd.Series(dtype=float)
+    units_ok = (frame["target_unit"] == frame["actual_unit"]) | (frame["target_unit"] == "") | (frame["actual_unit"] == "")
+    quantitative = frame["target"].notna() & frame["actual"].notna() & units_ok & frame["weight"].notna()
+    reverse = frame["target_cmp"].isin(_REVERSE)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        forward_ratio = (frame["actual"] / frame["target"]).where(frame["target"] > 0)
+        reverse_ratio = (frame["target"] / frame["actual"]).where(frame["actual"] > 0, 1.0)
+    ratio = reverse_ratio.where(reverse, forward_ratio).clip(upper=1.0, lower=0.0)
+    expected = (ratio * frame["weight"]).where(quantitative)
+    return expected.map(lambda v: round_half_up(v, 2) if pd.notna(v) else np.nan)
+
+
+def _check_indicators(form: Form, frame: pd.DataFrame, computed: Computed, out: _Findings) -> None:
+    if frame.empty:
+        out.add("required-missing", form.total_label.address, "绩效指标表中没有任何三级指标：请填写三级指标、指标值、分值和得分。")
+        computed.rule_scores = []
+        return
+    names = frame["level3"].where(frame["level3"] != "", "（未命名指标）")
+    for column, zh in (("weight", "分值"), ("score", "得分")):
+        for idx in frame.index[frame[f"{column}_kind"] == "text"]:
+            raw = getattr(form.indicators[idx], column).text
+            out.add("score-not-number", frame.at[idx, f"{column}_cell"], f"“{names[idx]}”的{zh}“{raw}”无法识别为数字：请填写数字。")
+        for idx in frame.index[frame[f"{column}_kind"] == "blank"]:
+            out.add("required-missing", frame.at[idx, f"{column}_cell"], f"“{names[idx]}”的{zh}未填写：请填写{zh}。")
+    for column, zh in (("level3", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值")):
+        for idx in frame.index[frame[f"{column}_blank"]]:
+            out.add("required-missing", frame.at[idx, f"{column}_cell"], f"第 {form.indicators[idx].row} 行“{names[idx]}”的{zh}未填写：请补充。")
+
+    weight, score = frame["weight"], frame["score"]
+    exceeds = (score > weight + TOLERANCE) | (score < 0)
+    for idx in frame.index[exceeds]:
+        out.add("score-exceeds-weight", frame.at[idx, "score_cell"],
+                f"“{names[idx]}”的得分 {format_number(score[idx])} 超出 0～{format_number(weight[idx])}（分值）的范围：请改正得分。",
+                weight[idx], score[idx])
+    deducted = score < weight - TOLERANCE
+    full = (score - weight).abs() <= TOLERANCE
+    for idx in frame.index[deducted & frame["deviation_blank"]]:
+        out.add("deviation-missing", frame.at[idx, "deviation_cell"],
+                f"“{names[idx]}”得分 {format_number(score[idx])} 低于分值 {format_number(weight[idx])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
+                weight[idx], score[idx])
+
+    rule = _rule_scores(frame)
+    computed.rule_scores = [None if pd.isna(v) else float(v) for v in rule]
+    quantitative = rule.notna()
+    actual_text = frame["actual_text"]
+    says_done = actual_text.str.match(_DONE) & ~actual_text.str.contains(_NOT_DONE)
+    says_not_done = actual_text.str.contains(_NOT_DONE) & ~frame["actual_blank"]
+    for idx in frame.index[deducted & says_done & ~quantitative]:
+        out.add("deducted-but-complete", frame.at[idx, "score_cell"],
+                f"“{names[idx]}”实际完成值为“{actual_text[idx]}”，却只得 {format_number(score[idx])} 分（分值 {format_number(weight[idx])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
+                weight[idx], score[idx])
+    falls_short = quantitative & (rule < weight - TOLERANCE)
+    for idx in frame.index[full & (says_not_done | falls_short)]:
+        reason = f"实际完成值“{actual_text[idx]}”未达到指标值“{frame.at[idx, 'target_text']}”"
+        out.add("full-but-incomplete", frame.at[idx, "score_cell"],
+                f"“{names[idx]}”{reason}，却得满分 {format_number(score[idx])}：请按完成程度扣分并填写偏差原因。",
+                rule[idx] if quantitative[idx] else None, score[idx])
+    mismatch = quantitative & ((score - rule).abs() > TOLERANCE) & ~(full & falls_short)
+    for idx in frame.index[mismatch]:
+        direction = "反向指标 min(指标值 ÷ 实际值, 1)" if frame.at[idx, "target_cmp"] in _REVERSE else "正向指标 min(实际值 ÷ 指标值, 1)"
+        out.add("score-rule-mismatch", frame.at[idx, "score_cell"],
+                f"“{names[idx]}”为定量指标（指标值“{frame.at[idx, 'target_text']}”，实际“{actual_text[idx]}”），按{direction} × 分值应得 {format_number(rule[idx])} 分，填写为 {format_number(score[idx])} 分：请核实。",
+                rule[idx], score[idx])
+    for idx in frame.index[~quantitative & weight.gt(0) & score.notna()]:
+        band = _QUALITATIVE_BANDS.get(actual_text[idx])
+        if band is None:
+            continue
+        low, high = band
+        share = score[idx] / weight[idx]
+        inside = low - 1e-9 <= share and (share <= high + 1e-9 if high == 1.0 else share < high - 1e-9)
+        if not inside:
+            out.add("score-rule-mismatch", frame.at[idx, "score_cell"],
+                    f"“{names[idx]}”为定性指标，完成情况“{actual_text[idx]}”对应得分为分值的 {int(low * 100)}%～{int(high * 100)}%，"
+                    f"填写得分 {format_number(score[idx])}（分值 {format_number(weight[idx])}）不在此区间：请核实。",
+                    None, score[idx])
+    _check_misfiled(form, frame, out)
+
+
+def _check_misfiled(form: Form, frame: pd.DataFrame, out: _Findings) -> None:
+    wording = frame["level3"] + frame["target_text"]
+    timely = frame["level2"] == "时效指标"
+    costly = (frame["level2"].str.contains("成本")) | (frame["level1"] == L.LEVEL1_COST)
+    for idx in frame.index[timely & ~wording.str.contains(_TIME_WORDS)]:
+        out.add("indicator-misfiled", frame.at[idx, "level3_cell"],
+                f"“{frame.at[idx, 'level3']}”列为时效指标，但指标和指标值中没有完成时间或期限的表述：请确认归类，或写明完成时限（如“2020年12月底前”）。")
+    for idx in frame.index[costly & ~wording.str.contains(_MONEY_WORDS)]:
+        out.add("indicator-misfiled", frame.at[idx, "level3_cell"],
+                f"“{frame.at[idx, 'level3']}”列为成本指标，但指标和指标值中没有金额或成本的表述：请确认归类，或写明成本控制目标（如“≤918万元”）。")
+
+
+# ---------------------------------------------------------------- totals
+
+
+def _check_totals(form: Form, frame: pd.DataFrame, computed: Computed, out: _Findings) -> None:
+    if not frame.empty:
+        by1 = frame.groupby("level1", sort=False)[["weight", "score"]].sum(min_count=1)
+        by2 = frame.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
+    else:
+        by1 = by2 = pd.DataFrame(columns=["weight", "score"])
+    stated = {group.name: group for group in form.level1_groups}
+    computed.level1 = [
+        {
+            "name": name,
+            "weight": _round(row["weight"]),
+            "score": _round(row["score"]),
+            "stated_weight": stated[name].stated_weight if name in stated else None,
+            "cell": stated[name].cell if name in stated else None,
+        }
+        for name, row in by1.iterrows()
+    ]
+    computed.level2 = [
+        {"level1": l1, "level2": l2, "weight": _round(row["weight"]), "score": _round(row["score"])}
+        for (l1, l2), row in by2.iterrows()
+    ]
+    for group in computed.level1:
+        if group["stated_weight"] is not None and group["weight"] is not None and not close(group["weight"], group["stated_weight"]):
+            out.add("level1-weight-mismatch", group["cell"],
+                    f"“{group['name']}”标注为 {format_number(group['stated_weight'])} 分，但其下三级指标分值合计 {format_number(group['weight'])} 分：请调整指标分值或标注。",
+                    group["stated_weight"], group["weight"])
+
+    indicator_weight = float(frame["weight"].sum()) if not frame.empty else 0.0
+    indicator_score = float(frame["score"].sum()) if not frame.empty else 0.0
+    computed.total_weight = round_half_up(computed.budget_weight + indicator_weight, 2)
+    computed.total_score = round_half_up((computed.budget_score or 0.0) + indicator_score, 2)
+    computed.grade = grade_of(computed.total_score)
+    total_cell = form.total_weight.address or form.total_label.address
+    if not close(computed.total_weight, 100.0):
+        out.add("total-weight-not-100", total_cell,
+                f"预算执行率分值 {format_number(computed.budget_weight)} 加全部三级指标分值 {format_number(indicator_weight)}，合计 {format_number(computed.total_weight)} 分，不等于 100 分：请调整各指标分值。",
+                100.0, computed.total_weight)
+    stated_weight = form.total_weight.number
+    if stated_weight is not None and not close(stated_weight, computed.total_weight):
+        out.add("total-weight-mismatch", form.total_weight.address,
+                f"总分行分值填写为 {format_number(stated_weight)}，各项分值实际合计 {format_number(computed.total_weight)}：请改为合计值（并使合计为 100）。",
+                computed.total_weight, stated_weight)
+    if form.total_weight.reading.kind == "text":
+        out.add("score-not-number", form.total_weight.address, f"总分行的分值“{form.total_weight.text}”无法识别为数字：请填写数字。")
+    stated_score = form.total_score.reading
+    if stated_score.kind == "text":
+        out.add("score-not-number", form.total_score.address, f"总分行的得分“{form.total_score.text}”无法识别为数字：请填写数字。")
+    elif stated_score.is_number and not close(stated_score.value, computed.total_score):
+        out.add("total-mismatch", form.total_score.address,
+                f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{computed.grade}）：请改正。",
+                computed.total_score, stated_score.value)
+    grade_text = form.grade_cell.text
+    if grade_text:
+        written = grade_text.replace("秀", "").replace("好", "").replace("等", "")[:1]
+        if written in ("优", "良", "中", "差") and written != computed.grade:
+            out.add("grade-mismatch", form.grade_cell.address,
+                    f"评价等级填写为“{grade_text}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。")
+    _check_weights_standard(form, computed, out)
+
+
+def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> None:
+    actual = {group["name"]: group["weight"] for group in computed.level1}
+    if not actual:
+        return  # no indicators: required-missing already says so
+    standard = L.DEFAULT_LEVEL1_WEIGHTS
+    differs = set(actual) != set(standard) or any(not close(actual[name], standard[name]) for name in standard if name in actual)
+    if differs or not close(computed.budget_weight, L.DEFAULT_BUDGET_WEIGHT):
+        listed = "、".join(f"{name}{format_number(weight)}" for name, weight in actual.items())
+        cell = next((group["cell"] for group in computed.level1 if group["cell"]), form.total_label.address)
+        out.add("nonstandard-weights", cell,
+                f"一级指标权重为 预算执行率{format_number(computed.budget_weight)}、{listed}，与标准权重（预算执行率10、产出指标50、效益指标30、满意度指标10）不同：如非主管部门另有规定，请按标准权重设置。")
+
+
+def _round(value) -> float | None:
+    return None if pd.isna(value) else round_half_up(float(value), 2)
+
+
+def _check_template_text(form: Form, out: _Findings) -> None:
+    cells = [form.project, form.department, form.implementer, form.goal_expected, form.goal_actual]
+    for ind in form.indicators:
+        cells += [ind.level3, ind.target, ind.actual, ind.deviation]
+    for cell in cells:
+        if cell.address and isinstance(cell.raw, str) and _TEMPLATE_TEXT.search(cell.text):
+            out.add("template-text-left", cell.address, f"{cell.address} 仍是模板的填写说明“{cell.text[:30]}”：请替换为实际内容。")

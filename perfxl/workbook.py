@@ -1,0 +1,339 @@
+"""Opening spreadsheet files safely and turning their sheets into plain grids.
+
+Everything that touches the file format lives here: sniffing what a file really is, refusing
+zip bombs and encrypted or foreign files with a Chinese message, loading .xlsx/.xlsm with
+openpyxl and .xls with xlrd, and capturing openpyxl's warnings instead of printing them. The
+reader works on :class:`SheetGrid` only, so it does not care where a grid came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import FormError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sanity bounds checked before a workbook is loaded (override with PERFXL_MAX_* variables)."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_entries: int = 5_000
+    max_ratio: float = 200.0
+    max_cells: int = 2_000_000
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        def get(name: str, default):
+            value = os.environ.get(f"PERFXL_{name.upper()}")
+            try:
+                return type(default)(value) if value else default
+            except ValueError:
+                return default
+
+        defaults = cls()
+        return cls(**{name: get(name, getattr(defaults, name)) for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class SheetGrid:
+    """The values of one sheet, 1-based, merged ranges resolved to their top-left cell."""
+
+    name: str
+    values: dict[tuple[int, int], object] = field(default_factory=dict)
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    hidden: bool = False
+    _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index_merged()
+
+    def index_merged(self) -> None:
+        self._anchor = {}
+        for min_row, min_col, max_row, max_col in self.merged:
+            if (max_row - min_row + 1) * (max_col - min_col + 1) > 100_000:
+                continue
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, max_col + 1):
+                    self._anchor[(r, c)] = (min_row, min_col)
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.values), default=0)
+
+    @property
+    def max_col(self) -> int:
+        return max((c for _, c in self.values), default=0)
+
+    def anchor(self, row: int, col: int) -> tuple[int, int]:
+        return self._anchor.get((row, col), (row, col))
+
+    def value(self, row: int, col: int) -> object:
+        """The value shown at (row, col): the anchor's value inside a merged range."""
+        return self.values.get(self.anchor(row, col))
+
+    def number_format(self, row: int, col: int) -> str | None:
+        return self.formats.get(self.anchor(row, col))
+
+    def span_end(self, row: int, col: int) -> int:
+        """Last column of the merged range holding (row, col), or col itself."""
+        anchor = self.anchor(row, col)
+        for min_row, min_col, max_row, max_col in self.merged:
+            if (min_row, min_col) == anchor:
+                return max_col
+        return col
+
+    def span_bottom(self, row: int, col: int) -> int:
+        anchor = self.anchor(row, col)
+        for min_row, min_col, max_row, max_col in self.merged:
+            if (min_row, min_col) == anchor:
+                return max_row
+        return row
+
+
+@dataclass
+class Book:
+    """An opened workbook: its grids, and the openpyxl workbook when styles were loaded."""
+
+    path: Path
+    kind: str  # xlsx | xlsm | xls
+    sheets: list[SheetGrid]
+    workbook: object | None = None  # openpyxl Workbook (formulas kept), for the writer
+    load_warnings: list[str] = field(default_factory=list)
+
+
+def sniff(path: Path) -> str:
+    """What the file really is: 'xlsx', 'xlsm' or 'xls'; a FormError for anything else."""
+    name = path.name
+    if not path.exists():
+        raise FormError("file-not-found", f"找不到文件：{name}。请检查路径是否正确。", path)
+    if path.is_dir():
+        raise FormError("not-a-file", f"{name} 是文件夹，不是自评表文件。", path)
+    suffix = path.suffix.lower()
+    if suffix == ".et":
+        raise FormError("unsupported-format", f"{name} 是 WPS 表格专用格式（.et），无法读取。请在 WPS 中“另存为” Excel 工作簿（.xlsx）后再处理。", path)
+    if suffix in (".ods", ".fods"):
+        raise FormError("unsupported-format", f"{name} 是 OpenDocument 表格（.ods），无法读取。请在 WPS/Excel/LibreOffice 中“另存为” Excel 工作簿（.xlsx）后再处理。", path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except PermissionError:
+        raise FormError("unreadable", f"无法打开 {name}：没有读取权限，或文件正被其他程序独占。请关闭 Excel/WPS 后重试。", path) from None
+    except OSError as exc:
+        raise FormError("unreadable", f"无法读取 {name}（{exc.strerror or exc}）。请确认文件完整后重试。", path) from None
+    if size == 0:
+        raise FormError("empty-file", f"{name} 是空文件（0 字节），可能复制未完成。请重新保存或复制该文件。", path)
+    if head.startswith(ZIP_MAGIC):
+        return "xlsm" if suffix == ".xlsm" else "xlsx"
+    if head.startswith(OLE_MAGIC):
+        if _is_encrypted_ooxml(path):
+            raise FormError("encrypted", f"{name} 设置了打开密码，perfxl 无法读取。请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿）后另存再处理。", path)
+        return "xls"
+    raise FormError("not-a-spreadsheet", f"{name} 不是 Excel 工作簿（文件内容不是 .xlsx/.xls 格式）。请用 Excel/WPS 打开确认，并另存为 .xlsx。", path)
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    marker = "EncryptedPackage".encode("utf-16-le")
+    with path.open("rb") as handle:
+        return marker in handle.read(1024 * 1024)
+
+
+_DIMENSION = re.compile(rb'<dimension[^>]*ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def check_zip(path: Path, limits: Limits) -> None:
+    """Refuse corrupt zips, zip bombs and absurdly large sheets before openpyxl sees them."""
+    name = path.name
+    if path.stat().st_size > limits.max_file_bytes:
+        raise FormError("too-large", f"{name} 超过 {limits.max_file_bytes // (1024 * 1024)} MB，不像一份自评表。若确需处理，请设置环境变量 PERFXL_MAX_FILE_BYTES。", path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > limits.max_entries:
+                raise FormError("too-large", f"{name} 内部文件数过多（{len(infos)} 个），已拒绝处理以防资源耗尽。", path)
+            total = sum(info.file_size for info in infos)
+            packed = sum(info.compress_size for info in infos) or 1
+            if total > limits.max_uncompressed_bytes or (total > 10 * 1024 * 1024 and total / packed > limits.max_ratio):
+                raise FormError("too-large", f"{name} 解压后体积异常（约 {total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝处理。", path)
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" not in names:
+                if "word/document.xml" in names:
+                    raise FormError("not-a-spreadsheet", f"{name} 实际是 Word 文档（.docx），不是 Excel 工作簿。请选择自评表的 Excel 文件。", path)
+                raise FormError("not-a-spreadsheet", f"{name} 不是 Excel 工作簿（压缩包中没有工作簿内容）。请用 Excel/WPS 另存为 .xlsx。", path)
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                    with archive.open(info) as handle:
+                        head = handle.read(4096)
+                    found = _DIMENSION.search(head)
+                    if found and found.group(3):
+                        from openpyxl.utils.cell import column_index_from_string
+
+                        rows = int(found.group(4)) - int(found.group(2)) + 1
+                        cols = column_index_from_string(found.group(3).decode()) - column_index_from_string(found.group(1).decode()) + 1
+                        if rows * cols > limits.max_cells:
+                            raise FormError("too-large", f"{name} 的工作表范围过大（{rows} 行 × {cols} 列），不像一份自评表，已拒绝处理。", path)
+    except zipfile.BadZipFile:
+        raise FormError("corrupt", f"{name} 已损坏（压缩结构不完整），无法打开。请从原始来源重新获取或在 Excel/WPS 中修复后另存。", path) from None
+    except FormError:
+        raise
+    except (OSError, EOFError, RuntimeError, NotImplementedError) as exc:  # zipfile raises these on broken entries
+        raise FormError("corrupt", f"{name} 已损坏，无法打开（{exc.__class__.__name__}）。请在 Excel/WPS 中修复后另存。", path) from None
+
+
+def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = None) -> Book:
+    """Open a workbook for reading (and, with ``styles``, for writing back)."""
+    path = Path(path)
+    kind = sniff(path)
+    limits = limits or Limits.from_env()
+    if kind == "xls":
+        return _open_xls(path, limits)
+    check_zip(path, limits)
+    return _open_xlsx(path, kind, styles)
+
+
+def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:
+    import openpyxl
+
+    name = path.name
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            wb = openpyxl.load_workbook(path, data_only=False, keep_vba=(kind == "xlsm"), keep_links=True, rich_text=False)
+        except FormError:
+            raise
+        except Exception as exc:  # openpyxl raises many types on malformed XML
+            if exc.__class__.__name__ in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+                raise FormError("unsafe-xml", f"{name} 含有可疑的 XML 实体声明，已出于安全原因拒绝处理。", path) from None
+            raise FormError("corrupt", f"{name} 内容损坏或不是标准的 Excel 工作簿，无法读取（{exc.__class__.__name__}）。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
+    load_warnings = [str(w.message) for w in caught]
+    grids = [_grid_from_openpyxl(ws) for ws in wb.worksheets]
+    if any(_has_formula(grid) for grid in grids):
+        _fill_formula_values(path, grids)
+    return Book(path, kind, grids, wb if styles else None, load_warnings)
+
+
+def _grid_from_openpyxl(ws) -> SheetGrid:
+    values: dict[tuple[int, int], object] = {}
+    formats: dict[tuple[int, int], str] = {}
+    for (row, col), cell in ws._cells.items():  # only cells that exist; avoids WPS's bogus <dimension>
+        value = cell.value
+        if value is None:
+            continue
+        if not isinstance(value, (str, int, float, bool)) and value.__class__.__name__ in ("ArrayFormula", "DataTableFormula"):
+            value = "=" + str(getattr(value, "text", "") or "").lstrip("=")
+        values[(row, col)] = value
+        fmt = cell.number_format
+        if fmt and fmt != "General":
+            formats[(row, col)] = fmt
+    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+    return SheetGrid(ws.title, values, formats, merged, hidden=ws.sheet_state != "visible")
+
+
+def _has_formula(grid: SheetGrid) -> bool:
+    return any(isinstance(v, str) and v.startswith("=") for v in grid.values.values())
+
+
+def _fill_formula_values(path: Path, grids: list[SheetGrid]) -> None:
+    """Replace formulas in the grids by their values: Excel's cache where present, else our own evaluation."""
+    import openpyxl
+
+    from .formulas import evaluate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cached_wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        for grid in grids:
+            formula_cells = [key for key, v in grid.values.items() if isinstance(v, str) and v.startswith("=")]
+            if not formula_cells:
+                continue
+            cached = {}
+            if grid.name in cached_wb.sheetnames:
+                ws = cached_wb[grid.name]
+                wanted = set(formula_cells)
+                max_row = max(r for r, _ in formula_cells)
+                for row in ws.iter_rows(max_row=max_row):
+                    for cell in row:
+                        if hasattr(cell, "row") and (cell.row, cell.column) in wanted and cell.value is not None:
+                            cached[(cell.row, cell.column)] = cell.value
+            formulas = {key: grid.values[key] for key in formula_cells}
+            for key in formula_cells:
+                if key in cached:
+                    grid.values[key] = cached[key]
+                else:
+                    result = evaluate(formulas[key], lambda r, c: formulas.get((r, c), grid.values.get((r, c))))
+                    grid.values[key] = result if result is not None else formulas[key]
+    finally:
+        cached_wb.close()
+
+
+def _open_xls(path: Path, limits: Limits) -> Book:
+    import xlrd
+
+    name = path.name
+    if path.stat().st_size > limits.max_file_bytes:
+        raise FormError("too-large", f"{name} 超过 {limits.max_file_bytes // (1024 * 1024)} MB，不像一份自评表，已拒绝处理。", path)
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except xlrd.biffh.XLRDError as exc:
+        text = str(exc)
+        if "encrypt" in text.lower():
+            raise FormError("encrypted", f"{name} 设置了打开密码，perfxl 无法读取。请在 Excel/WPS 中取消密码后另存再处理。", path) from None
+        raise FormError("corrupt", f"{name} 不是可读取的 .xls 工作簿（{text}）。请在 Excel/WPS 中另存为 .xlsx 再试。", path) from None
+    except Exception as exc:
+        raise FormError("corrupt", f"{name} 已损坏，无法读取（{exc.__class__.__name__}）。请在 Excel/WPS 中另存为 .xlsx 再试。", path) from None
+    grids = []
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if sheet.nrows * max(sheet.ncols, 1) > limits.max_cells:
+                raise FormError("too-large", f"{name} 的工作表范围过大，不像一份自评表，已拒绝处理。", path)
+            grids.append(_grid_from_xlrd(book, sheet))
+    finally:
+        book.release_resources()
+    return Book(path, "xls", grids, None, [])
+
+
+def _grid_from_xlrd(book, sheet) -> SheetGrid:
+    import xlrd
+
+    values: dict[tuple[int, int], object] = {}
+    formats: dict[tuple[int, int], str] = {}
+    for r in range(sheet.nrows):
+        for c in range(sheet.ncols):
+            cell = sheet.cell(r, c)
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                continue
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                except (ValueError, OverflowError):
+                    pass
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                value = None
+            if value is None:
+                continue
+            values[(r + 1, c + 1)] = value
+            try:
+                fmt = book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+            except (IndexError, KeyError, AttributeError):
+                fmt = None
+            if fmt and fmt != "General":
+                formats[(r + 1, c + 1)] = fmt
+    merged = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sheet.merged_cells]
+    return SheetGrid(sheet.name, values, formats, merged, hidden=getattr(sheet, "visibility", 0) != 0)
