@@ -92,5 +92,66 @@ def check_path(path: Path) -> FileOutcome:
         return FileOutcome(path, error=FormError("internal-error", f"处理 {path.name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。", path))
 
 
+@dataclass(frozen=True)
+class FillOptions:
+    """What ``perfxl fill`` should write, and where."""
+
+    output_dir: Path | None = None  # None: beside the input
+    workbook: bool = True
+    report: bool = True
+    template: Path | None = None  # custom Word report template
+    strict: bool = False  # refuse to write a report for a form with errors
+
+
+def output_paths(path: Path, options: FillOptions, sheets: list[str] | None = None) -> tuple[Path, list[Path]]:
+    """Where the filled workbook and the report(s) of ``path`` go.
+
+    .xlsm stays .xlsm; .xls becomes .xlsx. A workbook with several forms gets one report per form.
+    """
+    folder = options.output_dir or path.parent
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    workbook = folder / f"{path.stem}_自评结果{suffix}"
+    if not sheets or len(sheets) == 1:
+        reports = [folder / f"{path.stem}_自评报告.docx"]
+    else:
+        reports = [folder / f"{path.stem}_{_safe(sheet)}_自评报告.docx" for sheet in sheets]
+    return workbook, reports
+
+
+def _safe(name: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
+
+
+def fill_path(path: Path, options: FillOptions) -> FileOutcome:
+    """Read, check and write the outputs of one file; never raises for bad input or unwritable output."""
+    from .reader import read_forms
+    from .rules import check
+    from .workbook import open_book
+
+    try:
+        book = open_book(path, styles=options.workbook)
+        results = [check(form) for form in read_forms(path, book)]
+        outcome = FileOutcome(path, results)
+        workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
+        if options.workbook:
+            from .writer import write_filled_workbook
+
+            write_filled_workbook(book, results, workbook_path)
+            outcome.outputs.append(workbook_path)
+        if options.report:
+            from .report import write_report
+
+            for result, report_path in zip(results, report_paths):
+                if options.strict and not result.ok:
+                    continue
+                write_report(result, report_path, template=options.template)
+                outcome.outputs.append(report_path)
+        return outcome
+    except FormError as error:
+        return FileOutcome(path, error=error)
+    except Exception as exc:  # a bug must not stop the batch; say so plainly
+        return FileOutcome(path, error=FormError("internal-error", f"处理 {path.name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。", path))
+
+
 def worst_exit_code(outcomes: list[FileOutcome]) -> int:
     return max((outcome.exit_code for outcome in outcomes), default=0)

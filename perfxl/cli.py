@@ -14,6 +14,10 @@ APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报
 
 示例：
 
+  perfxl fill 自评表.xlsx                  校验、重算，写出自评结果工作簿和 Word 自评报告
+
+  perfxl fill 收到的自评表/ -o 结果/        处理整个文件夹，另写 汇总.xlsx
+
   perfxl check 自评表.xlsx                 只校验，不写文件
 
   perfxl check 自评表.xlsx --format json   输出 JSON（供其他程序使用）
@@ -83,9 +87,7 @@ def check_command(
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
     if not forms:
         _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
-    paths = expand_inputs(forms, recursive=recursive)
-    if not paths:
-        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+    paths = _expand_or_fail(expand_inputs, forms, recursive)
     outcomes = []
     for path in paths:
         outcome = _guarded(check_path, path)
@@ -106,6 +108,78 @@ def _guarded(function, *args):
     if State.debug and outcome.error is not None and outcome.error.code == "internal-error":
         raise RuntimeError(outcome.error.message)
     return outcome
+
+
+@app.command("fill")
+def fill_command(
+    forms: FormsArg,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="只写自评结果工作簿，不写 Word 自评报告。")] = False,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
+) -> None:
+    """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
+
+    示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/
+    """
+    from .batch import FillOptions, expand_inputs, fill_path, worst_exit_code
+
+    options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict)
+    paths = _expand_or_fail(expand_inputs, forms, recursive)
+    outcomes = []
+    for path in paths:
+        outcome = _guarded(fill_path, path, options)
+        outcomes.append(outcome)
+        _print_fill(outcome)
+    raise typer.Exit(worst_exit_code(outcomes))
+
+
+@app.command("report")
+def report_command(
+    form: Annotated[Path, typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）。", show_default=False)],
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成报告。")] = False,
+) -> None:
+    """只生成 Word 绩效自评报告“<原名>_自评报告.docx”。
+
+    示例：perfxl report 自评表.xlsx --template 我单位报告模板.docx
+    """
+    from .batch import FillOptions, fill_path
+
+    options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False)
+    outcome = _guarded(fill_path, form, options)
+    _print_fill(outcome)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _fill_options(factory, output_dir, template, **flags):
+    if template is not None and not template.is_file():
+        _fail(f"找不到报告模板：{template}。请检查路径，或去掉 --template 使用内置模板。")
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        _fail(f"输出位置 {output_dir} 是一个文件，不是文件夹。")
+    return factory(output_dir=output_dir, template=template, **flags)
+
+
+def _expand_or_fail(expand, forms, recursive):
+    paths = expand(forms, recursive=recursive)
+    if not paths:
+        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+    return paths
+
+
+def _print_fill(outcome) -> None:
+    name = outcome.path.name
+    if outcome.error is not None:
+        typer.echo(f"{name}：无法处理 —— {outcome.error.message}", err=True)
+        return
+    for result in outcome.results:
+        c = result.computed
+        status = "通过" if result.ok else f"有错误 {result.count('error')} 项"
+        typer.echo(f"{name}［{result.form.sheet}］：总分 {c.total_score:g}（{c.grade}），{status}，警告 {result.count('warning')} 项")
+    for output in outcome.outputs:
+        typer.echo(f"  已写出：{output}")
 
 
 @app.command("template")
