@@ -152,3 +152,22 @@ def column_letter(col: int) -> str:
 def a1(row: int, col: int) -> str:
     """(5, 2) → 'B5'."""
     return f"{column_letter(col)}{row}"
+
+
+#: Author of every comment perfxl writes; lets a re-run recognise (and replace) its own comments.
+PERFXL_AUTHOR = "perfxl"
+ORIGINAL_PREFIX = "原填写："
+_BLANK_ORIGINAL = "（空）"
+
+
+def original_comment(original: str, recomputed: str) -> str:
+    """Comment text for a derived cell whose stated value perfxl replaced."""
+    return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}；按规则重新计算：{recomputed}"
+
+
+def original_from_comment(text: str | None) -> str | None:
+    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours."""
+    if not text or not text.startswith(ORIGINAL_PREFIX):
+        return None
+    value = text[len(ORIGINAL_PREFIX):].split("；", 1)[0]
+    return "" if value == _BLANK_ORIGINAL else value

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import FormError
+from .model import PERFXL_AUTHOR, FormError, original_from_comment
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -229,6 +229,13 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
     formats: dict[tuple[int, int], str] = {}
     for (row, col), cell in ws._cells.items():  # only cells that exist; avoids WPS's bogus <dimension>
         value = cell.value
+        comment = cell.comment
+        if comment is not None and comment.author == PERFXL_AUTHOR:
+            # A perfxl output: read the value the form originally stated, so that checking an
+            # output gives the same findings as checking the original.
+            original = original_from_comment(comment.text)
+            if original is not None:
+                value = _typed(original)
         if value is None:
             continue
         if not isinstance(value, (str, int, float, bool)) and value.__class__.__name__ in ("ArrayFormula", "DataTableFormula"):
@@ -239,6 +246,17 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
             formats[(row, col)] = fmt
     merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
     return SheetGrid(ws.title, values, formats, merged, hidden=ws.sheet_state != "visible")
+
+
+def _typed(text: str) -> object:
+    """A number where the text is a plain number (as openpyxl would have loaded it), else the text."""
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text else number
 
 
 def _has_formula(grid: SheetGrid) -> bool:
