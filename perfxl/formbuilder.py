@@ -56,6 +56,7 @@ class FormSpec:
     extra_sheets_before: list[str] = field(default_factory=list)
     sheet_name: str = "自评表"
     narrative_rows: dict[str, str] = field(default_factory=dict)  # 评价结论/存在问题/改进措施 rows after 总分
+    split_target: bool = False  # 年度指标值 split into 指标性质 / 指标值 / 度量单位 (target given as a 3-tuple)
 
 
 def standard_blocks() -> list[list[IndicatorSpec]]:
@@ -159,31 +160,52 @@ def build_workbook(spec: FormSpec):
     ws.row_dimensions[row + 1].height = 90
     row += 2
 
-    header_texts = ["一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    target_texts = ["指标性质", "指标值", "度量单位"] if spec.split_target else ["年度\n指标值"]
+    value_texts = ["三级指标", *target_texts, "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    weight_col = 4 + len(target_texts) + 2
+    last_col = weight_col + 2
     for block_index, block in enumerate(spec.blocks):
         block_top = row
         if block_index == 0:
-            for offset, text in enumerate(header_texts):
-                put(row, 2 + offset, label(text, text))
-            row += 1
+            header_rows = 2 if spec.split_target else 1
+            bottom = row + header_rows - 1
+            put(row, 2, label("一级指标", "一级指标"), end_row=bottom)
+            put(row, 3, label("二级指标", "二级指标"), end_row=bottom)
+            col = 4
+            for text in value_texts:
+                if spec.split_target and text == "指标性质":
+                    put(row, col, label("年度\n指标值", "年度\n指标值"), end_col=col + 2)
+                    for offset, sub in enumerate(target_texts):
+                        put(row + 1, col + offset, label(sub, sub))
+                    col += 3
+                    continue
+                if spec.split_target and text in target_texts:
+                    continue
+                put(row, col, label(text, text), end_row=bottom)
+                col += 1
+            row += header_rows
         first_row = row
         for item in block:
-            for offset, value in enumerate((item.level3, item.target, item.actual, item.weight, item.score, item.deviation)):
-                put(row, 4 + offset, value, align=left if offset in (0, 1, 2, 5) else center)
+            targets = list(item.target) if spec.split_target and isinstance(item.target, tuple) else [item.target]
+            if spec.split_target and len(targets) == 1:
+                targets = [None, item.target, None]
+            values = [item.level3, *targets, item.actual, item.weight, item.score, item.deviation]
+            for offset, value in enumerate(values):
+                put(row, 4 + offset, value, align=center if offset in (len(values) - 3, len(values) - 2) else left)
             ws.row_dimensions[row].height = 40
             row += 1
         _merge_runs(put, first_row, [item.level1 for item in block], col=2)
         _merge_runs(put, first_row, [item.level2 for item in block], col=3)
         put(block_top, 1, "绩\n效\n指\n标", end_row=max(row - 1, block_top))
 
-    put(row, 1, label("总分", "总分"), end_col=6)
-    put(row, 7, spec.total_weight)
-    put(row, 8, spec.total_score)
-    put(row, 9, None)
+    put(row, 1, label("总分", "总分"), end_col=weight_col - 1)
+    put(row, weight_col, spec.total_weight)
+    put(row, weight_col + 1, spec.total_score)
+    put(row, last_col, None)
     row += 1
     for key, text in spec.narrative_rows.items():
         put(row, 1, key, end_col=2)
-        put(row, 3, text, end_col=9, align=left)
+        put(row, 3, text, end_col=last_col, align=left)
         ws.row_dimensions[row].height = 45
         row += 1
 
