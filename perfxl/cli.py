@@ -93,7 +93,7 @@ def check_command(
         outcome = _guarded(check_path, path)
         outcomes.append(outcome)
         if output_format == "text":
-            typer.echo(outcome_text(outcome) + "\n")
+            typer.echo(outcome_text(outcome) + "\n", err=outcome.error is not None)
     if output_format == "json":
         typer.echo(outcomes_json(outcomes))
     for outcome in outcomes:

@@ -214,7 +214,7 @@ def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:
         except FormError:
             raise
         except Exception as exc:  # openpyxl raises many types on malformed XML
-            if exc.__class__.__name__ in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+            if _is_unsafe_xml(exc):
                 raise FormError("unsafe-xml", f"{name} 含有可疑的 XML 实体声明，已出于安全原因拒绝处理。", path) from None
             raise FormError("corrupt", f"{name} 内容损坏或不是标准的 Excel 工作簿，无法读取（{exc.__class__.__name__}）。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
     load_warnings = [str(w.message) for w in caught]
@@ -222,6 +222,19 @@ def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:
     if any(_has_formula(grid) for grid in grids):
         _fill_formula_values(path, grids)
     return Book(path, kind, grids, wb if styles else None, load_warnings)
+
+
+def _is_unsafe_xml(exc: BaseException) -> bool:
+    """defusedxml refused an entity/DTD somewhere in the chain (openpyxl wraps it in a ValueError)."""
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _grid_from_openpyxl(ws) -> SheetGrid:
