@@ -8,7 +8,8 @@ One bad file never stops a batch: it becomes a :class:`FileOutcome` with its err
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .model import FormError
@@ -153,5 +154,228 @@ def fill_path(path: Path, options: FillOptions) -> FileOutcome:
         return FileOutcome(path, error=FormError("internal-error", f"处理 {path.name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。", path))
 
 
-def worst_exit_code(outcomes: list[FileOutcome]) -> int:
+def worst_exit_code(outcomes: list) -> int:
+    """The batch's exit code: the worst of its files (FileOutcome or FileRecord)."""
     return max((outcome.exit_code for outcome in outcomes), default=0)
+
+
+# --- Batches: planning, per-file records, parallel runs -------------------------------------
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """The 汇总 line of one form: small and picklable, so workers send this instead of the Form."""
+
+    sheet: str
+    project: str
+    department: str
+    budget: float | None
+    executed: float | None
+    rate: float | None
+    score_stated: float | None
+    score_computed: float | None
+    grade: str
+    errors: int
+    warnings: int
+    ok: bool
+    report: Path | None = None  # this form's Word report, when one was written
+
+
+@dataclass
+class FileRecord:
+    """What happened to one input of a batch, in a form cheap to send between processes."""
+
+    path: Path
+    label: str = ""  # the name shown to users and in 汇总 (relative to the folder given)
+    forms: list[FormRow] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.path.name
+
+    @property
+    def exit_code(self) -> int:
+        if self.error_code is not None:
+            return 2
+        return 0 if all(form.ok for form in self.forms) else 1
+
+    @property
+    def status(self) -> str:
+        """通过 / 有错误 / 无法读取 (the reason is in ``error_message``)."""
+        return ("通过", "有错误", "无法读取")[self.exit_code]
+
+    @property
+    def workbook(self) -> Path | None:
+        return next((out for out in self.outputs if out.suffix.lower() in (".xlsx", ".xlsm")), None)
+
+    @classmethod
+    def from_outcome(cls, outcome: FileOutcome, label: str = "") -> FileRecord:
+        record = cls(outcome.path, label, outputs=list(outcome.outputs))
+        if outcome.error is not None:
+            record.error_code, record.error_message = outcome.error.code, outcome.error.message
+            return record
+        reports = [out for out in outcome.outputs if out.suffix.lower() == ".docx"]
+        for result in outcome.results:
+            form, computed = result.form, result.computed
+            if len(outcome.results) == 1:
+                report = reports[0] if reports else None
+            else:
+                marker = f"_{_safe(form.sheet)}_自评报告"
+                report = next((out for out in reports if out.stem.endswith(marker)), None)
+            record.forms.append(FormRow(
+                sheet=form.sheet,
+                project=form.project.text,
+                department=form.department.text,
+                budget=computed.funds_totals.get("budget"),
+                executed=computed.funds_totals.get("executed"),
+                rate=computed.rate,
+                score_stated=form.total_score.number,
+                score_computed=computed.total_score,
+                grade=computed.grade,
+                errors=result.count("error"),
+                warnings=result.count("warning"),
+                ok=result.ok,
+                report=report,
+            ))
+        return record
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input of a batch with the options it is processed with."""
+
+    path: Path
+    options: FillOptions
+    label: str
+    conflict: str | None = None  # another input already writes the same output file
+
+
+@dataclass
+class BatchPlan:
+    jobs: list[Job]
+    summary_dir: Path | None  # where 汇总.xlsx goes; None for a single file named on its own
+
+
+def plan_batch(inputs: list[str | Path], options: FillOptions, recursive: bool = False) -> BatchPlan:
+    """Expand the inputs into jobs, in a stable order.
+
+    With ``-o`` and ``--recursive`` the sub-folder structure is mirrored in the output folder, so
+    two ``表.xlsx`` in different sub-folders do not overwrite each other's results. A batch (a
+    folder, a glob, or several files) also gets a 汇总.xlsx.
+    """
+    jobs: list[Job] = []
+    seen: set[Path] = set()
+    claimed: dict[Path, str] = {}
+    batch = len(inputs) > 1
+    for item in inputs:
+        root = Path(item)
+        is_folder = root.is_dir()
+        batch = batch or is_folder or (not root.exists() and any(ch in str(item) for ch in "*?["))
+        for path in expand_inputs([item], recursive=recursive):
+            key = path.resolve() if path.exists() else path.absolute()
+            if key in seen:
+                continue
+            seen.add(key)
+            relative = path.relative_to(root) if is_folder else Path(path.name)
+            job_options = options
+            if options.output_dir is not None and len(relative.parts) > 1:
+                job_options = replace(options, output_dir=options.output_dir.joinpath(*relative.parts[:-1]))
+            workbook, _ = output_paths(path, job_options)
+            target = workbook.absolute()
+            conflict = claimed.get(target)
+            claimed.setdefault(target, relative.as_posix())
+            jobs.append(Job(path, job_options, relative.as_posix(), conflict))
+    batch = batch or len(jobs) > 1
+    return BatchPlan(jobs, _summary_dir(jobs, options) if batch and jobs else None)
+
+
+def _summary_dir(jobs: list[Job], options: FillOptions) -> Path:
+    if options.output_dir is not None:
+        return options.output_dir
+    parents = {str(job.path.parent.absolute()) for job in jobs}
+    try:
+        return Path(os.path.commonpath(sorted(parents)))
+    except ValueError:  # different drives on Windows
+        return Path.cwd()
+
+
+def fill_record(job: Job) -> FileRecord:
+    """Process one job into its record (the unit of work of a batch; runs in a worker process)."""
+    if job.conflict is not None:
+        workbook, _ = output_paths(job.path, job.options)
+        message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
+        return FileRecord(job.path, job.label, error_code="output-conflict", error_message=message)
+    return FileRecord.from_outcome(fill_path(job.path, job.options), job.label)
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record) -> list[FileRecord]:
+    """Run ``process`` over the jobs; records come back in job order whatever the completion order.
+
+    ``workers`` > 1 uses a pool of spawned processes (the same on Windows and Linux); each worker
+    keeps its imports and caches warm across files. ``on_record(index, record)`` is called in this
+    process as each file finishes (in completion order). One failing file never stops the batch.
+    """
+    records: list[FileRecord | None] = [None] * len(jobs)
+
+    def finish(index: int, record: FileRecord) -> None:
+        records[index] = record
+        if on_record is not None:
+            on_record(index, record)
+
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        for index, job in enumerate(jobs):
+            finish(index, _safely(process, job))
+        return records  # type: ignore[return-value]
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    broken: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker) as pool:
+        futures = {pool.submit(_safely, process, job): index for index, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    record = future.result()
+                except Exception:  # the pool broke (a worker was killed, or could not start)
+                    broken.append(index)
+                    continue
+                finish(index, record)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    for index in sorted(broken):  # finish those here, one by one, rather than lose them
+        finish(index, _safely(process, jobs[index]))
+    return records  # type: ignore[return-value]
+
+
+def _safely(process, job: Job) -> FileRecord:
+    try:
+        return process(job)
+    except Exception as exc:  # a bug must not stop the batch
+        message = f"处理 {job.label} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。"
+        return FileRecord(job.path, job.label, error_code="internal-error", error_message=message)
+
+
+def _warm_worker() -> None:
+    """Import the heavy modules once per worker, so every file after the first starts fast."""
+    import importlib
+
+    for name in ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.report"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional part shows up per file, with its message
+            pass

@@ -118,21 +118,53 @@ def fill_command(
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数；1 = 逐个处理）。", min=1, show_default=False)] = None,
 ) -> None:
     """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
 
-    示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/
+    文件夹或多个文件另写 汇总.xlsx（每份自评表一行，含指向输出文件的链接）。
+
+    示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/ --jobs 4
     """
-    from .batch import FillOptions, expand_inputs, fill_path, worst_exit_code
+    from .batch import FillOptions, default_jobs, plan_batch, run_batch, worst_exit_code
+    from .progress import BatchProgress, duration_text
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict)
-    paths = _expand_or_fail(expand_inputs, forms, recursive)
-    outcomes = []
-    for path in paths:
-        outcome = _guarded(fill_path, path, options)
-        outcomes.append(outcome)
-        _print_fill(outcome)
-    raise typer.Exit(worst_exit_code(outcomes))
+    plan = plan_batch(forms, options, recursive=recursive)
+    if not plan.jobs:
+        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+    workers = jobs or default_jobs()
+    pending: dict[int, object] = {}
+    printed = 0
+
+    with BatchProgress(len(plan.jobs)) as progress:
+
+        def on_record(index, record) -> None:
+            # Results are printed in input order, whatever order the workers finish in.
+            nonlocal printed
+            progress.advance(record.label, record.status)
+            pending[index] = record
+            while printed in pending:
+                for line, to_stderr in _record_lines(pending.pop(printed)):
+                    progress.emit(line, sys.stderr if to_stderr else sys.stdout)
+                printed += 1
+            if State.debug and record.error_code == "internal-error":
+                raise RuntimeError(record.error_message)
+
+        records = run_batch(plan.jobs, workers, on_record)
+    code = worst_exit_code(records)
+    if plan.summary_dir is not None:
+        from .model import FormError
+        from .summary import write_summary
+
+        counts = [sum(1 for r in records if r.exit_code == c) for c in (0, 1, 2)]
+        typer.echo(f"共 {len(records)} 份：通过 {counts[0]} 份，有错误 {counts[1]} 份，无法读取 {counts[2]} 份；用时 {duration_text(progress.elapsed)}。")
+        try:
+            typer.echo(f"汇总表：{write_summary(records, plan.summary_dir)}")
+        except FormError as error:
+            typer.echo(f"错误：{error.message}", err=True)
+            code = 2
+    raise typer.Exit(code)
 
 
 @app.command("report")
@@ -170,16 +202,65 @@ def _expand_or_fail(expand, forms, recursive):
 
 
 def _print_fill(outcome) -> None:
-    name = outcome.path.name
-    if outcome.error is not None:
-        typer.echo(f"{name}：无法处理 —— {outcome.error.message}", err=True)
-        return
-    for result in outcome.results:
-        c = result.computed
-        status = "通过" if result.ok else f"有错误 {result.count('error')} 项"
-        typer.echo(f"{name}［{result.form.sheet}］：总分 {c.total_score:g}（{c.grade}），{status}，警告 {result.count('warning')} 项")
-    for output in outcome.outputs:
-        typer.echo(f"  已写出：{output}")
+    from .batch import FileRecord
+
+    for line, to_stderr in _record_lines(FileRecord.from_outcome(outcome)):
+        typer.echo(line, err=to_stderr)
+
+
+def _record_lines(record) -> list[tuple[str, bool]]:
+    """What to print for one processed file: (line, goes to stderr)."""
+    if record.error_code is not None:
+        return [(f"{record.label}：无法处理 —— {record.error_message}", True)]
+    lines = []
+    for form in record.forms:
+        status = "通过" if form.ok else f"有错误 {form.errors} 项"
+        lines.append((f"{record.label}［{form.sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
+    lines.extend((f"  已写出：{output}", False) for output in record.outputs)
+    return lines
+
+
+@app.command("watch")
+def watch_command(
+    folder: Annotated[Path, typer.Argument(help="要监视的文件夹（放入自评表的“收件箱”）。", show_default=False)],
+    no_report: Annotated[bool, typer.Option("--no-report", help="只写自评结果工作簿，不写 Word 自评报告。")] = False,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="检查文件夹的间隔（秒）。", min=0.05)] = 1.0,
+    max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", hidden=True)] = None,
+) -> None:
+    """监视文件夹：每放入（或修改）一份自评表，待其完整写入后自动处理，结果写入“文件夹/输出/”，并随时更新 汇总.xlsx。按 Ctrl-C 停止。
+
+    示例：perfxl watch 收到的自评表/
+    """
+    import time
+
+    from .batch import FillOptions
+    from .watch import OUTPUT_FOLDER, Watcher
+
+    if not folder.is_dir():
+        _fail(f"找不到文件夹：{folder}。请指定一个已存在的文件夹。")
+    options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict)
+
+    def on_record(record) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for line, to_stderr in _record_lines(record):
+            typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
+
+    def on_summary(target, error) -> None:
+        if error is not None:
+            typer.echo(f"警告：{error.message}（稍后自动重试）", err=True)
+        else:
+            typer.echo(f"  已更新汇总表：{target}")
+
+    watcher = Watcher(folder, options, stable_seconds=max(interval, 0.5), on_record=on_record, on_summary=on_summary)
+    typer.echo(f"正在监视 {folder}（结果写入 {folder / OUTPUT_FOLDER}），按 Ctrl-C 停止。")
+    try:
+        watcher.run(poll_interval=interval, max_seconds=max_seconds)
+    except KeyboardInterrupt:
+        pass
+    typer.echo(f"已停止监视，本次共处理 {watcher.processed} 份自评表。")
+    raise typer.Exit(0)
 
 
 @app.command("template")

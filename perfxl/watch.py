@@ -1,0 +1,245 @@
+"""Drop-folder mode (``perfxl watch DIR``): process each form that lands in DIR, once it is whole.
+
+A file is taken only when it is *stable*: its size and modification time unchanged for
+``stable_seconds`` **and** it opens (zip structure complete, or a readable .xls). A file still being
+copied is retried on a later poll, never reported as broken; one that stays stable but unreadable
+for ``give_up_seconds`` is processed anyway, so a truly broken file does show up in 汇总.xlsx. A
+file is processed again only when its content (SHA-256) changes. Outputs and 汇总.xlsx go to
+``DIR/输出/``, which is never scanned.
+
+Polling does the work; watchdog's file events (where the platform provides them) only wake the
+loop early, so a new file is noticed at once without busy waiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .batch import FileRecord, FillOptions, fill_path, is_candidate, output_paths
+from .model import FormError
+
+OUTPUT_FOLDER = "输出"
+STATE_NAME = ".perfxl-watch.json"  # name → SHA-256 of what the outputs in 输出/ were made from
+
+
+@dataclass
+class _Seen:
+    signature: tuple[int, int]  # size, mtime_ns
+    since: float  # when this signature was first observed
+    unreadable_since: float | None = None
+    done: bool = False  # this exact signature has been handled
+
+
+class Watcher:
+    """The drop-folder loop; :meth:`poll` does one pass and can be driven directly in tests."""
+
+    def __init__(
+        self,
+        folder: Path,
+        options: FillOptions | None = None,
+        *,
+        stable_seconds: float = 1.0,
+        give_up_seconds: float = 30.0,
+        on_record: Callable[[FileRecord], None] | None = None,
+        on_summary: Callable[[Path | None, FormError | None], None] | None = None,
+    ):
+        self.folder = Path(folder)
+        self.output_dir = self.folder / OUTPUT_FOLDER
+        self.options = replace(options or FillOptions(), output_dir=self.output_dir)
+        self.stable_seconds = stable_seconds
+        self.give_up_seconds = give_up_seconds
+        self.on_record = on_record
+        self.on_summary = on_summary
+        self.records: dict[Path, FileRecord] = {}
+        self.processed = 0  # how many times a file was processed (for tests and the closing line)
+        self._seen: dict[Path, _Seen] = {}
+        self._hashes: dict[Path, str] = {}
+        self._summary_dirty = False
+        self._state_file = self.output_dir / STATE_NAME
+        self._previous = _load_state(self._state_file)  # name → hash filled by an earlier run
+
+    def candidates(self) -> list[Path]:
+        try:
+            children = sorted(self.folder.iterdir(), key=lambda p: p.name)
+        except OSError:
+            return []
+        return [p for p in children if is_candidate(p) and p.is_file()]
+
+    def poll(self, now: float | None = None) -> list[FileRecord]:
+        """One pass over the folder; returns the records of the files processed in it."""
+        now = time.monotonic() if now is None else now
+        present = self.candidates()
+        for gone in set(self._seen) - set(present):
+            del self._seen[gone]
+            self._hashes.pop(gone, None)
+            if self.records.pop(gone, None) is not None:
+                self._summary_dirty = True
+        done = []
+        for path in present:
+            record = self._consider(path, now)
+            if record is not None:
+                done.append(record)
+        if self._summary_dirty:
+            self._write_summary()
+        return done
+
+    def _consider(self, path: Path, now: float) -> FileRecord | None:
+        try:
+            stat = path.stat()
+        except OSError:  # vanished or locked between listing and stat
+            return None
+        signature = (stat.st_size, stat.st_mtime_ns)
+        seen = self._seen.get(path)
+        if seen is None or seen.signature != signature:
+            self._seen[path] = _Seen(signature, now)
+            return None
+        if seen.done or now - seen.since < self.stable_seconds:
+            return None
+        try:
+            digest = _sha256(path)
+        except OSError:  # still held open exclusively by the copying program (Windows)
+            return None
+        if self._hashes.get(path) == digest:
+            seen.done = True
+            return None
+        if not _opens(path):
+            if seen.unreadable_since is None:
+                seen.unreadable_since = now
+            if now - seen.unreadable_since < self.give_up_seconds:
+                return None  # probably still being written: try again on a later poll
+        record = self._process(path, digest)
+        seen.done = True
+        self._hashes[path] = digest
+        return record
+
+    def _process(self, path: Path, digest: str) -> FileRecord:
+        expected = _expected_outputs(path, self.options)
+        if self._previous.get(path.name) == digest and all(out.exists() for out in expected):
+            # Filled by an earlier run of watch from this very content: only read it for 汇总.
+            from .batch import check_path
+
+            outcome = check_path(path)
+            if outcome.error is None:
+                outcome.outputs = expected
+        else:
+            outcome = fill_path(path, self.options)
+            if outcome.error is None:
+                self._previous[path.name] = digest
+                _save_state(self._state_file, self._previous)
+        record = FileRecord.from_outcome(outcome, path.name)
+        self.records[path] = record
+        self.processed += 1
+        self._summary_dirty = True
+        if self.on_record is not None:
+            self.on_record(record)
+        return record
+
+    def _write_summary(self) -> None:
+        from .summary import write_summary
+
+        records = [self.records[path] for path in sorted(self.records, key=lambda p: p.name)]
+        try:
+            target = write_summary(records, self.output_dir)
+        except FormError as error:  # e.g. 汇总.xlsx open in Excel: keep it dirty and retry next poll
+            if self.on_summary is not None:
+                self.on_summary(None, error)
+            return
+        self._summary_dirty = False
+        if self.on_summary is not None:
+            self.on_summary(target, None)
+
+    def run(self, stop: threading.Event | None = None, *, poll_interval: float = 1.0, max_seconds: float | None = None, use_events: bool = True) -> None:
+        """Poll until ``stop`` is set or ``max_seconds`` have passed (Ctrl-C raises KeyboardInterrupt)."""
+        stop = stop or threading.Event()
+        wake = threading.Event()
+        observer = _start_observer(self.folder, wake) if use_events else None
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        try:
+            while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+                self.poll()
+                timeout = poll_interval if deadline is None else max(0.0, min(poll_interval, deadline - time.monotonic()))
+                if wake.wait(timeout):
+                    wake.clear()
+                    time.sleep(min(0.05, poll_interval))  # let a burst of events settle
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=2)
+
+def _start_observer(folder: Path, wake: threading.Event):
+    """A watchdog observer that wakes the loop on any change; None where events are unavailable."""
+    try:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+    except ImportError:
+        return None
+
+    class Wake(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            wake.set()
+
+    observer = Observer()
+    try:
+        observer.schedule(Wake(), str(folder), recursive=False)
+        observer.start()
+    except Exception:  # inotify limits, network shares: polling alone still works
+        return None
+    return observer
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _opens(path: Path) -> bool:
+    """Whether the file is complete enough to read: a whole zip, or an .xls xlrd can open."""
+    from .workbook import Limits, check_zip, sniff
+
+    try:
+        kind = sniff(path)
+        if kind == "xls":
+            import xlrd
+
+            xlrd.open_workbook(str(path), on_demand=True).release_resources()
+        else:
+            check_zip(path, Limits.from_env())
+    except FormError as error:
+        return error.code == "too-large"  # complete, just refused: let fill say so
+    except Exception:
+        return False
+    return True
+
+
+def _expected_outputs(path: Path, options: FillOptions) -> list[Path]:
+    workbook, reports = output_paths(path, options)
+    return ([workbook] if options.workbook else []) + (reports if options.report else [])
+
+
+def _load_state(path: Path) -> dict[str, str]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_state(path: Path, state: dict[str, str]) -> None:
+    import json
+
+    from .writeutil import write_bytes_atomic
+
+    try:
+        write_bytes_atomic(path, json.dumps(state, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8"))
+    except FormError:  # only an optimisation for the next start; never stop watching over it
+        pass
