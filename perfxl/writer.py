@@ -234,18 +234,21 @@ def _differs(stated: Cell, value, kind: str) -> bool:
 
 def _shown_original(stated: Cell, kind: str) -> str:
     """What a person saw in the cell, written so that reading the comment back gives the same value."""
+    from .rules import _stated_rate
+
     raw, fmt = stated.raw, stated.number_format or ""
     if raw is None:
         return ""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        return display_text(raw)
-    if "%" in fmt:
+    is_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    if is_number and "%" in fmt:
         match = re.search(r"\.(0+)", fmt)
         places = len(match.group(1)) if match else 0
         return f"{round_half_up(raw * 100, places):.{places}f}%"
-    if kind == "rate":  # a bare 95 or 0.95 in a rate column means 95 %: say so, as the cell will show percent
-        return format_percent(raw / 100 if raw > 1.5 else raw, 6)
-    return format_number(raw, 6)
+    reading = stated.reading
+    if kind == "rate" and reading.is_number and reading.unit not in ("%", "‰"):
+        # A bare 95 or 0.95 in a rate column means 95 %; the cell will show percent, so say it that way.
+        return format_percent(_stated_rate(stated), 6)
+    return format_number(raw, 6) if is_number else display_text(raw)
 
 
 def _shown_value(value, kind: str) -> str:

@@ -1,0 +1,457 @@
+"""The filled workbook: derived cells, flagged cells, 校验结果, preservation, idempotence, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import sha256, spec_copy
+
+from perfxl import writer
+from perfxl.model import PERFXL_AUTHOR
+from perfxl.reader import read_forms
+from perfxl.rules import check
+from perfxl.workbook import open_book
+
+OUT_SUFFIX = "_自评结果.xlsx"
+
+
+def output_of(path: Path, folder: Path | None = None) -> Path:
+    return (folder or path.parent) / f"{path.stem}{OUT_SUFFIX}"
+
+
+def fill(run_cli, path: Path, *extra) -> Path:
+    result = run_cli("fill", path, "--no-report", *extra)
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    return output_of(path)
+
+
+def findings_rows(ws) -> list[tuple]:
+    """(严重程度, 代码, 单元格, 说明, hyperlink location) of every row under the table header."""
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "严重程度")
+    rows = []
+    for r in range(header + 1, ws.max_row + 1):
+        link = ws.cell(r, 3).hyperlink
+        rows.append(tuple(ws.cell(r, c).value for c in range(1, 5)) + (link.location if link else None,))
+    return rows
+
+
+def rewrite_zip(path: Path, edits: dict[str, object]) -> None:
+    """Replace (callable: transform the text) or add (str/bytes) parts of an xlsx in place."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name, edit in edits.items():
+        if callable(edit):
+            parts[name] = edit(parts[name].decode("utf-8")).encode("utf-8")
+        else:
+            parts[name] = edit.encode("utf-8") if isinstance(edit, str) else edit
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def insert_before_end(xml: str, snippet: str, tag: str = "</worksheet>") -> str:
+    return xml.replace(tag, snippet + tag)
+
+
+# ---------------------------------------------------------------- the seed form
+
+
+def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
+    result = run_cli("fill", seed_form, "--no-report")
+    assert result.exit_code == 1
+    out = output_of(seed_form)
+    assert out.is_file() and str(out) in result.stdout
+    wb = openpyxl.load_workbook(out)
+    ws = wb["自评表"]
+    total = ws["H25"]
+    assert total.value == 102 and total.number_format == "0.00"
+    assert total.comment.author == PERFXL_AUTHOR
+    assert total.comment.text.startswith("原填写：92；按规则重新计算：102")
+    assert total.fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["error"])
+    assert ws["G25"].value == 110 and ws["G25"].comment.text.startswith("原填写：100；")
+    # Derived cells that were right get the recalculated value and a readable format, no comment.
+    assert ws["H5"].value == 1 and ws["H5"].number_format == "0.00%" and ws["H5"].comment is None
+    assert ws["I5"].value == 10 and ws["I5"].number_format == "0.00" and ws["I5"].comment is None
+    # Judgement cells: flagged, never changed.
+    assert ws["H18"].value == 8 and "已完成" in ws["H18"].comment.text
+    assert ws["H18"].fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["warning"])
+
+    check_doc = json.loads(run_cli("check", seed_form, "--format", "json").stdout)
+    sheet = wb["校验结果"]
+    assert wb.sheetnames == ["自评表", "校验结果"]
+    header_text = " ".join(str(sheet.cell(r, 1).value) for r in range(1, 5))
+    assert seed_form.name in header_text and "102" in header_text and "优" in header_text
+    rows = findings_rows(sheet)
+    assert [(code, cell, message) for _, code, cell, message, _ in rows] == [
+        (f["code"], f["cell"], f["message"]) for f in check_doc["findings"]
+    ]
+    assert all(link == f"'自评表'!{cell}" for _, _, cell, _, link in rows)
+    assert {severity for severity, *_ in rows} == {"错误", "警告", "提示"}
+    assert sheet.freeze_panes == f"A{sheet.max_row - len(rows) + 1}"
+    assert sheet.column_dimensions["D"].width >= 60 and sheet.column_dimensions["B"].width >= len("deducted-but-complete")
+    assert wb.calculation.fullCalcOnLoad is True
+
+
+def test_input_never_modified_and_output_dir(run_cli, seed_form, tmp_path):
+    before = sha256(seed_form)
+    outdir = tmp_path / "结果"
+    result = run_cli("fill", seed_form, "--no-report", "-o", outdir)
+    assert result.exit_code == 1
+    assert output_of(seed_form, outdir).is_file()
+    assert not output_of(seed_form).exists()
+    assert sha256(seed_form) == before
+    assert sorted(p.name for p in seed_form.parent.iterdir() if p.is_file()) == [seed_form.name]
+
+
+def test_clean_form_says_no_problem(run_cli, clean_form):
+    out = fill(run_cli, clean_form)
+    sheet = openpyxl.load_workbook(out)["校验结果"]
+    rows = findings_rows(sheet)
+    assert rows == [("未发现问题", None, None, None, None)]
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.comment is not None]
+
+
+# ---------------------------------------------------------------- preservation
+
+
+def _cells(ws) -> dict[str, tuple]:
+    out = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.__class__.__name__ == "MergedCell":
+                continue
+            out[c.coordinate] = (
+                c.value, c.data_type, c.number_format, repr(c.font), repr(c.border), repr(c.fill),
+                repr(c.alignment), repr(c.protection), c.comment.text if c.comment else None,
+            )
+    return out
+
+
+def _changed_cells(path: Path) -> set[str]:
+    """What perfxl is meant to change on the form sheet: derived cells and finding cells."""
+    (result,) = [check(form) for form in read_forms(path)]
+    derived = writer.derived_cells(result.form, result.computed)
+    return set(derived) | {f.cell for f in result.findings if f.cell}
+
+
+def decorated_form(make_form, spec, name="form.xlsx") -> Path:
+    """A form with the extras real forms carry: list sheet, dropdown, conditional format, print setup, comment."""
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = make_form(spec, name)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    options = wb.create_sheet("选项")
+    for i, text in enumerate(("已完成", "部分完成", "未完成"), 1):
+        options.cell(i, 1, text)
+    options.sheet_state = "hidden"
+    dv = DataValidation(type="list", formula1='"达成,部分达成,未达成"', allow_blank=True)
+    dv.add("F12:F14")
+    ws.add_data_validation(dv)
+    ws.conditional_formatting.add("H12:H24", CellIsRule(operator="lessThan", formula=["G12"], fill=PatternFill("solid", start_color="FFFF00", end_color="FFFF00")))
+    ws.print_area = "A1:I25"
+    ws.print_title_rows = "11:11"
+    ws.page_setup.orientation = "landscape"
+    ws.oddFooter.center.text = "第 &P 页"
+    ws.freeze_panes = "A12"
+    ws["D12"].font = Font(name="黑体", size=12, bold=True, color="FF0000")
+    ws["E12"].comment = Comment("请核实指标值", "张三")
+    ws.row_dimensions[12].height = 55
+    ws.column_dimensions["D"].width = 33
+    wb.defined_names["项目名称"] = DefinedName("项目名称", attr_text=f"'{ws.title}'!$B$2")
+    wb.save(path)
+    return path
+
+
+def test_everything_outside_changed_cells_is_kept(run_cli, make_form, seed_spec):
+    path = decorated_form(make_form, seed_spec)
+    changed = _changed_cells(path)
+    out = fill(run_cli, path)
+    before, after = openpyxl.load_workbook(path), openpyxl.load_workbook(out)
+    assert after.sheetnames == before.sheetnames + ["校验结果"]
+    for name in before.sheetnames:
+        a, b = before[name], after[name]
+        cells_a, cells_b = _cells(a), _cells(b)
+        differing = {k for k in set(cells_a) | set(cells_b) if cells_a.get(k) != cells_b.get(k)}
+        assert differing <= changed, (name, sorted(differing - changed))
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+        assert {k: d.width for k, d in a.column_dimensions.items()} == {k: d.width for k, d in b.column_dimensions.items()}
+        assert {k: d.height for k, d in a.row_dimensions.items()} == {k: d.height for k, d in b.row_dimensions.items()}
+        assert a.sheet_state == b.sheet_state and a.freeze_panes == b.freeze_panes
+        assert repr(a.page_setup) == repr(b.page_setup) and a.print_area == b.print_area and a.print_title_rows == b.print_title_rows
+        assert a.oddFooter.center.text == b.oddFooter.center.text
+        assert [(str(v.sqref), v.formula1) for v in a.data_validations.dataValidation] == [(str(v.sqref), v.formula1) for v in b.data_validations.dataValidation]
+        assert [(str(r.sqref), [x.formula for x in r.rules]) for r in a.conditional_formatting] == [(str(r.sqref), [x.formula for x in r.rules]) for r in b.conditional_formatting]
+    assert changed & {"H25", "G25"}  # the comparison above really excluded something
+    assert after.defined_names["项目名称"].attr_text == before.defined_names["项目名称"].attr_text
+    assert after.worksheets[0]["E12"].comment.text == "请核实指标值" and after.worksheets[0]["E12"].comment.author == "张三"
+
+
+X14_DROPDOWN = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" error="请从列表中选择">'
+    "<x14:formula1><xm:f>选项!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>F12:F24</xm:sqref></x14:dataValidation>"
+    "</x14:dataValidations></ext></extLst>"
+)
+X14_DATABAR = (
+    '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:cfRule type="iconSet" priority="2" id="{00000000-0000-0000-0000-000000000001}"><x14:iconSet iconSet="3Stars">'
+    '<x14:cfvo type="percent"><xm:f>0</xm:f></x14:cfvo><x14:cfvo type="percent"><xm:f>33</xm:f></x14:cfvo><x14:cfvo type="percent"><xm:f>67</xm:f></x14:cfvo>'
+    "</x14:iconSet></x14:cfRule><xm:sqref>H12:H24</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+)
+
+
+def test_cross_sheet_dropdown_is_recreated(run_cli, make_form, clean_spec):
+    path = decorated_form(make_form, clean_spec)
+    rewrite_zip(path, {"xl/worksheets/sheet1.xml": lambda xml: insert_before_end(xml, X14_DROPDOWN)})
+    with pytest.warns(UserWarning, match="Data Validation extension"):
+        openpyxl.load_workbook(path)  # openpyxl alone would drop it
+    result = run_cli("fill", path, "--no-report")
+    assert result.exit_code == 0, result.stdout
+    out = output_of(path)
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    lists = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    assert lists["F12:F24"].formula1 == "选项!$A$1:$A$3" and lists["F12:F24"].type == "list"
+    assert lists["F12:F24"].error == "请从列表中选择" and lists["F12:F24"].showErrorMessage
+    assert "F12:F14" in lists  # the plain dropdown survives too
+    codes = [row[1] for row in findings_rows(openpyxl.load_workbook(out)["校验结果"])]
+    assert "roundtrip-loss" not in codes
+    # Idempotent: no x14 in the output any more, the same validations after a second run.
+    again = fill(run_cli, out)
+    assert sorted(str(v.sqref) for v in openpyxl.load_workbook(again).worksheets[0].data_validations.dataValidation) == sorted(lists)
+
+
+def test_extension_conditional_format_is_reported(run_cli, make_form, clean_spec):
+    path = decorated_form(make_form, clean_spec)
+    rewrite_zip(path, {"xl/worksheets/sheet1.xml": lambda xml: insert_before_end(xml, X14_DATABAR)})
+    result = run_cli("fill", path, "--no-report")
+    assert result.exit_code == 0
+    assert "警告 1 项" in result.stdout  # the CLI counts the loss
+    wb = openpyxl.load_workbook(output_of(path))
+    rows = [row for row in findings_rows(wb["校验结果"]) if row[1] == "roundtrip-loss"]
+    assert len(rows) == 1 and "扩展条件格式" in rows[0][3] and "H12:H24" in rows[0][3]
+    assert rows[0][2] == "H12" and rows[0][4] == f"'{wb.sheetnames[0]}'!H12"
+    # The ordinary conditional format is still there.
+    assert [str(r.sqref) for r in wb.worksheets[0].conditional_formatting] == ["H12:H24"]
+
+
+SHAPE_DRAWING = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    "<xdr:twoCellAnchor><xdr:from><xdr:col>10</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>2</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+    "<xdr:to><xdr:col>13</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>6</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+    '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="2" name="文本框 1"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+    '<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr>'
+    "<xdr:txBody><a:bodyPr/><a:p><a:r><a:t>盖章处</a:t></a:r></a:p></xdr:txBody></xdr:sp><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
+)
+
+
+def test_shapes_are_reported_as_lost(run_cli, make_form, clean_spec):
+    path = make_form(clean_spec)
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rIdD1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" Target="../drawings/drawing1.xml"/></Relationships>'
+    )
+    rewrite_zip(path, {
+        "xl/drawings/drawing1.xml": SHAPE_DRAWING,
+        "xl/worksheets/_rels/sheet1.xml.rels": rels,
+        "xl/worksheets/sheet1.xml": lambda xml: insert_before_end(xml, '<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdD1"/>'),
+        "[Content_Types].xml": lambda xml: xml.replace("</Types>", '<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>'),
+    })
+    out = fill(run_cli, path)
+    rows = [row for row in findings_rows(openpyxl.load_workbook(out)["校验结果"]) if row[1] == "roundtrip-loss"]
+    assert len(rows) == 1 and "图形/文本框 1 个" in rows[0][3] and "自评表" in rows[0][3]
+
+
+# ---------------------------------------------------------------- text, comments, formulas
+
+
+def test_text_from_forms_never_becomes_a_formula(run_cli, make_form, clean_spec):
+    spec = spec_copy(clean_spec)
+    spec.project = "=HYPERLINK(\"http://example.com\",\"点我\")"
+    spec.blocks[0][0].level3 = "=1+1"
+    spec.blocks[0][0].score = None  # a finding whose message quotes the formula-like name
+    path = make_form(spec)
+    project = read_forms(path)[0].project.address
+    out = fill(run_cli, path)
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    assert ws[project].value.startswith("=HYPERLINK") and ws[project].data_type == "s"
+    with zipfile.ZipFile(out) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert "<f>" not in archive.read(name).decode("utf-8"), name
+    assert any("=1+1" in (row[3] or "") for row in findings_rows(wb["校验结果"]))
+
+
+def test_user_comment_kept_and_not_duplicated_on_rerun(run_cli, make_form, seed_spec):
+    from openpyxl.comments import Comment
+
+    path = make_form(seed_spec)
+    wb = openpyxl.load_workbook(path)
+    wb.worksheets[0]["H25"].comment = Comment("财务科已复核", "李四")
+    wb.save(path)
+    out = fill(run_cli, path)
+    text = openpyxl.load_workbook(out).worksheets[0]["H25"].comment.text
+    assert text.startswith("原填写：92；") and text.endswith("财务科已复核") and "李四" in text
+    again = fill(run_cli, out)
+    assert openpyxl.load_workbook(again).worksheets[0]["H25"].comment.text == text
+
+
+def test_formula_cells_kept_when_right_replaced_when_wrong(run_cli, make_form, clean_spec):
+    path = make_form(clean_spec)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    rate_cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, float) and c.number_format == "0%")
+    budget_col = rate_cell.column - 3  # 全年预算数 … 执行率 in the standard layout
+    ws.cell(rate_cell.row, rate_cell.column).value = f"={ws.cell(rate_cell.row, budget_col + 1).coordinate}/{ws.cell(rate_cell.row, budget_col).coordinate}"
+    total_score = ws["H25"] if ws["A25"].value == "总分" else None
+    wb.save(path)
+    out = fill(run_cli, path)
+    result_ws = openpyxl.load_workbook(out).worksheets[0]
+    kept = result_ws[rate_cell.coordinate]
+    assert kept.value == ws[rate_cell.coordinate].value and kept.comment is None and kept.number_format == "0.00%"
+    assert total_score is None or result_ws["H25"].comment is None
+
+
+# ---------------------------------------------------------------- idempotence and folders
+
+
+def workbook_snapshot(path: Path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    snap = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        snap[ws.title] = (_cells(ws), sorted(map(str, ws.merged_cells.ranges)), str(ws.freeze_panes),
+                          [(c.coordinate, c.hyperlink.location) for row in ws.iter_rows() for c in row if c.hyperlink])
+    return snap
+
+
+@pytest.mark.parametrize("fixture", ["seed_form", "clean_form"])
+def test_fill_on_own_output_gives_the_same_workbook(run_cli, request, fixture):
+    path = request.getfixturevalue(fixture)
+    first = fill(run_cli, path)
+    second = fill(run_cli, first)
+    assert workbook_snapshot(first) == workbook_snapshot(second)
+    assert openpyxl.load_workbook(second).sheetnames.count("校验结果") == 1
+
+
+def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
+    fill(run_cli, seed_form)
+    result = run_cli("fill", seed_form.parent, "--no-report")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in seed_form.parent.glob("*.xlsx") if "汇总" not in p.name) == sorted([seed_form.name, output_of(seed_form).name])
+
+
+# ---------------------------------------------------------------- atomic write
+
+
+def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch):
+    from perfxl.batch import FillOptions, fill_path
+    from openpyxl.workbook.workbook import Workbook
+
+    before = sha256(seed_form)
+    out = output_of(seed_form)
+    out.write_bytes(b"previous output")
+
+    def broken_save(self, filename):
+        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", broken_save)
+    outcome = fill_path(seed_form, FillOptions(report=False))
+    assert outcome.error is not None and outcome.error.code == "write-failed"
+    assert "无法写入" in outcome.error.message
+    assert out.read_bytes() == b"previous output"  # the old output was not touched
+    assert sha256(seed_form) == before
+    assert sorted(p.name for p in seed_form.parent.iterdir()) == sorted([seed_form.name, out.name])  # no temp file left
+
+
+# ---------------------------------------------------------------- .xlsm and .xls
+
+
+def test_xlsm_keeps_macros_and_suffix(run_cli, make_form, seed_spec):
+    xlsx = make_form(seed_spec)
+    path = xlsx.with_suffix(".xlsm")
+    xlsx.rename(path)
+    vba = b"\xd0\xcf\x11\xe0fake vba project" * 20
+    rewrite_zip(path, {
+        "xl/vbaProject.bin": vba,
+        "[Content_Types].xml": lambda xml: xml.replace(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+            "</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace("</Relationships>", '<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'),
+    })
+    result = run_cli("fill", path, "--no-report")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    out = path.parent / f"{path.stem}_自评结果.xlsm"
+    assert out.is_file() and not output_of(path).exists()
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+        assert "macroEnabled" in archive.read("[Content_Types].xml").decode()
+    again = run_cli("fill", out, "--no-report")
+    assert again.exit_code == 1
+    second = out.parent / f"{out.stem}_自评结果.xlsm"
+    assert workbook_snapshot(second) == workbook_snapshot(out)
+    with zipfile.ZipFile(second) as archive:
+        vml = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".vml")]
+        assert archive.read("xl/vbaProject.bin") == vba
+    comments = sum(1 for row in openpyxl.load_workbook(second).worksheets[0].iter_rows() for c in row if c.comment)
+    assert sum(text.count('ObjectType="Note"') for text in vml) == comments  # no comment boxes piled up by re-runs
+
+
+def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_path, monkeypatch):
+    """book.workbook is None (as for .xls) and no soffice: the form is rebuilt and the loss reported."""
+    monkeypatch.setattr(writer, "convert_with_office", lambda *args, **kwargs: None)
+    book = open_book(seed_form, styles=False)
+    book.kind = "xls"
+    results = [check(form) for form in read_forms(seed_form, book)]
+    before = [f.cell for f in results[0].findings]
+    target = tmp_path / "out" / "rebuilt_自评结果.xlsx"
+    writer.write_filled_workbook(book, results, target)
+    assert [f.cell for f in results[0].findings][: len(before)] == before  # the caller's findings keep their cells
+    assert results[0].findings[-1].code == "roundtrip-loss" and "LibreOffice" in results[0].findings[-1].message
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames == ["自评表", "校验结果"]
+    sheet = wb["校验结果"]
+    assert any("标准表格式" in str(sheet.cell(r, 1).value) for r in range(1, 6))
+    rebuilt = [check(form) for form in read_forms(target)][0]
+    assert rebuilt.computed.total_score == 102
+    total = wb["自评表"][rebuilt.form.total_score.address]
+    assert total.value == 102 and total.comment.text.startswith("原填写：92；")
+    links = [row[4] for row in findings_rows(sheet) if row[1] == "total-mismatch"]
+    assert links == [f"'自评表'!{rebuilt.form.total_score.address}"]
+
+
+def test_package_inspection_names_lost_parts(tmp_path, make_form, clean_spec):
+    path = make_form(clean_spec)
+    rewrite_zip(path, {"xl/embeddings/oleObject1.bin": b"ole", "xl/ctrlProps/ctrlProp1.xml": "<formControlPr/>"})
+    validations, losses = writer.inspect_package(path)
+    assert validations == []
+    assert sorted(loss.what for loss in losses) == ["嵌入对象（OLE） 1 个", "表单控件（按钮、复选框等） 1 个"]
+
+
+def test_display_width_counts_chinese_double():
+    assert writer.display_width("总分") == 4 and writer.display_width("H25") == 3
+
+
+def test_original_text_reads_back_as_the_same_value():
+    from perfxl.model import Cell
+    from perfxl.rules import _stated_rate
+    from perfxl.workbook import _typed
+
+    for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
+        shown = writer._shown_original(Cell("H5", raw, fmt), "rate")
+        assert _stated_rate(Cell("H5", _typed(shown), "0.00%")) == pytest.approx(_stated_rate(Cell("H5", raw, fmt))), (raw, shown)
+    assert re.fullmatch(r"92", writer._shown_original(Cell("H25", "\u300092"), "score"))
