@@ -31,7 +31,6 @@ STATE_NAME = ".perfxl-watch.json"  # name → SHA-256 of what the outputs in 输
 class _Seen:
     signature: tuple[int, int]  # size, mtime_ns
     since: float  # when this signature was first observed
-    unreadable_since: float | None = None
     done: bool = False  # this exact signature has been handled
 
 
@@ -107,11 +106,8 @@ class Watcher:
         if self._hashes.get(path) == digest:
             seen.done = True
             return None
-        if not _opens(path):
-            if seen.unreadable_since is None:
-                seen.unreadable_since = now
-            if now - seen.unreadable_since < self.give_up_seconds:
-                return None  # probably still being written: try again on a later poll
+        if not _opens(path) and now - seen.since < self.give_up_seconds:
+            return None  # probably still being written: try again on a later poll
         record = self._process(path, digest)
         seen.done = True
         self._hashes[path] = digest
