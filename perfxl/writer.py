@@ -397,9 +397,13 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
         for col in range(2, 5):
             ws.cell(row=row, column=col).border = border
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
-    for col, width in enumerate(widths, 1):
-        limit = 90 if col == 4 else 30
-        ws.column_dimensions["ABCD"[col - 1]].width = min(max(width + 2, 8), limit)
+    final = [min(max(width + 2, 8), 90 if col == 4 else 30) for col, width in enumerate(widths, 1)]
+    for col, width in enumerate(final, 1):
+        ws.column_dimensions["ABCD"[col - 1]].width = width
+    for r in range(header_row + 1, row + 1):  # wrapped messages: give each row the lines it needs
+        lines = max(-(-display_width(ws.cell(r, c).value or "") // int(final[c - 1] * 0.9 - 1)) for c in range(1, 5))
+        if lines > 1:
+            ws.row_dimensions[r].height = 14 * lines + 2
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

@@ -1,0 +1,64 @@
+"""The filled workbook opens in real office software (LibreOffice headless); skipped where soffice is absent.
+
+Run only these with ``python -m pytest -m office`` (see tests/office/README.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfxl.reader import read_forms
+from perfxl.rules import check
+
+pytestmark = [
+    pytest.mark.office,
+    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"),
+]
+
+
+def soffice_convert(source: Path, fmt: str, outdir: Path, profile: Path) -> Path:
+    """Convert with a private LibreOffice profile, so parallel test runs do not clash."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
+        capture_output=True, text=True, timeout=180,
+    )
+    result = outdir / f"{source.stem}.{fmt.split(':')[0]}"
+    assert done.returncode == 0 and result.is_file(), done.stdout + done.stderr
+    return result
+
+
+def test_seed_output_converts_to_pdf(run_cli, seed_form, tmp_path):
+    assert run_cli("fill", seed_form, "--no-report").exit_code == 1
+    out = seed_form.parent / f"{seed_form.stem}_自评结果.xlsx"
+    pdf = soffice_convert(out, "pdf", tmp_path / "pdf", tmp_path / "profile")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        assert int(info.split("Pages:")[1].split()[0]) >= 2  # the form and the 校验结果 sheet
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "102.00" in text and "校验结果" in text and "total-mismatch" in text
+
+
+def test_xls_input_is_converted_and_written_as_xlsx(run_cli, seed_form, tmp_path):
+    xls = soffice_convert(seed_form, "xls", tmp_path / "xls", tmp_path / "profile")
+    result = run_cli("fill", xls, "--no-report")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    out = xls.parent / f"{xls.stem}_自评结果.xlsx"
+    assert out.is_file() and not (xls.parent / f"{xls.stem}_自评结果.xls").exists()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["自评表", "校验结果"]
+    assert any("LibreOffice" in str(wb["校验结果"].cell(r, 1).value) for r in range(1, 6))
+    ws = wb["自评表"]
+    assert ws["H25"].value == 102 and ws["H25"].comment.text.startswith("原填写：92；")
+    assert sorted(map(str, ws.merged_cells.ranges)) == sorted(map(str, openpyxl.load_workbook(seed_form).worksheets[0].merged_cells.ranges))
+    (again,) = [check(form) for form in read_forms(out)]
+    assert again.computed.total_score == 102 and any(f.code == "total-mismatch" for f in again.findings)
