@@ -401,7 +401,8 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
     for col, width in enumerate(final, 1):
         ws.column_dimensions["ABCD"[col - 1]].width = width
     for r in range(header_row + 1, row + 1):  # wrapped messages: give each row the lines it needs
-        lines = max(-(-display_width(ws.cell(r, c).value or "") // int(final[c - 1] * 0.9 - 1)) for c in range(1, 5))
+        usable = [final[0], final[1], final[2], final[3] * 0.92]  # the message column wraps a little early
+        lines = max(-(-display_width(ws.cell(r, c).value or "") // int(usable[c - 1])) for c in range(1, 5))
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2
     ws.page_setup.orientation = "landscape"
