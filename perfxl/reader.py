@@ -152,7 +152,8 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
                 form.money_factor = 1 / 10000 if unit == "元" else 1.0
                 break
     first_value_col = min(columns.values())
-    stop = min([r for r, _ in [labels.first("goal", after_row=header_row)] if r] or [before_row])
+    goal = labels.first("goal", after_row=header_row)
+    stop = min(goal[0], before_row) if goal else before_row
     for row in range(header_row + 1, stop):
         kind, label = None, ""
         for col in range(1, first_value_col):

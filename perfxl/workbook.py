@@ -12,6 +12,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def check_zip(path: Path, limits: Limits) -> None:
         raise FormError("corrupt", f"{name} 已损坏（压缩结构不完整），无法打开。请从原始来源重新获取或在 Excel/WPS 中修复后另存。", path) from None
     except FormError:
         raise
-    except (OSError, EOFError, RuntimeError, NotImplementedError) as exc:  # zipfile raises these on broken entries
+    except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:  # broken entries
         raise FormError("corrupt", f"{name} 已损坏，无法打开（{exc.__class__.__name__}）。请在 Excel/WPS 中修复后另存。", path) from None
 
 
@@ -282,23 +283,18 @@ def _fill_formula_values(path: Path, grids: list[SheetGrid]) -> None:
 
     from .formulas import evaluate
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cached_wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cached_wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    except Exception:  # the first load succeeded; without caches we evaluate ourselves
+        cached_wb = None
     try:
         for grid in grids:
             formula_cells = [key for key, v in grid.values.items() if isinstance(v, str) and v.startswith("=")]
             if not formula_cells:
                 continue
-            cached = {}
-            if grid.name in cached_wb.sheetnames:
-                ws = cached_wb[grid.name]
-                wanted = set(formula_cells)
-                max_row = max(r for r, _ in formula_cells)
-                for row in ws.iter_rows(max_row=max_row):
-                    for cell in row:
-                        if hasattr(cell, "row") and (cell.row, cell.column) in wanted and cell.value is not None:
-                            cached[(cell.row, cell.column)] = cell.value
+            cached = _cached_values(cached_wb, grid.name, formula_cells)
             formulas = {key: grid.values[key] for key in formula_cells}
             for key in formula_cells:
                 if key in cached:
@@ -307,7 +303,24 @@ def _fill_formula_values(path: Path, grids: list[SheetGrid]) -> None:
                     result = evaluate(formulas[key], lambda r, c: formulas.get((r, c), grid.values.get((r, c))))
                     grid.values[key] = result if result is not None else formulas[key]
     finally:
-        cached_wb.close()
+        if cached_wb is not None:
+            cached_wb.close()
+
+
+def _cached_values(cached_wb, sheet: str, formula_cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+    """Excel's cached results of the given cells ({} when there are none or they cannot be read)."""
+    cached: dict[tuple[int, int], object] = {}
+    if cached_wb is None or sheet not in cached_wb.sheetnames:
+        return cached
+    wanted = set(formula_cells)
+    try:
+        for row in cached_wb[sheet].iter_rows(max_row=max(r for r, _ in formula_cells)):
+            for cell in row:
+                if hasattr(cell, "row") and (cell.row, cell.column) in wanted and cell.value is not None:
+                    cached[(cell.row, cell.column)] = cell.value
+    except Exception:  # lazily parsed XML may fail late; fall back to our own evaluation
+        return {}
+    return cached
 
 
 def _open_xls(path: Path, limits: Limits) -> Book:
