@@ -118,7 +118,7 @@ def fill_command(
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数；1 = 逐个处理）。", min=1, show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 逐个处理）。", min=1, show_default=False)] = None,
 ) -> None:
     """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
 
@@ -133,7 +133,8 @@ def fill_command(
     plan = plan_batch(forms, options, recursive=recursive)
     if not plan.jobs:
         _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
-    workers = jobs or default_jobs()
+    # Starting a worker costs about as much as a few forms: small batches run in this process.
+    workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
     pending: dict[int, object] = {}
     printed = 0
 
@@ -145,7 +146,7 @@ def fill_command(
             progress.advance(record.label, record.status)
             pending[index] = record
             while printed in pending:
-                for line, to_stderr in _record_lines(pending.pop(printed)):
+                for line, to_stderr in _record_lines(pending.pop(printed), strict_report=options.report and options.strict):
                     progress.emit(line, sys.stderr if to_stderr else sys.stdout)
                 printed += 1
             if State.debug and record.error_code == "internal-error":
@@ -182,7 +183,7 @@ def report_command(
 
     options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False)
     outcome = _guarded(fill_path, form, options)
-    _print_fill(outcome)
+    _print_fill(outcome, strict_report=strict)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -201,21 +202,23 @@ def _expand_or_fail(expand, forms, recursive):
     return paths
 
 
-def _print_fill(outcome) -> None:
+def _print_fill(outcome, strict_report: bool = False) -> None:
     from .batch import FileRecord
 
-    for line, to_stderr in _record_lines(FileRecord.from_outcome(outcome)):
+    for line, to_stderr in _record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
         typer.echo(line, err=to_stderr)
 
 
-def _record_lines(record) -> list[tuple[str, bool]]:
-    """What to print for one processed file: (line, goes to stderr)."""
+def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]:
+    """What to print for one processed file: (line, goes to stderr). ``strict_report``: --strict with a report wanted."""
     if record.error_code is not None:
         return [(f"{record.label}：无法处理 —— {record.error_message}", True)]
     lines = []
     for form in record.forms:
         status = "通过" if form.ok else f"有错误 {form.errors} 项"
         lines.append((f"{record.label}［{form.sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
+        if strict_report and not form.ok and form.report is None:
+            lines.append((f"  未生成自评报告：［{form.sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
     lines.extend((f"  已写出：{output}", False) for output in record.outputs)
     return lines
 
@@ -244,7 +247,7 @@ def watch_command(
 
     def on_record(record) -> None:
         stamp = time.strftime("%H:%M:%S")
-        for line, to_stderr in _record_lines(record):
+        for line, to_stderr in _record_lines(record, strict_report=options.report and options.strict):
             typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
 
     def on_summary(target, error) -> None:
