@@ -432,18 +432,31 @@ def _previous_file_name(wb) -> str | None:
 
 
 def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
-    """Look inside the .xlsx/.xlsm zip for what openpyxl drops: x14 validations (to re-create) and losses."""
+    """Look inside the .xlsx/.xlsm zip for what openpyxl drops: x14 validations (to re-create) and losses.
+
+    A damaged part is itself reported as a loss; inspection never stops the fill.
+    """
     from defusedxml.ElementTree import fromstring
 
     validations: list[Validation] = []
     losses: list[Loss] = []
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
-        sheets = _sheet_parts(archive, fromstring)
+
+        def xml(name: str):
+            try:
+                return fromstring(archive.read(name))
+            except Exception:  # zlib/zip/XML errors in a part openpyxl did not need
+                losses.append(Loss(None, None, f"无法读取的内部部件 {name}"))
+                return None
+
+        sheets = _sheet_parts(archive, xml)
         drawing_sheet: dict[str, str] = {}
         for sheet, part in sheets.items():
-            root = fromstring(archive.read(part))
-            for rel_target in _rel_targets(archive, part, fromstring, "/drawing"):
+            root = xml(part)
+            if root is None:
+                continue
+            for rel_target in _rel_targets(archive, part, xml, "/drawing"):
                 drawing_sheet[rel_target] = sheet
             validations += _x14_validations(root, sheet)
             for rule in root.iter(f"{{{_NS['x14']}}}conditionalFormatting"):
@@ -454,7 +467,9 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
                 if what:
                     losses.append(Loss(sheet, None, what))
         for name in sorted(n for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)):
-            losses += _drawing_losses(fromstring(archive.read(name)), drawing_sheet.get(name))
+            root = xml(name)
+            if root is not None:
+                losses += _drawing_losses(root, drawing_sheet.get(name))
         for prefix, what in _LOST_PARTS:
             count = sum(1 for n in names if n.startswith(prefix) and not n.endswith(".rels") and "/_rels/" not in n)
             if count:
@@ -462,10 +477,12 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
     return validations, _dedupe(losses)
 
 
-def _sheet_parts(archive, fromstring) -> dict[str, str]:
+def _sheet_parts(archive, xml) -> dict[str, str]:
     """sheet name → worksheet part path, from xl/workbook.xml and its relationships."""
-    workbook = fromstring(archive.read("xl/workbook.xml"))
-    rels = {rel.get("Id"): rel.get("Target") for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+    workbook, rel_root = xml("xl/workbook.xml"), xml("xl/_rels/workbook.xml.rels")
+    if workbook is None or rel_root is None:
+        return {}
+    rels = {rel.get("Id"): rel.get("Target") for rel in rel_root}
     parts = {}
     for sheet in workbook.iter(f"{{{_NS['main']}}}sheet"):
         target = rels.get(sheet.get(f"{{{_NS['r']}}}id"))
@@ -476,12 +493,13 @@ def _sheet_parts(archive, fromstring) -> dict[str, str]:
     return parts
 
 
-def _rel_targets(archive, part: str, fromstring, type_suffix: str) -> list[str]:
+def _rel_targets(archive, part: str, xml, type_suffix: str) -> list[str]:
     folder, name = part.rsplit("/", 1)
     rels_name = f"{folder}/_rels/{name}.rels"
-    if rels_name not in archive.namelist():
+    root = xml(rels_name) if rels_name in archive.namelist() else None
+    if root is None:
         return []
-    return [_resolve(part, rel.get("Target")) for rel in fromstring(archive.read(rels_name)) if (rel.get("Type") or "").endswith(type_suffix)]
+    return [_resolve(part, rel.get("Target")) for rel in root if (rel.get("Type") or "").endswith(type_suffix)]
 
 
 def _resolve(source: str, target: str) -> str:

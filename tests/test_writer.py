@@ -455,3 +455,10 @@ def test_original_text_reads_back_as_the_same_value():
         shown = writer._shown_original(Cell("H5", raw, fmt), "rate")
         assert _stated_rate(Cell("H5", _typed(shown), "0.00%")) == pytest.approx(_stated_rate(Cell("H5", raw, fmt))), (raw, shown)
     assert re.fullmatch(r"92", writer._shown_original(Cell("H25", "\u300092"), "score"))
+
+
+def test_damaged_part_is_reported_not_fatal(make_form, clean_spec):
+    path = make_form(clean_spec)
+    rewrite_zip(path, {"xl/drawings/drawing9.xml": "<not-closed"})
+    validations, losses = writer.inspect_package(path)
+    assert [loss.what for loss in losses] == ["无法读取的内部部件 xl/drawings/drawing9.xml"]
