@@ -1,0 +1,858 @@
+"""The Word 绩效自评报告: a checked form → ``<stem>_自评报告.docx``, from an editable template.
+
+Three steps, kept apart:
+
+1. :func:`build_context` turns a :class:`~perfxl.rules.CheckResult` into plain Python values: every
+   number and sentence of the report, formatted once (:class:`Facts`), so the text and the 附件
+   table are built from the same strings and can never disagree.
+2. The template (``templates/自评报告模板.docx`` or the user's ``--template``) is rendered with
+   docxtpl (Jinja2 tags typed in Word). Template bytes and compiled Jinja templates are cached per
+   process, so a batch of a thousand forms parses each template once.
+3. The 附件 自评表 is written as a real Word table at the ``{{ annex_table }}`` paragraph, and every
+   run gets explicit East-Asian fonts (w:eastAsia) from its paragraph style.
+
+This module knows the model only (Form, CheckResult); it never touches openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from .model import FormError
+from .numbers import format_number, format_percent
+
+#: 报告信息 labels (normalised, as the reader stores them) → the report field they feed. The
+#: form's own narrative rows arrive as ``conclusion``/``problems``/``measures``; the 报告信息 sheet
+#: wins over them because it was written for the report. First match in each tuple wins.
+NARRATIVE_KEYS: dict[str, tuple[str, ...]] = {
+    "overview": ("项目概况", "项目背景", "项目基本情况", "项目简介", "基本情况", "项目情况", "背景", "概况", "项目概述"),
+    "purpose": ("评价目的", "绩效评价目的", "自评目的", "绩效自评目的", "目的"),
+    "process": ("评价过程", "绩效评价过程", "自评过程", "绩效自评过程", "工作过程", "工作开展情况", "自评工作开展情况",
+                "绩效自评工作开展情况", "过程", "组织实施", "评价工作过程"),
+    "conclusion": ("评价结论", "综合评价结论", "自评结论", "结论", "conclusion"),
+    "funds": ("资金管理", "资金管理情况", "资金使用及管理情况", "项目资金使用及管理情况", "资金使用情况", "资金使用管理"),
+    "goal": ("总体目标完成情况", "总体绩效目标完成情况", "总体绩效目标完成情况分析", "目标完成情况"),
+    "indicators": ("绩效指标完成情况分析", "绩效指标完成情况", "指标完成情况分析", "指标分析", "绩效指标分析"),
+    "problems": ("存在的问题", "存在问题", "问题", "主要问题", "problems"),
+    "measures": ("改进措施", "整改措施", "改进意见", "下一步工作", "下一步改进措施", "measures"),
+    "application": ("结果应用", "公开情况", "结果应用和公开情况", "结果应用及公开情况", "自评结果拟应用和公开情况",
+                    "绩效自评结果拟应用和公开情况", "结果拟应用和公开情况", "应用和公开情况"),
+}
+
+#: Standard wording where the text does not depend on the project.
+STANDARD_TEXT = {
+    "purpose": "通过开展绩效自评，全面了解项目资金使用和管理情况，分析项目绩效目标的实现程度，总结经验、查找问题，"
+    "进一步规范资金管理、加强项目管理，提高财政资金使用效益，为以后年度预算安排和项目管理提供参考。",
+    "application": "我单位将根据本次绩效自评结果，认真分析存在的问题并及时整改，进一步加强项目管理和资金管理，"
+    "将自评结果作为以后年度预算编制和项目安排的重要参考依据；按照财政部门的要求，绩效自评结果将随部门决算一并公开。",
+}
+
+#: What the user must write where the workbook does not say (shown highlighted as 【待补充：…】).
+TODO_TEXT = {
+    "overview": "项目背景、立项依据、主要建设内容和资金来源（可在自评表的“报告信息”工作表中填写“项目概况”）",
+    "process": "绩效自评工作过程，如成立评价工作小组、收集核查资料、现场查看、形成自评结论等（可在“报告信息”工作表中填写“评价过程”）",
+    "funds": "资金管理情况，如资金拨付程序、专款专用、财务制度执行、会计核算等（可在“报告信息”工作表中填写“资金管理”）",
+    "goal_actual": "年度总体目标的实际完成情况（自评表“实际完成情况”未填写）",
+    "problems": "项目实施中存在的问题（可在“报告信息”工作表中填写“存在的问题”）",
+    "measures": "针对上述问题的改进措施（可在“报告信息”工作表中填写“改进措施”）",
+    "deviation": "偏差原因分析及改进措施（自评表未填写）",
+}
+
+ANNEX_MARKER = "{{ annex_table }}"
+_ANNEX_TOKEN = "\u2063perfxl-annex-table\u2063"  # what the marker renders to; replaced by the table
+_NUMERALS = "一二三四五六七八九十"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+# ---------------------------------------------------------------- facts: every value, formatted once
+
+
+@dataclass
+class IndicatorFacts:
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    weight: str
+    score: str
+    deviation: str
+    deducted: bool = False
+    lost: str = ""  # points deducted, formatted
+    hints: list[str] = field(default_factory=list)  # warnings about this row, for the text
+
+
+@dataclass
+class FundFacts:
+    label: str
+    initial: str
+    budget: str
+    executed: str
+    weight: str
+    rate: str
+    score: str
+
+
+@dataclass
+class Facts:
+    """What the report says, as display strings (amounts in 万元)."""
+
+    year: str
+    project: str
+    department: str
+    implementer: str
+    funds: list[FundFacts]
+    goal_expected: str
+    goal_actual: str
+    indicators: list[IndicatorFacts]
+    level1: list[dict]  # name, weight, score, stated_weight (strings), level2 [{name, weight, score}]
+    initial: str
+    budget: str
+    executed: str
+    rate: str
+    budget_weight: str
+    budget_score: str
+    total_weight: str
+    total_score: str
+    total_stated: str | None  # the form's own 总分 where it differs from the recomputed one
+    grade: str
+
+
+def _clean(text: object) -> str:
+    """Text safe for XML, outer whitespace (incl. U+3000) trimmed."""
+    if text is None:
+        return ""
+    return _CONTROL.sub("", str(text)).replace("\r\n", "\n").strip(" \t\r\n\u3000\xa0")
+
+
+def _amount(value: float | None) -> str:
+    return format_number(value) if value is not None else ""
+
+
+def _cell_number(cell, factor: float = 1.0) -> str:
+    """A number cell as the report shows it; text that is not a number is shown as written."""
+    reading = cell.reading
+    if reading.is_number and reading.unit in (None, "万元", "元", "分"):
+        return format_number(reading.value * factor)
+    return "" if reading.is_blank else _clean(cell.text)
+
+
+def collect_facts(result) -> Facts:
+    """Every value the report shows, from the checked form and what perfxl recomputed."""
+    form, computed = result.form, result.computed
+    total_kind = "funds_total"
+    funds = []
+    for row in form.funds:
+        is_total = row.kind == total_kind
+        rate = computed.rates.get(row.kind)
+        funds.append(FundFacts(
+            label=_clean(row.label),
+            initial=_cell_number(row.initial, form.money_factor),
+            budget=_cell_number(row.budget, form.money_factor),
+            executed=_cell_number(row.executed, form.money_factor),
+            # 分值/得分 belong to the 年度资金总额 row only (perfxl recomputes them there).
+            weight=format_number(computed.budget_weight) if is_total else "",
+            rate=format_percent(rate) if rate is not None else "",
+            score=format_number(computed.budget_score) if is_total and computed.budget_score is not None else "",
+        ))
+    total = next((f for f in funds if f.label and form.fund(total_kind) and f.label == _clean(form.fund(total_kind).label)), None)
+    if total is not None:
+        totals = computed.funds_totals
+        total.initial = _amount(totals.get("initial")) or total.initial
+        total.budget = _amount(totals.get("budget")) or total.budget
+        total.executed = _amount(totals.get("executed")) or total.executed
+
+    hints_by_cell: dict[str, list[str]] = {}
+    for finding in result.findings:
+        if finding.code in ("deducted-but-complete", "full-but-incomplete", "score-rule-mismatch") and finding.cell:
+            hints_by_cell.setdefault(finding.cell, []).append(finding.message)
+    indicators = []
+    for ind in form.indicators:
+        weight, score = ind.weight.number, ind.score.number
+        deducted = weight is not None and score is not None and score < weight - 0.005
+        indicators.append(IndicatorFacts(
+            level1=ind.level1, level2=ind.level2, name=_clean(ind.level3.text), target=_clean(ind.target.text),
+            actual=_clean(ind.actual.text), weight=_cell_number(ind.weight), score=_cell_number(ind.score),
+            deviation=_clean(ind.deviation.text), deducted=deducted,
+            lost=format_number(weight - score) if deducted else "",
+            hints=hints_by_cell.get(ind.score.address or "", []),
+        ))
+
+    level2_of: dict[str, list[dict]] = {}
+    for group in computed.level2:
+        level2_of.setdefault(group["level1"], []).append(
+            {"name": group["level2"], "weight": format_number(group["weight"]), "score": format_number(group["score"])})
+    level1 = []
+    for group in computed.level1:
+        stated = group.get("stated_weight")
+        mismatch = stated is not None and group["weight"] is not None and abs(stated - group["weight"]) > 0.005
+        level1.append({
+            "name": group["name"], "weight": format_number(group["weight"]), "score": format_number(group["score"]),
+            "stated_weight": format_number(stated) if mismatch else None, "level2": level2_of.get(group["name"], []),
+        })
+
+    stated_total = form.total_score.number
+    differs = stated_total is not None and abs(stated_total - computed.total_score) > 0.005
+    totals = computed.funds_totals
+    return Facts(
+        year=str(form.year) if form.year else "",
+        project=_clean(form.project.text),
+        department=_clean(form.department.text),
+        implementer=_clean(form.implementer.text),
+        funds=funds,
+        goal_expected=_clean(form.goal_expected.text),
+        goal_actual=_clean(form.goal_actual.text),
+        indicators=indicators,
+        level1=level1,
+        initial=_amount(totals.get("initial")),
+        budget=_amount(totals.get("budget")),
+        executed=_amount(totals.get("executed")),
+        rate=format_percent(computed.rate) if computed.rate is not None else "",
+        budget_weight=format_number(computed.budget_weight),
+        budget_score=format_number(computed.budget_score) if computed.budget_score is not None else "",
+        total_weight=format_number(computed.total_weight),
+        total_score=format_number(computed.total_score),
+        total_stated=format_number(stated_total) if differs else None,
+        grade=computed.grade,
+    )
+
+
+# ---------------------------------------------------------------- paragraphs (docxtpl RichText)
+
+
+class Todo(str):
+    """A span the user must write or check: rendered highlighted."""
+
+
+def _paragraph(*parts: str):
+    """One report paragraph as docxtpl RichText; :class:`Todo` parts are highlighted; newlines → line breaks."""
+    from docxtpl import RichText
+
+    runs = []
+    for part in parts:
+        if not part:
+            continue
+        props = f"<w:rPr>{_FONT_SLOTS}{_HIGHLIGHT if isinstance(part, Todo) else ''}</w:rPr>"
+        lines = _CONTROL.sub("", str(part)).split("\n")
+        inner = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line, quote=False)}</w:t>' for line in lines)
+        runs.append(f"<w:r>{props}{inner}</w:r>")
+    rich = RichText()
+    rich.xml = "".join(runs)
+    return rich
+
+
+def _todo(what: str) -> Todo:
+    return Todo(f"【待补充：{what}】")
+
+
+def _check(what: str) -> Todo:
+    return Todo(f"【请核实：{what}】")
+
+
+def _sentence(text: str) -> str:
+    """End a sentence with a full stop unless it already has closing punctuation."""
+    text = text.rstrip("，,、；; ")
+    return text if not text or text[-1] in "。！？!?）)”" else text + "。"
+
+
+def _split(text: str) -> list[str]:
+    return [line.strip(" \t\u3000") for line in text.split("\n") if line.strip(" \t\u3000")]
+
+
+def narrative(form) -> dict[str, str]:
+    """The report fields the workbook provides (报告信息 sheet first, then the form's own rows)."""
+    available = {}
+    for key, value in form.narrative.items():
+        label = _LEADING_NUMBER.sub("", key).strip()
+        if value and value.strip():
+            available.setdefault(label, value)
+            available.setdefault(key, value)
+    found = {}
+    for name, synonyms in NARRATIVE_KEYS.items():
+        for synonym in synonyms:
+            if synonym in available:
+                found[name] = _clean(available[synonym])
+                break
+    return found
+
+
+def _from_info(info: dict[str, str], key: str, fallback) -> list:
+    """Paragraphs of a 报告信息 field, or the fallback paragraph."""
+    if info.get(key):
+        return [_paragraph(line) for line in _split(info[key])]
+    return [fallback]
+
+
+def build_context(result) -> dict:
+    """Everything the template can use; docs/report.md lists the names."""
+    facts = collect_facts(result)
+    form, computed = result.form, result.computed
+    info = narrative(form)
+    year = facts.year or _todo("年度")
+    project = facts.project or _todo("项目名称")
+
+    overview = _from_info(info, "overview", _paragraph(_todo(TODO_TEXT["overview"])))
+    known = []
+    if facts.department:
+        known.append(f"本项目主管部门为{facts.department}")
+    if facts.implementer:
+        known.append(f"实施单位为{facts.implementer}")
+    if facts.budget:
+        known.append(f"{facts.year}年度全年预算数{facts.budget}万元" if facts.year else f"全年预算数{facts.budget}万元")
+    if known:
+        overview.append(_paragraph(_sentence("，".join(known))))
+
+    purpose = _from_info(info, "purpose", _paragraph(STANDARD_TEXT["purpose"]))
+    process = _from_info(info, "process", _paragraph(_todo(TODO_TEXT["process"])))
+    conclusion = [_paragraph(line) for line in _split(info.get("conclusion", ""))]
+    conclusion.append(_conclusion_paragraph(facts, computed))
+    funds = [_funds_paragraph(facts, result)]
+    funds += _from_info(info, "funds", _paragraph(_todo(TODO_TEXT["funds"])))
+    goal = _goal_paragraphs(facts)
+    goal += [_paragraph(line) for line in _split(info.get("goal", ""))]
+    indicators = _indicator_paragraphs(facts)
+    indicators += [_paragraph(line) for line in _split(info.get("indicators", ""))]
+    problems = _from_info(info, "problems", _paragraph(_todo(TODO_TEXT["problems"])))
+    problems += _from_info(info, "measures", _paragraph(_todo(TODO_TEXT["measures"])))
+    application = _from_info(info, "application", _paragraph(STANDARD_TEXT["application"]))
+
+    errors = [f for f in result.findings if f.severity == "error"]
+    error_paragraphs = []
+    if errors:
+        error_paragraphs.append(_paragraph(Todo(
+            f"perfxl 校验自评表（{form.path.name}，工作表“{form.sheet}”）时发现以下 {len(errors)} 项错误。"
+            "请在自评表中修正后重新生成报告；本说明不属于报告正文，提交前请删除。")))
+        for number, finding in enumerate(errors, 1):
+            where = f"单元格 {finding.cell}：" if finding.cell else ""
+            error_paragraphs.append(_paragraph(f"{number}. {where}{finding.message}"))
+
+    return {
+        "year": year, "project": project, "department": facts.department, "implementer": facts.implementer,
+        "title": f"{year}年度{project}绩效自评报告",
+        "title_break": "\n" if _width(f"{year}年度{project}绩效自评报告") > _TITLE_CHARS else "",
+        "initial": facts.initial, "budget": facts.budget, "executed": facts.executed, "rate": facts.rate,
+        "budget_weight": facts.budget_weight, "budget_score": facts.budget_score,
+        "total_weight": facts.total_weight, "total_score": facts.total_score, "total_stated": facts.total_stated,
+        "grade": facts.grade, "goal_expected": facts.goal_expected, "goal_actual": facts.goal_actual,
+        "level1": facts.level1,
+        "deducted": [vars(ind) for ind in facts.indicators if ind.deducted],
+        "info": info,
+        "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
+        "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
+        "errors": error_paragraphs, "error_count": len(errors),
+        "annex_table": _ANNEX_TOKEN,
+        "_facts": facts,
+    }
+
+
+_TITLE_CHARS = 20  # 二号 characters on one line of the 156 mm type area
+
+
+def _width(text: str) -> float:
+    """Printed width in full-width characters (Latin letters and digits count half)."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
+
+
+def _conclusion_paragraph(facts: Facts, computed):
+    parts = []
+    lead = f"经自评，{facts.project}" if facts.project else "经自评，本项目"
+    if facts.rate:
+        parts.append(f"{lead}{facts.year + '年度' if facts.year else ''}预算执行率为{facts.rate}")
+    else:
+        parts.append(lead)
+    groups = "、".join(f"{g['name']}得{g['score']}分（分值{g['weight']}分）" for g in facts.level1)
+    if groups:
+        parts.append(groups)
+    text = "，".join(parts) + f"，绩效自评得分{facts.total_score}分，绩效评价等级为“{facts.grade}”。"
+    extra = []
+    if facts.total_stated is not None:
+        extra.append(_check(f"自评表填写的总分为{facts.total_stated}分，与预算执行率得分和各项指标得分之和{facts.total_score}分不一致，本报告采用重新计算的结果"))
+    if abs(computed.total_weight - 100) > 0.005:
+        extra.append(_check(f"各项分值合计{facts.total_weight}分，不等于100分"))
+    return _paragraph(text, *extra)
+
+
+def _funds_paragraph(facts: Facts, result):
+    year = f"{facts.year}年度" if facts.year else "本年度"
+    parts = []
+    if facts.initial:
+        parts.append(f"年初预算数{facts.initial}万元")
+    sources = [f"{f.label.removeprefix('其中：').removeprefix('其中:')}{f.budget}万元" for f in facts.funds[1:] if f.budget and f.budget != "0"]
+    if facts.budget:
+        parts.append(f"全年预算数{facts.budget}万元" + (f"（其中{'、'.join(sources)}）" if sources else ""))
+    if facts.executed:
+        parts.append(f"全年执行数{facts.executed}万元")
+    text = f"{year}，项目" + "，".join(parts) if parts else f"{year}，项目"
+    extra = []
+    if facts.rate:
+        text += f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
+    else:
+        text += "。"
+        extra.append(_check("全年预算数未填写或为0，无法计算预算执行率"))
+    if any(f.code == "executed-exceeds-budget" for f in result.findings):
+        extra.append(_check("全年执行数超过全年预算数"))
+    return _paragraph(text, *extra)
+
+
+def _goal_paragraphs(facts: Facts) -> list:
+    paragraphs = []
+    if facts.goal_expected:
+        paragraphs.append(_paragraph(_sentence(f"项目年度总体目标：{facts.goal_expected}")))
+    if facts.goal_actual:
+        paragraphs.append(_paragraph(_sentence(f"实际完成情况：{facts.goal_actual}")))
+    else:
+        paragraphs.append(_paragraph("实际完成情况：", _todo(TODO_TEXT["goal_actual"])))
+    return paragraphs
+
+
+def _indicator_paragraphs(facts: Facts) -> list:
+    count = len(facts.indicators)
+    paragraphs = [_paragraph(
+        f"本项目共设置三级绩效指标{count}项。预算执行率指标分值{facts.budget_weight}分，"
+        f"得分{facts.budget_score or '0'}分（预算执行率{facts.rate or '无法计算'}）。")]
+    for number, group in enumerate(facts.level1, 1):
+        text = f"{number}.{group['name']}：分值{group['weight']}分"
+        extra = []
+        if group["stated_weight"] is not None:
+            extra.append(_check(f"自评表标注为{group['stated_weight']}分"))
+        tail = f"，得分{group['score']}分"
+        if group["level2"]:
+            tail += "。其中，" + "，".join(f"{sub['name']}（{sub['weight']}分）得{sub['score']}分" for sub in group["level2"])
+        paragraphs.append(_paragraph(text, *extra, tail + "。"))
+    deducted = [ind for ind in facts.indicators if ind.deducted]
+    if not deducted:
+        paragraphs.append(_paragraph("各项三级指标均得满分。"))
+        return paragraphs
+    paragraphs.append(_paragraph(f"扣分指标共{len(deducted)}项，扣分原因及改进措施如下："))
+    for number, ind in enumerate(deducted, 1):
+        where = ind.level2 or ind.level1
+        text = (f"（{number}）“{ind.name}”（{where}）：年度指标值为“{ind.target}”，实际完成值为“{ind.actual}”，"
+                f"分值{ind.weight}分，得分{ind.score}分，扣{ind.lost}分。偏差原因分析及改进措施：")
+        parts = [text, _sentence(ind.deviation) if ind.deviation else _todo(TODO_TEXT["deviation"])]
+        if any("已完成" in hint or "完成值为" in hint for hint in ind.hints):
+            parts.append(_check(f"实际完成值填写为“{ind.actual}”却未得满分，请核实完成情况或得分"))
+        elif ind.hints:
+            parts.append(_check("得分与评分规则不一致"))
+        paragraphs.append(_paragraph(*parts))
+    return paragraphs
+
+
+# ---------------------------------------------------------------- the 附件 table
+
+
+# Column widths of the 9-column 自评表 in twips (sum 8844 = 156 mm, the type area's width).
+_COLUMNS = (454, 600, 900, 1250, 1750, 1020, 660, 660, 1550)
+
+
+def _cell_xml(text: str, width: int, *, span: int = 1, vmerge: str | None = None, heading: bool = False,
+              align: str = "center") -> str:
+    props = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
+    if span > 1:
+        props.append(f'<w:gridSpan w:val="{span}"/>')
+    if vmerge == "restart":
+        props.append('<w:vMerge w:val="restart"/>')
+    elif vmerge == "continue":
+        props.append("<w:vMerge/>")
+    props.append('<w:vAlign w:val="center"/>')
+    style = "TableHeading" if heading else "TableText"
+    font = "黑体" if heading else "仿宋_GB2312"
+    runs = ""
+    if text and vmerge != "continue":
+        lines = _CONTROL.sub("", text).split("\n")
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line, quote=False)}</w:t>' for line in lines)
+        runs = f'<w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="{font}" w:cs="Times New Roman"/></w:rPr>{body}</w:r>'
+    return (f'<w:tc><w:tcPr>{"".join(props)}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>'
+            f'<w:jc w:val="{align}"/></w:pPr>{runs}</w:p></w:tc>')
+
+
+def _table_xml(rows: list[str], header_rows: int = 0, bottom: bool = True) -> str:
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in _COLUMNS)
+    border = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
+    borders = "".join(
+        f"<w:{side} {border}/>" if bottom or side != "bottom" else '<w:bottom w:val="nil"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    body = []
+    for index, row in enumerate(rows):
+        header = "<w:tblHeader/>" if index < header_rows else ""
+        body.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>{row}</w:tr>")
+    return (
+        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(_COLUMNS)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        f'<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(body)}</w:tbl>"
+    )
+
+
+def _span_width(start: int, span: int) -> int:
+    return sum(_COLUMNS[start:start + span])
+
+
+def annex_tables(facts: Facts) -> list[str]:
+    """The 自评表 as two Word tables that print as one: header block, then the 绩效指标 block whose
+    column-heading row repeats on every page."""
+    c = _cell_xml
+    w = _span_width
+    top = [
+        c("项目名称", w(0, 2), span=2, heading=True) + c(facts.project, w(2, 7), span=7, align="left"),
+        c("主管部门", w(0, 2), span=2, heading=True) + c(facts.department, w(2, 3), span=3, align="left")
+        + c("实施单位", w(5, 1), heading=True) + c(facts.implementer, w(6, 3), span=3, align="left"),
+    ]
+    fund_heads = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+    top.append(c("项目资金\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
+               + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(fund_heads)))
+    for fund in facts.funds:
+        values = (fund.initial, fund.budget, fund.executed, fund.weight, fund.rate, fund.score)
+        top.append(c("", w(0, 2), span=2, vmerge="continue") + c(fund.label, w(2, 1), align="left")
+                   + "".join(c(value, w(3 + i, 1)) for i, value in enumerate(values)))
+    top.append(c("年度总体目标", w(0, 2), span=2, vmerge="restart", heading=True) + c("预期目标", w(2, 3), span=3, heading=True)
+               + c("实际完成情况", w(5, 4), span=4, heading=True))
+    top.append(c("", w(0, 2), span=2, vmerge="continue") + c(facts.goal_expected, w(2, 3), span=3, align="both")
+               + c(facts.goal_actual, w(5, 4), span=4, align="both"))
+
+    heads = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+    # The 一级指标 column spans grid columns 1-2 (a 绩效指标 cell merged down the whole block would
+    # break the repeated heading row on later pages).
+    rows = [c(heads[0], w(0, 2), span=2, heading=True) + "".join(c(h, w(2 + i, 1), heading=True) for i, h in enumerate(heads[1:]))]
+    weights = {group["name"]: group["weight"] for group in facts.level1}
+    indicators = facts.indicators
+    for index, ind in enumerate(indicators):
+        first1 = index == 0 or indicators[index - 1].level1 != ind.level1
+        first2 = first1 or indicators[index - 1].level2 != ind.level2
+        level1 = f"{ind.level1}\n（{weights[ind.level1]}分）" if ind.level1 in weights and ind.level1 else ind.level1
+        rows.append(
+            c(level1 if first1 else "", w(0, 2), span=2, vmerge="restart" if first1 else "continue")
+            + c(ind.level2 if first2 else "", w(2, 1), vmerge="restart" if first2 else "continue")
+            + c(ind.name, w(3, 1), align="left") + c(ind.target, w(4, 1), align="left") + c(ind.actual, w(5, 1))
+            + c(ind.weight, w(6, 1)) + c(ind.score, w(7, 1)) + c(ind.deviation, w(8, 1), align="left")
+        )
+    rows.append(c("总分", w(0, 6), span=6, heading=True) + c(facts.total_weight, w(6, 1)) + c(facts.total_score, w(7, 1))
+                + c(f"等级：{facts.grade}", w(8, 1)))
+    # Word repeats only a table's first rows on each page, so the 绩效指标 block is a table of its
+    # own, joined to the first by a 1-point paragraph (two tables with nothing between would merge).
+    joint = ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+             '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
+    return [_table_xml(top, bottom=False), joint, _table_xml(rows, header_rows=1)]
+
+
+# ---------------------------------------------------------------- rendering
+#
+# docxtpl's own DocxTemplate.render() re-opens and re-saves the whole package with python-docx for
+# every report (≈70 ms). We use docxtpl's tag handling (patch_xml, render_xml_part, fix_tables: the
+# same code its render() runs) on the parts that hold tags, and copy every other part of the
+# template unchanged. Each template is read, patched and compiled once per process.
+
+_TAGS = re.compile(r"\{[\{%#]")
+_BODY = re.compile(r"<w:body\b[^>]*>.*</w:body>", re.S)
+
+
+class CompiledTemplate:
+    """One report template, ready to render many times."""
+
+    def __init__(self, data: bytes, name: str):
+        import zipfile
+
+        from docxtpl import DocxTemplate
+        from lxml import etree
+
+        self.name = name
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        parts = dict(self.entries)
+        self.main = _main_part(parts)
+        self.docxtpl = DocxTemplate(None)  # used only for its string/tree helpers, never opened
+        environment = _CACHE.jinja()
+        document = parts[self.main].decode("utf-8")
+        body = _BODY.search(document)
+        if body is None:
+            raise ValueError("no w:body")
+        # docxtpl works on the body serialised on its own (with its namespace declarations).
+        root = etree.fromstring(parts[self.main])
+        body_xml = etree.tostring(root.find(f"{{{W_NS}}}body"), encoding="unicode")
+        self.head, self.tail = document[: body.start()], document[body.end():]
+        self.body = self._compile(body_xml, environment)
+        self.parts: dict[str, object] = {}  # other parts with tags (headers, footers, footnotes)
+        for filename, blob in self.entries:
+            if filename != self.main and filename.startswith("word/") and filename.endswith(".xml") and _TAGS.search(blob.decode("utf-8", "ignore")):
+                self.parts[filename] = self._compile(blob.decode("utf-8"), environment)
+        self.fonts = _style_fonts(parts.get("word/styles.xml"))
+        self.environment = environment
+        self.core = parts.get("docProps/core.xml")
+        # Every part that does not change, zipped once; each report appends its own parts to a copy.
+        changing = {self.main, "docProps/core.xml", *self.parts}
+        base = io.BytesIO()
+        with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as archive:
+            for filename, blob in self.entries:
+                if filename not in changing:
+                    archive.writestr(filename, blob)
+        self.base = base.getvalue()
+
+    def _compile(self, xml: str, environment):
+        source = self.docxtpl.patch_xml(xml)
+        environment.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source))  # compile now: errors surface here
+        return source
+
+    def render(self, context: dict, facts: Facts, title: str) -> bytes:
+        """The finished .docx as bytes."""
+        import zipfile
+
+        xml = self.docxtpl.render_xml_part(self.body, None, context, self.environment)
+        xml = _fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts)
+        has_tables = "<w:tbl>" in xml or "<w:tbl " in xml
+        xml = _insert_annex(xml, facts)
+        if has_tables or _RUN_WITHOUT_EAST_ASIA.search(xml):
+            # docxtpl's table repair (as its render() does) and fonts for runs the template left bare.
+            from lxml import etree
+
+            body = self.docxtpl.fix_tables(xml)
+            _apply_fonts(body, self.fonts)
+            xml = etree.tostring(body, encoding="unicode")
+        rendered = {self.main: (self.head + xml + self.tail).encode("utf-8")}
+        for filename, source in self.parts.items():
+            rendered[filename] = self.docxtpl.render_xml_part(source, None, context, self.environment).encode("utf-8")
+        if self.core is not None:
+            rendered["docProps/core.xml"] = _with_title(self.core, title)
+        out = io.BytesIO(self.base)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+            for filename, blob in rendered.items():
+                archive.writestr(filename, blob)
+        return out.getvalue()
+
+
+def _main_part(parts: dict[str, bytes]) -> str:
+    rels = parts.get("_rels/.rels", b"").decode("utf-8", "ignore")
+    match = re.search(r'Target="/?([^"]+)"[^>]*Type="[^"]*/officeDocument"|Type="[^"]*/officeDocument"[^>]*Target="/?([^"]+)"', rels)
+    name = (match.group(1) or match.group(2)) if match else "word/document.xml"
+    if name not in parts:
+        raise ValueError("no main document part")
+    return name
+
+
+def _with_title(core: bytes, title: str) -> bytes:
+    text = core.decode("utf-8")
+    safe = escape(title, quote=False)
+    if re.search(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", text, re.S):
+        text = re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", lambda _: f"<dc:title>{safe}</dc:title>", text, count=1, flags=re.S)
+    elif "</cp:coreProperties>" in text and "xmlns:dc=" in text:
+        text = text.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
+    return text.encode("utf-8")
+
+
+class _TemplateCache:
+    """Compiled templates by (path, mtime, size), one Jinja environment: everything parsed once per process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.templates: dict[tuple, CompiledTemplate] = {}
+        self.environment = None
+
+    def get(self, path: Path) -> CompiledTemplate:
+        try:
+            stat = path.stat()
+        except OSError:
+            raise FormError("template-missing", f"找不到报告模板：{path}。请检查路径，或去掉 --template 使用内置模板。", path) from None
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        compiled = self.templates.get(key)
+        if compiled is None:
+            compiled = _compile_template(path)
+            with self.lock:
+                if len(self.templates) > 16:
+                    self.templates.clear()
+                self.templates[key] = compiled
+        return compiled
+
+    def jinja(self):
+        if self.environment is None:
+            self.environment = _make_environment()
+        return self.environment
+
+
+def _compile_template(path: Path) -> CompiledTemplate:
+    import jinja2
+
+    try:
+        return CompiledTemplate(path.read_bytes(), path.name)
+    except jinja2.TemplateError as exc:
+        detail = f"（{exc.message}）" if getattr(exc, "message", None) else ""
+        raise FormError("template-error", f"报告模板 {path.name} 中的占位符有误{detail}：请检查 {{{{ }}}} 与 {{%p %}} 是否成对、拼写是否正确，或去掉 --template 使用内置模板。", path) from None
+    except OSError as exc:
+        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}（{exc.strerror or exc}）。", path) from None
+    except Exception as exc:  # not a zip, no document part, broken XML …
+        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}（{exc.__class__.__name__}）：请确认它是用 Word/WPS 保存的 .docx 文件。", path) from None
+
+
+def _make_environment():
+    import jinja2
+
+    class VisibleUndefined(jinja2.Undefined):
+        """A misspelt placeholder shows up in the report instead of vanishing silently."""
+
+        def __str__(self):
+            return f"【模板占位符“{self._undefined_name}”不存在】"
+
+        def __iter__(self):
+            return iter(())
+
+        def __bool__(self):
+            return False
+
+    class MemoEnvironment(jinja2.Environment):
+        """docxtpl compiles the template source on every render; compile each source once instead."""
+
+        def __init__(self, **options):
+            super().__init__(**options)
+            self.memo: dict[str, jinja2.Template] = {}
+
+        def from_string(self, source, globals=None, template_class=None):
+            if globals is not None or template_class is not None:
+                return super().from_string(source, globals, template_class)
+            template = self.memo.get(source)
+            if template is None:
+                template = super().from_string(source)
+                if len(self.memo) > 64:
+                    self.memo.clear()
+                self.memo[source] = template
+            return template
+
+    return MemoEnvironment(autoescape=True, undefined=VisibleUndefined)
+
+
+_CACHE = _TemplateCache()
+
+
+def default_template() -> Path:
+    from .templates import REPORT_TEMPLATE, resource_path
+
+    return resource_path(REPORT_TEMPLATE)
+
+
+def render_report(result, template: Path | None = None) -> bytes:
+    """The report of one checked form as .docx bytes."""
+    import jinja2
+
+    path = Path(template) if template is not None else default_template()
+    compiled = _CACHE.get(path)
+    context = build_context(result)
+    title = f"{context['year']}年度{context['project']}绩效自评报告"
+    try:
+        return compiled.render(context, context["_facts"], title)
+    except jinja2.TemplateError as exc:
+        detail = f"（{exc.message}）" if getattr(exc, "message", None) else ""
+        raise FormError("template-error", f"报告模板 {path.name} 无法生成报告{detail}：请检查模板中的占位符，或去掉 --template 使用内置模板。", path) from None
+
+
+def write_report(result, target: Path, template: Path | None = None) -> None:
+    """Write the Word 绩效自评报告 of one checked form to ``target`` (atomically)."""
+    from .writeutil import write_bytes_atomic
+
+    write_bytes_atomic(Path(target), render_report(result, template))
+
+
+def _insert_annex(xml: str, facts: Facts) -> str:
+    """Put the 自评表 tables where the template's ``{{ annex_table }}`` paragraph was."""
+    at = xml.find(_ANNEX_TOKEN)
+    if at < 0:
+        return xml
+    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
+    end = xml.find("</w:p>", at)
+    if start < 0 or end < 0:
+        return xml
+    end += len("</w:p>")
+    tables = "".join(annex_tables(facts))
+    if xml.startswith("</w:tc>", end):
+        tables += "<w:p/>"  # a table cell must end with a paragraph
+    return xml[:start] + tables + xml[end:]
+
+
+_PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.S)
+_PSTYLE = re.compile(r'<w:pStyle w:val="([^"]*)"')
+_RUN_WITHOUT_EAST_ASIA = re.compile(r"<w:r(?: [^>]*)?>(?!<w:rPr>(?:(?!</w:rPr>).)*?w:eastAsia=)", re.S)
+_EMPTY_RUN = '<w:r><w:t xml:space="preserve"></w:t></w:r>'  # docxtpl leaves one after each {{r …}}
+_HIGHLIGHT = '<w:highlight w:val="yellow"/>'
+# Runs the report writes carry these slots; _fill_run_fonts puts in the fonts of the paragraph's style.
+_FONT_SLOTS = '<w:rFonts w:ascii="\ue000L" w:hAnsi="\ue000L" w:eastAsia="\ue000E" w:cs="\ue000L"/>'
+
+
+def _fill_run_fonts(xml: str, fonts: dict) -> str:
+    """Fonts of the report's own runs (written with empty slots) from the style of their paragraph."""
+    if "\ue000E" not in xml:
+        return xml
+
+    def paragraph(match: re.Match) -> str:
+        text = match.group(0)
+        if "\ue000E" not in text:
+            return text
+        style = _PSTYLE.search(text)
+        latin, east_asia = fonts.get(style.group(1) if style else None, fonts[None])
+        return text.replace("\ue000L", escape(latin)).replace("\ue000E", escape(east_asia))
+
+    latin, east_asia = fonts[None]  # slots outside any paragraph (should not happen)
+    return _PARAGRAPH.sub(paragraph, xml).replace("\ue000L", escape(latin)).replace("\ue000E", escape(east_asia))
+
+
+def _apply_fonts(body, fonts: dict) -> None:
+    """Give every run lacking them explicit fonts (w:eastAsia included), from its paragraph's style."""
+    from lxml import etree
+
+    w = f"{{{W_NS}}}"
+    default = fonts[None]
+    missing = body.xpath(".//w:r[not(w:rPr/w:rFonts/@w:eastAsia) or w:rPr/w:rFonts/@w:eastAsiaTheme]", namespaces={"w": W_NS})
+    for run in missing:
+        paragraph = next(run.iterancestors(f"{w}p"), None)
+        style = paragraph.find(f"{w}pPr/{w}pStyle") if paragraph is not None else None
+        latin, east_asia = fonts.get(style.get(f"{w}val") if style is not None else None, default)
+        rpr = run.find(f"{w}rPr")
+        if rpr is None:
+            rpr = etree.Element(f"{w}rPr")
+            run.insert(0, rpr)
+        rfonts = rpr.find(f"{w}rFonts")
+        if rfonts is None:
+            rfonts = etree.Element(f"{w}rFonts")
+            rpr.insert(1 if rpr.find(f"{w}rStyle") is not None else 0, rfonts)
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            rfonts.attrib.pop(f"{w}{attr}", None)
+        rfonts.set(f"{w}ascii", rfonts.get(f"{w}ascii") or latin)
+        rfonts.set(f"{w}hAnsi", rfonts.get(f"{w}hAnsi") or latin)
+        rfonts.set(f"{w}eastAsia", east_asia)
+
+
+def _style_fonts(styles_xml: bytes | None) -> dict:
+    """Paragraph style id → (latin, eastAsia), following w:basedOn; key None = the default style."""
+    from lxml import etree
+
+    w = f"{{{W_NS}}}"
+    fallback = ("Times New Roman", "仿宋_GB2312")
+    if not styles_xml:
+        return {None: fallback}
+    root = etree.fromstring(styles_xml)
+    styles = {s.get(f"{w}styleId"): s for s in root.findall(f"{w}style")}
+    defaults = root.find(f"{w}docDefaults/{w}rPrDefault/{w}rPr/{w}rFonts")
+    base = (
+        (defaults.get(f"{w}ascii") if defaults is not None else None) or fallback[0],
+        (defaults.get(f"{w}eastAsia") if defaults is not None else None) or fallback[1],
+    )
+
+    def resolve(style_id, depth=0):
+        style = styles.get(style_id)
+        if style is None or depth > 20:
+            return base
+        based = style.find(f"{w}basedOn")
+        inherited = resolve(based.get(f"{w}val"), depth + 1) if based is not None else base
+        rfonts = style.find(f"{w}rPr/{w}rFonts")
+        if rfonts is None:
+            return inherited
+        return (rfonts.get(f"{w}ascii") or inherited[0], rfonts.get(f"{w}eastAsia") or inherited[1])
+
+    fonts = {style_id: resolve(style_id) for style_id in styles}
+    default_id = next((sid for sid, s in styles.items() if s.get(f"{w}type") == "paragraph" and s.get(f"{w}default") in ("1", "true")), None)
+    fonts[None] = fonts.get(default_id, base)
+    return fonts
