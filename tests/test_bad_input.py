@@ -188,7 +188,7 @@ def test_gbk_console_does_not_crash(tmp_path):
     assert "总分" in text and "102" in text
 
 
-def test_no_traceback_without_debug_but_with_it(tmp_path, monkeypatch):
+def test_reader_bug_becomes_an_internal_error_outcome(tmp_path, monkeypatch):
     from perfxl import batch
 
     def boom(path):

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from conftest import SEED, sha256
 from perfxl.batch import FillOptions, check_path, fill_path
 
-EXAMPLES = int(os.environ.get("PERFXL_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("PERFXL_FUZZ_EXAMPLES", "150"))
+FILL_EXAMPLES = max(EXAMPLES // 4, 1)  # writing workbook + report costs ~10x a check
 # Shrinking a failure can take minutes; CI reports the raw failing example instead (set PERFXL_FUZZ_SHRINK=1 to shrink).
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("PERFXL_FUZZ_SHRINK") else [])
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=PHASES,
@@ -63,12 +64,15 @@ def _mutated_workbook(edits, deletions, swaps) -> bytes:
     return out.getvalue()
 
 
-def _run_everything(data: bytes, suffix: str = ".xlsx") -> None:
+def _run_everything(data: bytes, fill: bool = True) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"变异 表{suffix}"
+        path = Path(folder) / "变异 表.xlsx"
         path.write_bytes(data)
         before = sha256(path)
-        for outcome in (check_path(path),):
+        outcomes = [check_path(path)]
+        if fill:
+            outcomes.append(fill_path(path, FillOptions(output_dir=Path(folder) / "out")))
+        for outcome in outcomes:
             assert outcome.exit_code in (0, 1, 2)
             if outcome.error is not None:
                 assert outcome.error.code != "internal-error", outcome.error.message
@@ -83,7 +87,17 @@ def _run_everything(data: bytes, suffix: str = ".xlsx") -> None:
     swaps=st.lists(st.tuples(cells, cells), max_size=3),
 )
 def test_mutated_cells_rows_and_labels(edits, deletions, swaps):
-    _run_everything(_mutated_workbook(edits, deletions, swaps))
+    _run_everything(_mutated_workbook(edits, deletions, swaps), fill=False)
+
+
+@settings(SETTINGS, max_examples=FILL_EXAMPLES)
+@given(
+    edits=st.lists(st.tuples(cells, values), max_size=12),
+    deletions=st.lists(st.tuples(st.integers(1, 26), st.integers(1, 3)), max_size=2),
+    swaps=st.lists(st.tuples(cells, cells), max_size=3),
+)
+def test_mutated_forms_fill_without_crashing(edits, deletions, swaps):
+    _run_everything(_mutated_workbook(edits, deletions, swaps), fill=True)
 
 
 @SETTINGS
