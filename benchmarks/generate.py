@@ -312,23 +312,24 @@ def _inject_mistakes(spec: FormSpec, indicators: list[IndicatorSpec], rng: rando
     return chosen
 
 
-def generate(folder: Path | str, n: int, seed: int = 0, xls_share: float = 0.05) -> list[Path]:
+def generate(folder: Path | str, n: int, seed: int = 0, xls_share: float = 0.05, workers: int = 1) -> list[Path]:
     """Write ``n`` forms into ``folder``; return their paths in index order.
 
     About ``xls_share`` of them are converted to .xls with a single LibreOffice call (they stay
-    .xlsx when soffice is not installed or the conversion fails).
+    .xlsx when soffice is not installed or the conversion fails). ``workers`` > 1 builds the
+    .xlsx files in that many processes (the files are the same either way).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    to_xls: list[int] = []
-    for index in range(n):
-        spec, stem, _ = form_spec(index, seed)
-        path = folder / f"{stem}.xlsx"
-        build_workbook(spec).save(path)
-        paths.append(path)
-        if random.Random(f"perfxl-bench-xls-{seed}-{index}").random() < xls_share:
-            to_xls.append(index)
+    tasks = [(folder, index, seed) for index in range(n)]
+    if workers > 1 and n > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            paths = list(pool.map(_write_form, tasks, chunksize=16))
+    else:
+        paths = [_write_form(task) for task in tasks]
+    to_xls = [i for i in range(n) if random.Random(f"perfxl-bench-xls-{seed}-{i}").random() < xls_share]
     if to_xls:
         converted = _convert_to_xls([paths[i] for i in to_xls], folder)
         for index in to_xls:
@@ -337,6 +338,14 @@ def generate(folder: Path | str, n: int, seed: int = 0, xls_share: float = 0.05)
                 paths[index].unlink()
                 paths[index] = xls
     return paths
+
+
+def _write_form(task: tuple[Path, int, int]) -> Path:
+    folder, index, seed = task
+    spec, stem, _ = form_spec(index, seed)
+    path = folder / f"{stem}.xlsx"
+    build_workbook(spec).save(path)
+    return path
 
 
 def _convert_to_xls(sources: list[Path], folder: Path) -> dict[Path, Path]:
@@ -372,8 +381,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--xls-share", type=float, default=0.05)
+    parser.add_argument("--workers", type=int, default=1, help="processes building the .xlsx files")
     args = parser.parse_args(argv)
-    paths = generate(args.folder, args.n, args.seed, args.xls_share)
+    paths = generate(args.folder, args.n, args.seed, args.xls_share, args.workers)
     xls = sum(1 for p in paths if p.suffix == ".xls")
     print(f"{len(paths)} forms in {args.folder} ({xls} .xls)")
 
