@@ -141,10 +141,14 @@ def _plain(value: float) -> str:
 
 
 def round_half_up(value: float, places: int = 2) -> float:
-    """Round as Excel's ROUND does (half away from zero), immune to float noise like 2.675."""
+    """Round as Excel's ROUND does (half away from zero), immune to float noise like 2.675.
+
+    The value is first taken to 15 significant digits, as Excel does: 9 / 400 × 10 is stored as
+    0.22499999999999998 but is 0.225 to an accountant, so it rounds to 0.23.
+    """
     try:
         quantum = Decimal(1).scaleb(-places)
-        return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+        return float(Decimal(format(value, ".15g")).quantize(quantum, rounding=ROUND_HALF_UP))
     except (InvalidOperation, ValueError):
         return value
 

@@ -21,6 +21,7 @@ from .model import Cell, Finding, Form
 from .numbers import close, format_number, format_percent, round_half_up
 
 TOLERANCE = 0.005
+_TOL = TOLERANCE + 1e-9  # for vectorised comparisons: float noise must not turn 9.995 vs 10 into a difference
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -60,8 +61,11 @@ _RULES = [
 #: code → Rule, in the order they are documented.
 CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
-_DONE = re.compile(r"^(?:已?全部完成|已?完成|已?达到|已?达标|已?实现|已?建成|已?落实|是|100%|达成|满意)")
-_NOT_DONE = re.compile(r"(?:未|待|部分|基本|尚|没有|不|差|延期|滞后|暂|正在|进行中|推进中|欠)")
+_DONE = re.compile(r"^(?:已?全部完成|已?完成|已?达到|已?达标|已?实现|已?建成|已?落实|是|100%|满意)")
+_NOT_DONE = re.compile(
+    r"(?:未(?!发生|出现|超)|待|部分|基本|尚|没有(?!发生|出现)|不(?!低于|少于|小于|超过|超出|高于|大于|多于)"
+    r"|(?<![无零])差(?!错)|延期|滞后|暂|正在|进行中|推进中|欠)"
+)
 _QUALITATIVE_BANDS = {"达成": (0.8, 1.0), "部分达成": (0.6, 0.8), "未达成": (0.0, 0.6)}
 _TIME_WORDS = re.compile(r"(?:时间|期限|按时|及时|时效|年|月|日|天|季度|周|前|内|期|时限|进度|准时|工作日|小时|当年|截止|周期)")
 _MONEY_WORDS = re.compile(r"(?:元|万|成本|费用|资金|预算|价格|投入|支出|经费|金额|单价|造价|节约|节支|控制|标准|开支)")
@@ -286,7 +290,7 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
         expected = round_half_up(part_values.sum(), 4)
         if pd.isna(value):
             computed.funds_totals[name] = expected
-            if name != "initial":
+            if name != "initial" and total[f"{name}_kind"] == "blank":
                 out.add("required-missing", total[f"{name}_cell"], f"年度资金总额的{zh}未填写：应为各项资金之和 {format_number(expected)} 万元，请填写。", expected, None)
         elif not close(value, expected):
             out.add(
@@ -294,20 +298,23 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
                 f"年度资金总额的{zh} {format_number(value)} 万元不等于当年财政拨款、上年结转资金、其他资金之和 {format_number(expected)} 万元：请核对各项资金。",
                 expected, value,
             )
-    if pd.isna(total["budget"]) and computed.funds_totals.get("budget") is None:
+    if total["budget_kind"] == "blank" and computed.funds_totals.get("budget") is None:
         out.add("required-missing", total["budget_cell"], "年度资金总额的全年预算数未填写：请填写全年预算数。")
 
     # Execution rates, row by row (vectorised).
-    budget = frame["budget"].where(frame["kind"] != "funds_total", computed.funds_totals.get("budget") or np.nan)
-    executed = frame["executed"].where(frame["kind"] != "funds_total", computed.funds_totals.get("executed") if computed.funds_totals.get("executed") is not None else np.nan)
+    total_budget, total_executed = computed.funds_totals.get("budget"), computed.funds_totals.get("executed")
+    budget = frame["budget"].where(frame["kind"] != "funds_total", total_budget if total_budget is not None else np.nan)
+    executed = frame["executed"].where(frame["kind"] != "funds_total", total_executed if total_executed is not None else np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = (executed / budget).where(budget > 0)
     frame["rate"] = rate
     for idx, row in frame.iterrows():
         computed.rates[row["kind"]] = None if pd.isna(row["rate"]) else float(row["rate"])
-    for idx in frame.index[(budget == 0) & executed.notna()]:
+    # A 0 budget leaves the rate undefined. On a sub-row that spent nothing (其他资金 0 / 0) nothing is wrong.
+    is_total = frame["kind"] == "funds_total"
+    for idx in frame.index[(budget == 0) & executed.notna() & (is_total | (executed > _TOL))]:
         out.add("budget-zero", frame.at[idx, "budget_cell"], f"{frame.at[idx, 'label']}的全年预算数为 0，无法计算执行率：请核实预算数。")
-    over = frame.index[(executed > budget + TOLERANCE) & budget.notna()]
+    over = frame.index[(executed > budget + _TOL) & budget.notna()]
     for idx in over:
         out.add(
             "executed-exceeds-budget", frame.at[idx, "executed_cell"],
@@ -415,13 +422,13 @@ def _check_indicators(form: Form, frame: pd.DataFrame, computed: Computed, out: 
             out.add("required-missing", frame.at[idx, f"{column}_cell"], f"第 {form.indicators[idx].row} 行“{names[idx]}”的{zh}未填写：请补充。")
 
     weight, score = frame["weight"], frame["score"]
-    exceeds = (score > weight + TOLERANCE) | (score < 0)
+    exceeds = (score > weight + _TOL) | (score < 0)
     for idx in frame.index[exceeds]:
         out.add("score-exceeds-weight", frame.at[idx, "score_cell"],
                 f"“{names[idx]}”的得分 {format_number(score[idx])} 超出 0～{format_number(weight[idx])}（分值）的范围：请改正得分。",
                 weight[idx], score[idx])
-    deducted = score < weight - TOLERANCE
-    full = (score - weight).abs() <= TOLERANCE
+    deducted = score < weight - _TOL
+    full = (score - weight).abs() <= _TOL
     for idx in frame.index[deducted & frame["deviation_blank"]]:
         out.add("deviation-missing", frame.at[idx, "deviation_cell"],
                 f"“{names[idx]}”得分 {format_number(score[idx])} 低于分值 {format_number(weight[idx])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
@@ -437,13 +444,13 @@ def _check_indicators(form: Form, frame: pd.DataFrame, computed: Computed, out: 
         out.add("deducted-but-complete", frame.at[idx, "score_cell"],
                 f"“{names[idx]}”实际完成值为“{actual_text[idx]}”，却只得 {format_number(score[idx])} 分（分值 {format_number(weight[idx])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
                 weight[idx], score[idx])
-    falls_short = quantitative & (rule < weight - TOLERANCE)
+    falls_short = quantitative & (rule < weight - _TOL)
     for idx in frame.index[full & (says_not_done | falls_short)]:
         reason = f"实际完成值“{actual_text[idx]}”未达到指标值“{frame.at[idx, 'target_text']}”"
         out.add("full-but-incomplete", frame.at[idx, "score_cell"],
                 f"“{names[idx]}”{reason}，却得满分 {format_number(score[idx])}：请按完成程度扣分并填写偏差原因。",
                 rule[idx] if quantitative[idx] else None, score[idx])
-    mismatch = quantitative & ((score - rule).abs() > TOLERANCE) & ~(full & falls_short)
+    mismatch = quantitative & ((score - rule).abs() > _TOL) & ~(full & falls_short)
     for idx in frame.index[mismatch]:
         direction = "反向指标 min(指标值 ÷ 实际值, 1)" if frame.at[idx, "target_cmp"] in _REVERSE else "正向指标 min(实际值 ÷ 指标值, 1)"
         out.add("score-rule-mismatch", frame.at[idx, "score_cell"],
