@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .numbers import Reading, display_text, read_value
@@ -16,8 +17,8 @@ class Cell:
     raw: object = None
     number_format: str | None = None
 
-    @property
-    def reading(self) -> Reading:
+    @cached_property
+    def reading(self) -> Reading:  # cached: rules ask each cell many times
         return read_value(self.raw, self.number_format)
 
     @property

@@ -31,6 +31,9 @@ _COMPARATORS: tuple[tuple[str, str], ...] = (
 _SUFFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="),
 )
+_COMPARATOR_SYMBOL = dict(_COMPARATORS)
+# One alternation, longest words first, so that 大于等于 wins over 大于.
+_COMPARATOR_PREFIX = re.compile("|".join(re.escape(word) for word in sorted(_COMPARATOR_SYMBOL, key=len, reverse=True)))
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(.*)$")
 # A unit is a short run of letters, CJK characters or %/‰, with no digits in it.
 _UNIT = re.compile(r"^[%‰A-Za-z\u4e00-\u9fff·/²³]{0,8}$")
@@ -114,10 +117,9 @@ def read_value(raw: object, number_format: str | None = None) -> Reading:
 def _read_text(raw: object, text: str) -> Reading:
     comparator = None
     body = text
-    for word, symbol in _COMPARATORS:
-        if body.startswith(word):
-            comparator, body = symbol, body[len(word):]
-            break
+    found = _COMPARATOR_PREFIX.match(body)
+    if found:
+        comparator, body = _COMPARATOR_SYMBOL[found.group(0)], body[found.end():]
     match = _NUMBER.match(body)
     if not match:
         return Reading(raw, "text", text=text)

@@ -125,7 +125,7 @@ class CheckResult:
                     "budget": computed.funds_totals.get("budget"),
                     "executed": computed.funds_totals.get("executed"),
                     "rate": computed.rate,
-                    "rate_stated": _stated_rate(total.rate) if total else None,
+                    "rate_stated": stated_rate(total.rate) if total else None,
                     "weight": computed.budget_weight,
                     "score": computed.budget_score,
                     "score_stated": total.score.number if total else None,
@@ -178,6 +178,7 @@ class _Findings:
 
     def add(self, code: str, cell: str | None, message: str, expected: float | None = None, actual: float | None = None) -> None:
         rule = CATALOGUE[code]
+        cell = cell if isinstance(cell, str) and cell else None  # absent addresses arrive as NaN from frames
         self.items.append(Finding(code, rule.severity, self.form.sheet, cell, message, _num(expected), _num(actual)))
 
 
@@ -194,9 +195,9 @@ def check(form: Form) -> CheckResult:
     computed = Computed()
     _check_identity(form, out)
     _check_funds(form, computed, out)
-    frame = indicator_frame(form)
-    _check_indicators(form, frame, computed, out)
-    _check_totals(form, frame, computed, out)
+    table = _Indicators(form)
+    _check_indicators(form, table, computed, out)
+    _check_totals(form, table, computed, out)
     _check_template_text(form, out)
     out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
     return CheckResult(form, out.items, computed)
@@ -223,25 +224,30 @@ def _check_identity(form: Form, out: _Findings) -> None:
 
 def funds_frame(form: Form) -> pd.DataFrame:
     """One row per 项目资金 row: amounts in 万元, stated rate (fraction), weight, score, and each cell's address."""
-    records = []
+    return pd.DataFrame(_funds_columns(form))
+
+
+def _funds_columns(form: Form) -> dict[str, list]:
+    columns: dict[str, list] = {"kind": [], "label": []}
     for row in form.funds:
-        record = {"kind": row.kind, "label": row.label}
-        for name in ("initial", "budget", "executed", "weight", "score"):
+        columns["kind"].append(row.kind)
+        columns["label"].append(row.label)
+        for name in ("initial", "budget", "executed", "weight", "score", "rate"):
             cell: Cell = getattr(row, name)
             reading = cell.reading
             factor = form.money_factor if name in ("initial", "budget", "executed") else 1.0
-            record[name] = reading.value * factor if reading.is_number else np.nan
-            record[f"{name}_kind"] = reading.kind
-            record[f"{name}_cell"] = cell.address
-        record["rate_stated"] = _stated_rate(row.rate)
-        record["rate_kind"] = row.rate.reading.kind
-        record["rate_cell"] = row.rate.address
-        records.append(record)
-    columns = ["kind", "label", "initial", "budget", "executed", "weight", "score", "rate_stated"]
-    return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=columns)
+            if name == "rate":
+                stated = stated_rate(cell)
+                columns.setdefault("rate_stated", []).append(np.nan if stated is None else stated)
+            else:
+                columns.setdefault(name, []).append(reading.value * factor if reading.is_number else np.nan)
+            columns.setdefault(f"{name}_kind", []).append(reading.kind)
+            columns.setdefault(f"{name}_cell", []).append(cell.address)
+    return columns
 
 
-def _stated_rate(cell: Cell) -> float | None:
+def stated_rate(cell: Cell) -> float | None:
+    """The 执行率 a cell states, as a fraction: 100%, "100%", 1 and 100 all give 1.0."""
     reading = cell.reading
     if not reading.is_number:
         return None
@@ -266,100 +272,92 @@ def _rate_tolerance(cell: Cell) -> float:
 
 
 def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
-    frame = funds_frame(form)
-    total_row = form.fund("funds_total")
-    if total_row is None:
+    if form.fund("funds_total") is None:
         out.add("required-missing", None, "未找到“年度资金总额”行：请按标准表格式填写项目资金（年度资金总额、当年财政拨款、上年结转资金、其他资金）。")
         computed.budget_score = 0.0
         return
+    col = _funds_columns(form)
+    labels, kinds = col["label"], col["kind"]
     for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"), ("rate", "执行率"), ("weight", "分值"), ("score", "得分")):
-        kinds = frame[f"{name}_kind"] if f"{name}_kind" in frame else pd.Series(dtype=str)
-        for idx in frame.index[kinds == "text"]:
-            code = "score-not-number" if name in ("weight", "score") else "amount-not-number"
-            raw = _raw_of(form.funds[idx], name)
-            out.add(code, frame.at[idx, f"{name}_cell"], f"{frame.at[idx, 'label']}的{zh}“{raw}”无法识别为数字：请填写数字（如 918 或 100%）。")
+        for i, kind in enumerate(col[f"{name}_kind"]):
+            if kind == "text":
+                code = "score-not-number" if name in ("weight", "score") else "amount-not-number"
+                raw = getattr(form.funds[i], name).text
+                out.add(code, col[f"{name}_cell"][i], f"{labels[i]}的{zh}“{raw}”无法识别为数字：请填写数字（如 918 或 100%）。")
 
-    total = frame[frame["kind"] == "funds_total"].iloc[0]
-    parts = frame[frame["kind"] != "funds_total"]
+    is_total = np.array([kind == "funds_total" for kind in kinds])
+    t = int(np.flatnonzero(is_total)[0])
+    arrays = {name: np.asarray(col[name], dtype=float) for name in ("initial", "budget", "executed", "weight", "score", "rate_stated")}
     for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数")):
-        part_values = parts[name].dropna()
-        value = total[name]
-        computed.funds_totals[name] = None if pd.isna(value) else round_half_up(value, 4)
-        if part_values.empty:
+        values = arrays[name]
+        parts = values[~is_total]
+        parts = parts[~np.isnan(parts)]
+        value = values[t]
+        computed.funds_totals[name] = None if np.isnan(value) else round_half_up(value, 4)
+        if parts.size == 0:
             continue
-        expected = round_half_up(part_values.sum(), 4)
-        if pd.isna(value):
+        expected = round_half_up(float(parts.sum()), 4)
+        if np.isnan(value):
             computed.funds_totals[name] = expected
-            if name != "initial" and total[f"{name}_kind"] == "blank":
-                out.add("required-missing", total[f"{name}_cell"], f"年度资金总额的{zh}未填写：应为各项资金之和 {format_number(expected)} 万元，请填写。", expected, None)
+            values[t] = expected  # the rate of the total row uses the parts' sum
+            if name != "initial" and col[f"{name}_kind"][t] == "blank":
+                out.add("required-missing", col[f"{name}_cell"][t], f"年度资金总额的{zh}未填写：应为各项资金之和 {format_number(expected)} 万元，请填写。", expected, None)
         elif not close(value, expected):
             out.add(
-                "funds-sum-mismatch", total[f"{name}_cell"],
+                "funds-sum-mismatch", col[f"{name}_cell"][t],
                 f"年度资金总额的{zh} {format_number(value)} 万元不等于当年财政拨款、上年结转资金、其他资金之和 {format_number(expected)} 万元：请核对各项资金。",
                 expected, value,
             )
-    if total["budget_kind"] == "blank" and computed.funds_totals.get("budget") is None:
-        out.add("required-missing", total["budget_cell"], "年度资金总额的全年预算数未填写：请填写全年预算数。")
+    if col["budget_kind"][t] == "blank" and computed.funds_totals.get("budget") is None:
+        out.add("required-missing", col["budget_cell"][t], "年度资金总额的全年预算数未填写：请填写全年预算数。")
 
-    # Execution rates, row by row (vectorised).
-    total_budget, total_executed = computed.funds_totals.get("budget"), computed.funds_totals.get("executed")
-    budget = frame["budget"].where(frame["kind"] != "funds_total", total_budget if total_budget is not None else np.nan)
-    executed = frame["executed"].where(frame["kind"] != "funds_total", total_executed if total_executed is not None else np.nan)
+    # Execution rates of every row at once.
+    budget, executed = arrays["budget"], arrays["executed"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (executed / budget).where(budget > 0)
-    frame["rate"] = rate
-    for idx, row in frame.iterrows():
-        computed.rates[row["kind"]] = None if pd.isna(row["rate"]) else float(row["rate"])
+        rate = np.where(budget > 0, executed / budget, np.nan)
+    for kind, value in zip(kinds, rate):
+        computed.rates[kind] = None if np.isnan(value) else float(value)
     # A 0 budget leaves the rate undefined. On a sub-row that spent nothing (其他资金 0 / 0) nothing is wrong.
-    is_total = frame["kind"] == "funds_total"
-    for idx in frame.index[(budget == 0) & executed.notna() & (is_total | (executed > _TOL))]:
-        out.add("budget-zero", frame.at[idx, "budget_cell"], f"{frame.at[idx, 'label']}的全年预算数为 0，无法计算执行率：请核实预算数。")
-    over = frame.index[(executed > budget + _TOL) & budget.notna()]
-    for idx in over:
+    zero = (budget == 0) & ~np.isnan(executed) & (is_total | (executed > _TOL))
+    for i in np.flatnonzero(zero):
+        out.add("budget-zero", col["budget_cell"][i], f"{labels[i]}的全年预算数为 0，无法计算执行率：请核实预算数。")
+    for i in np.flatnonzero(executed > budget + _TOL):
         out.add(
-            "executed-exceeds-budget", frame.at[idx, "executed_cell"],
-            f"{frame.at[idx, 'label']}的全年执行数 {format_number(executed[idx])} 万元超过全年预算数 {format_number(budget[idx])} 万元：请核实是否超预算支出。",
-            budget[idx], executed[idx],
+            "executed-exceeds-budget", col["executed_cell"][i],
+            f"{labels[i]}的全年执行数 {format_number(executed[i])} 万元超过全年预算数 {format_number(budget[i])} 万元：请核实是否超预算支出。",
+            budget[i], executed[i],
         )
-    for idx, row in frame.iterrows():
-        stated = row["rate_stated"]
-        if pd.isna(row["rate"]) or stated is None or pd.isna(stated):
-            continue
-        fund = form.funds[idx]
-        if abs(stated - row["rate"]) > _rate_tolerance(fund.rate):
+    stated = arrays["rate_stated"]
+    for i in np.flatnonzero(~np.isnan(rate) & ~np.isnan(stated)):
+        if abs(stated[i] - rate[i]) > _rate_tolerance(form.funds[i].rate):
             out.add(
-                "rate-mismatch", row["rate_cell"],
-                f"{row['label']}的执行率填写为 {format_percent(stated)}，按 全年执行数 ÷ 全年预算数 计算应为 {format_percent(row['rate'])}：请改正。",
-                round_half_up(row["rate"], 4), stated,
+                "rate-mismatch", col["rate_cell"][i],
+                f"{labels[i]}的执行率填写为 {format_percent(stated[i])}，按 全年执行数 ÷ 全年预算数 计算应为 {format_percent(rate[i])}：请改正。",
+                round_half_up(rate[i], 4), stated[i],
             )
 
     # The budget score: on the 年度资金总额 row only.
-    weight = total["weight"] if not pd.isna(total["weight"]) else L.DEFAULT_BUDGET_WEIGHT
+    weight = arrays["weight"][t] if not np.isnan(arrays["weight"][t]) else L.DEFAULT_BUDGET_WEIGHT
     computed.budget_weight = float(weight)
     rate_total = computed.rates.get("funds_total")
-    if rate_total is None:
-        rate_total = total["rate_stated"] if total["rate_stated"] is not None and not pd.isna(total["rate_stated"]) else None
+    if rate_total is None and not np.isnan(stated[t]):
+        rate_total = float(stated[t])
     computed.budget_score = round_half_up(min(rate_total, 1.0) * weight, 2) if rate_total is not None else 0.0
-    stated_score = total["score"]
-    if not pd.isna(stated_score) and not close(stated_score, computed.budget_score):
+    stated_score = arrays["score"][t]
+    if not np.isnan(stated_score) and not close(stated_score, computed.budget_score):
         out.add(
-            "budget-score-mismatch", total["score_cell"],
+            "budget-score-mismatch", col["score_cell"][t],
             f"预算执行率得分填写为 {format_number(stated_score)}，按 min(执行率, 1) × 分值 = min({format_percent(rate_total)}, 100%) × {format_number(weight)} 应为 {format_number(computed.budget_score)}：请改正。",
             computed.budget_score, stated_score,
         )
-    for idx in parts.index:
-        row = frame.loc[idx]
+    for i in np.flatnonzero(~is_total):
         for name, zh in (("weight", "分值"), ("score", "得分")):
-            if row[f"{name}_kind"] == "number":
+            if col[f"{name}_kind"][i] == "number":
                 out.add(
-                    "subrow-scored", row[f"{name}_cell"],
-                    f"“{row['label']}”行填写了{zh} {format_number(row[name])}：预算执行率只在“年度资金总额”行计分，分项行再计分会重复计算，请删除。",
-                    None, row[name],
+                    "subrow-scored", col[f"{name}_cell"][i],
+                    f"“{labels[i]}”行填写了{zh} {format_number(arrays[name][i])}：预算执行率只在“年度资金总额”行计分，分项行再计分会重复计算，请删除。",
+                    None, arrays[name][i],
                 )
-
-
-def _raw_of(row, name: str) -> str:
-    return getattr(row, name).text
 
 
 # ---------------------------------------------------------------- indicators
@@ -367,10 +365,32 @@ def _raw_of(row, name: str) -> str:
 
 def indicator_frame(form: Form) -> pd.DataFrame:
     """One row per 三级指标 with parsed numbers, texts and cell addresses."""
-    records = []
+    return pd.DataFrame(_indicator_columns(form))
+
+
+class _Indicators:
+    """The indicator table as numpy arrays (float columns) and lists (texts, addresses)."""
+
+    def __init__(self, form: Form):
+        columns = _indicator_columns(form)
+        self.size = len(form.indicators)
+        for name, values in columns.items():
+            setattr(self, name, np.asarray(values, dtype=float) if name in _FLOAT_COLUMNS else values)
+        self.names = [name or "（未命名指标）" for name in self.level3]
+
+
+_FLOAT_COLUMNS = ("target", "actual", "weight", "score")
+
+
+def _indicator_columns(form: Form) -> dict[str, list]:
+    columns: dict[str, list] = {name: [] for name in (
+        "level1", "level2", "level3", "target_text", "actual_text", "target", "target_cmp", "target_unit", "actual",
+        "actual_unit", "weight", "weight_kind", "score", "score_kind", "deviation_blank", "target_blank", "actual_blank",
+        "level3_blank", "level3_cell", "target_cell", "actual_cell", "weight_cell", "score_cell", "deviation_cell",
+    )}
     for ind in form.indicators:
         target, actual, weight, score = ind.target.reading, ind.actual.reading, ind.weight.reading, ind.score.reading
-        records.append({
+        row = {
             "level1": ind.level1, "level2": ind.level2, "level3": ind.level3.text,
             "target_text": target.text, "actual_text": actual.text,
             "target": target.value if target.is_number else np.nan,
@@ -382,139 +402,125 @@ def indicator_frame(form: Form) -> pd.DataFrame:
             "target_blank": target.is_blank, "actual_blank": actual.is_blank, "level3_blank": ind.level3.is_blank,
             "level3_cell": ind.level3.address, "target_cell": ind.target.address, "actual_cell": ind.actual.address,
             "weight_cell": ind.weight.address, "score_cell": ind.score.address, "deviation_cell": ind.deviation.address,
-        })
-    columns = ["level1", "level2", "level3", "weight", "score", "target", "actual"]
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=columns)
-    for name in ("target", "actual", "weight", "score"):
-        frame[name] = frame[name].astype(float)
-    return frame
+        }
+        for name, value in row.items():
+            columns[name].append(value)
+    return columns
 
 
-def _rule_scores(frame: pd.DataFrame) -> pd.Series:
+def _rule_scores(t: _Indicators) -> np.ndarray:
     """Score by the rule where it applies (quantitative targets and actuals), NaN elsewhere."""
-    if frame.empty:
-        return pd.Series(dtype=float)
-    units_ok = (frame["target_unit"] == frame["actual_unit"]) | (frame["target_unit"] == "") | (frame["actual_unit"] == "")
-    quantitative = frame["target"].notna() & frame["actual"].notna() & units_ok & frame["weight"].notna()
-    reverse = frame["target_cmp"].isin(_REVERSE)
+    units_ok = np.array([a == b or not a or not b for a, b in zip(t.target_unit, t.actual_unit)], dtype=bool)
+    quantitative = ~np.isnan(t.target) & ~np.isnan(t.actual) & units_ok & ~np.isnan(t.weight)
+    reverse = np.array([cmp in _REVERSE for cmp in t.target_cmp], dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        forward_ratio = (frame["actual"] / frame["target"]).where(frame["target"] > 0)
-        reverse_ratio = (frame["target"] / frame["actual"]).where(frame["actual"] > 0, 1.0)
-    ratio = reverse_ratio.where(reverse, forward_ratio).clip(upper=1.0, lower=0.0)
-    expected = (ratio * frame["weight"]).where(quantitative)
-    return expected.map(lambda v: round_half_up(v, 2) if pd.notna(v) else np.nan)
+        forward_ratio = np.where(t.target > 0, t.actual / t.target, np.nan)
+        reverse_ratio = np.where(t.actual > 0, t.target / t.actual, 1.0)
+    ratio = np.clip(np.where(reverse, reverse_ratio, forward_ratio), 0.0, 1.0)
+    expected = np.where(quantitative, ratio * t.weight, np.nan)
+    return np.array([round_half_up(v, 2) if not np.isnan(v) else np.nan for v in expected], dtype=float)
 
 
-def _check_indicators(form: Form, frame: pd.DataFrame, computed: Computed, out: _Findings) -> None:
-    if frame.empty:
+def _check_indicators(form: Form, t: _Indicators, computed: Computed, out: _Findings) -> None:
+    if t.size == 0:
         out.add("required-missing", form.total_label.address, "绩效指标表中没有任何三级指标：请填写三级指标、指标值、分值和得分。")
         computed.rule_scores = []
         return
-    names = frame["level3"].where(frame["level3"] != "", "（未命名指标）")
+    names = t.names
     for column, zh in (("weight", "分值"), ("score", "得分")):
-        for idx in frame.index[frame[f"{column}_kind"] == "text"]:
-            raw = getattr(form.indicators[idx], column).text
-            out.add("score-not-number", frame.at[idx, f"{column}_cell"], f"“{names[idx]}”的{zh}“{raw}”无法识别为数字：请填写数字。")
-        for idx in frame.index[frame[f"{column}_kind"] == "blank"]:
-            out.add("required-missing", frame.at[idx, f"{column}_cell"], f"“{names[idx]}”的{zh}未填写：请填写{zh}。")
+        kinds, cells = getattr(t, f"{column}_kind"), getattr(t, f"{column}_cell")
+        for i, kind in enumerate(kinds):
+            if kind == "text":
+                raw = getattr(form.indicators[i], column).text
+                out.add("score-not-number", cells[i], f"“{names[i]}”的{zh}“{raw}”无法识别为数字：请填写数字。")
+        for i, kind in enumerate(kinds):
+            if kind == "blank":
+                out.add("required-missing", cells[i], f"“{names[i]}”的{zh}未填写：请填写{zh}。")
     for column, zh in (("level3", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值")):
-        for idx in frame.index[frame[f"{column}_blank"]]:
-            out.add("required-missing", frame.at[idx, f"{column}_cell"], f"第 {form.indicators[idx].row} 行“{names[idx]}”的{zh}未填写：请补充。")
+        cells = getattr(t, f"{column}_cell")
+        for i, blank in enumerate(getattr(t, f"{column}_blank")):
+            if blank:
+                out.add("required-missing", cells[i], f"第 {form.indicators[i].row} 行“{names[i]}”的{zh}未填写：请补充。")
 
-    weight, score = frame["weight"], frame["score"]
-    exceeds = (score > weight + _TOL) | (score < 0)
-    for idx in frame.index[exceeds]:
-        out.add("score-exceeds-weight", frame.at[idx, "score_cell"],
-                f"“{names[idx]}”的得分 {format_number(score[idx])} 超出 0～{format_number(weight[idx])}（分值）的范围：请改正得分。",
-                weight[idx], score[idx])
-    deducted = score < weight - _TOL
-    full = (score - weight).abs() <= _TOL
-    for idx in frame.index[deducted & frame["deviation_blank"]]:
-        out.add("deviation-missing", frame.at[idx, "deviation_cell"],
-                f"“{names[idx]}”得分 {format_number(score[idx])} 低于分值 {format_number(weight[idx])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
-                weight[idx], score[idx])
+    weight, score = t.weight, t.score
+    with np.errstate(invalid="ignore"):
+        exceeds = (score > weight + _TOL) | (score < 0)
+        deducted = score < weight - _TOL
+        full = np.abs(score - weight) <= _TOL
+    for i in np.flatnonzero(exceeds):
+        out.add("score-exceeds-weight", t.score_cell[i],
+                f"“{names[i]}”的得分 {format_number(score[i])} 超出 0～{format_number(weight[i])}（分值）的范围：请改正得分。",
+                weight[i], score[i])
+    for i in np.flatnonzero(deducted & np.array(t.deviation_blank, dtype=bool)):
+        out.add("deviation-missing", t.deviation_cell[i],
+                f"“{names[i]}”得分 {format_number(score[i])} 低于分值 {format_number(weight[i])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
+                weight[i], score[i])
 
-    rule = _rule_scores(frame)
-    computed.rule_scores = [None if pd.isna(v) else float(v) for v in rule]
-    quantitative = rule.notna()
-    actual_text = frame["actual_text"]
-    says_done = actual_text.str.match(_DONE) & ~actual_text.str.contains(_NOT_DONE)
-    says_not_done = actual_text.str.contains(_NOT_DONE) & ~frame["actual_blank"]
-    for idx in frame.index[deducted & says_done & ~quantitative]:
-        out.add("deducted-but-complete", frame.at[idx, "score_cell"],
-                f"“{names[idx]}”实际完成值为“{actual_text[idx]}”，却只得 {format_number(score[idx])} 分（分值 {format_number(weight[idx])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
-                weight[idx], score[idx])
-    falls_short = quantitative & (rule < weight - _TOL)
-    for idx in frame.index[full & (says_not_done | falls_short)]:
-        reason = f"实际完成值“{actual_text[idx]}”未达到指标值“{frame.at[idx, 'target_text']}”"
-        out.add("full-but-incomplete", frame.at[idx, "score_cell"],
-                f"“{names[idx]}”{reason}，却得满分 {format_number(score[idx])}：请按完成程度扣分并填写偏差原因。",
-                rule[idx] if quantitative[idx] else None, score[idx])
-    mismatch = quantitative & ((score - rule).abs() > _TOL) & ~(full & falls_short)
-    for idx in frame.index[mismatch]:
-        direction = "反向指标 min(指标值 ÷ 实际值, 1)" if frame.at[idx, "target_cmp"] in _REVERSE else "正向指标 min(实际值 ÷ 指标值, 1)"
-        out.add("score-rule-mismatch", frame.at[idx, "score_cell"],
-                f"“{names[idx]}”为定量指标（指标值“{frame.at[idx, 'target_text']}”，实际“{actual_text[idx]}”），按{direction} × 分值应得 {format_number(rule[idx])} 分，填写为 {format_number(score[idx])} 分：请核实。",
-                rule[idx], score[idx])
-    for idx in frame.index[~quantitative & weight.gt(0) & score.notna()]:
-        band = _QUALITATIVE_BANDS.get(actual_text[idx])
+    rule = _rule_scores(t)
+    computed.rule_scores = [None if np.isnan(v) else float(v) for v in rule]
+    quantitative = ~np.isnan(rule)
+    actual_text = t.actual_text
+    says_done = np.array([bool(_DONE.match(text)) and not _NOT_DONE.search(text) for text in actual_text], dtype=bool)
+    says_not_done = np.array([bool(_NOT_DONE.search(text)) and not blank for text, blank in zip(actual_text, t.actual_blank)], dtype=bool)
+    for i in np.flatnonzero(deducted & says_done & ~quantitative):
+        out.add("deducted-but-complete", t.score_cell[i],
+                f"“{names[i]}”实际完成值为“{actual_text[i]}”，却只得 {format_number(score[i])} 分（分值 {format_number(weight[i])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
+                weight[i], score[i])
+    with np.errstate(invalid="ignore"):
+        falls_short = quantitative & (rule < weight - _TOL)
+        mismatch = quantitative & (np.abs(score - rule) > _TOL) & ~(full & falls_short)
+    for i in np.flatnonzero(full & (says_not_done | falls_short)):
+        reason = f"实际完成值“{actual_text[i]}”未达到指标值“{t.target_text[i]}”"
+        out.add("full-but-incomplete", t.score_cell[i],
+                f"“{names[i]}”{reason}，却得满分 {format_number(score[i])}：请按完成程度扣分并填写偏差原因。",
+                rule[i] if quantitative[i] else None, score[i])
+    for i in np.flatnonzero(mismatch):
+        direction = "反向指标 min(指标值 ÷ 实际值, 1)" if t.target_cmp[i] in _REVERSE else "正向指标 min(实际值 ÷ 指标值, 1)"
+        out.add("score-rule-mismatch", t.score_cell[i],
+                f"“{names[i]}”为定量指标（指标值“{t.target_text[i]}”，实际“{actual_text[i]}”），按{direction} × 分值应得 {format_number(rule[i])} 分，填写为 {format_number(score[i])} 分：请核实。",
+                rule[i], score[i])
+    for i in np.flatnonzero(~quantitative & (weight > 0) & ~np.isnan(score)):
+        band = _QUALITATIVE_BANDS.get(actual_text[i])
         if band is None:
             continue
         low, high = band
-        share = score[idx] / weight[idx]
+        share = score[i] / weight[i]
         inside = low - 1e-9 <= share and (share <= high + 1e-9 if high == 1.0 else share < high - 1e-9)
         if not inside:
-            out.add("score-rule-mismatch", frame.at[idx, "score_cell"],
-                    f"“{names[idx]}”为定性指标，完成情况“{actual_text[idx]}”对应得分为分值的 {int(low * 100)}%～{int(high * 100)}%，"
-                    f"填写得分 {format_number(score[idx])}（分值 {format_number(weight[idx])}）不在此区间：请核实。",
-                    None, score[idx])
-    _check_misfiled(form, frame, out)
+            out.add("score-rule-mismatch", t.score_cell[i],
+                    f"“{names[i]}”为定性指标，完成情况“{actual_text[i]}”对应得分为分值的 {int(low * 100)}%～{int(high * 100)}%，"
+                    f"填写得分 {format_number(score[i])}（分值 {format_number(weight[i])}）不在此区间：请核实。",
+                    None, score[i])
+    _check_misfiled(form, t, out)
 
 
-def _check_misfiled(form: Form, frame: pd.DataFrame, out: _Findings) -> None:
-    wording = frame["level3"] + frame["target_text"]
-    timely = frame["level2"] == "时效指标"
-    costly = (frame["level2"].str.contains("成本")) | (frame["level1"] == L.LEVEL1_COST)
-    for idx in frame.index[timely & ~wording.str.contains(_TIME_WORDS)]:
-        out.add("indicator-misfiled", frame.at[idx, "level3_cell"],
-                f"“{frame.at[idx, 'level3']}”列为时效指标，但指标和指标值中没有完成时间或期限的表述：请确认归类，或写明完成时限（如“2020年12月底前”）。")
-    for idx in frame.index[costly & ~wording.str.contains(_MONEY_WORDS)]:
-        out.add("indicator-misfiled", frame.at[idx, "level3_cell"],
-                f"“{frame.at[idx, 'level3']}”列为成本指标，但指标和指标值中没有金额或成本的表述：请确认归类，或写明成本控制目标（如“≤918万元”）。")
+def _check_misfiled(form: Form, t: _Indicators, out: _Findings) -> None:
+    for i in range(t.size):
+        wording = t.level3[i] + t.target_text[i]
+        if t.level2[i] == "时效指标" and not _TIME_WORDS.search(wording):
+            out.add("indicator-misfiled", t.level3_cell[i],
+                    f"“{t.level3[i]}”列为时效指标，但指标和指标值中没有完成时间或期限的表述：请确认归类，或写明完成时限（如“2020年12月底前”）。")
+    for i in range(t.size):
+        wording = t.level3[i] + t.target_text[i]
+        costly = "成本" in t.level2[i] or t.level1[i] == L.LEVEL1_COST
+        if costly and not _MONEY_WORDS.search(wording):
+            out.add("indicator-misfiled", t.level3_cell[i],
+                    f"“{t.level3[i]}”列为成本指标，但指标和指标值中没有金额或成本的表述：请确认归类，或写明成本控制目标（如“≤918万元”）。")
 
 
 # ---------------------------------------------------------------- totals
 
 
-def _check_totals(form: Form, frame: pd.DataFrame, computed: Computed, out: _Findings) -> None:
-    if not frame.empty:
-        by1 = frame.groupby("level1", sort=False)[["weight", "score"]].sum(min_count=1)
-        by2 = frame.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
-    else:
-        by1 = by2 = pd.DataFrame(columns=["weight", "score"])
-    stated = {group.name: group for group in form.level1_groups}
-    computed.level1 = [
-        {
-            "name": name,
-            "weight": _round(row["weight"]),
-            "score": _round(row["score"]),
-            "stated_weight": stated[name].stated_weight if name in stated else None,
-            "cell": stated[name].cell if name in stated else None,
-        }
-        for name, row in by1.iterrows()
-    ]
-    computed.level2 = [
-        {"level1": l1, "level2": l2, "weight": _round(row["weight"]), "score": _round(row["score"])}
-        for (l1, l2), row in by2.iterrows()
-    ]
+def _check_totals(form: Form, t: _Indicators, computed: Computed, out: _Findings) -> None:
+    _subtotals(form, t, computed)
     for group in computed.level1:
         if group["stated_weight"] is not None and group["weight"] is not None and not close(group["weight"], group["stated_weight"]):
             out.add("level1-weight-mismatch", group["cell"],
                     f"“{group['name']}”标注为 {format_number(group['stated_weight'])} 分，但其下三级指标分值合计 {format_number(group['weight'])} 分：请调整指标分值或标注。",
                     group["stated_weight"], group["weight"])
 
-    indicator_weight = float(frame["weight"].sum()) if not frame.empty else 0.0
-    indicator_score = float(frame["score"].sum()) if not frame.empty else 0.0
+    indicator_weight = float(np.nansum(t.weight))
+    indicator_score = float(np.nansum(t.score))
     computed.total_weight = round_half_up(computed.budget_weight + indicator_weight, 2)
     computed.total_score = round_half_up((computed.budget_score or 0.0) + indicator_score, 2)
     computed.grade = grade_of(computed.total_score)
@@ -546,6 +552,29 @@ def _check_totals(form: Form, frame: pd.DataFrame, computed: Computed, out: _Fin
     _check_weights_standard(form, computed, out)
 
 
+def _subtotals(form: Form, t: _Indicators, computed: Computed) -> None:
+    """Weight and score per 一级 and per 二级 indicator, in the form's order (pandas groupby)."""
+    computed.level1, computed.level2 = [], []
+    if t.size == 0:
+        return
+    frame = pd.DataFrame({"level1": t.level1, "level2": t.level2, "weight": t.weight, "score": t.score})
+    by2 = frame.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
+    level1: dict[str, list[tuple[float, float]]] = {}
+    for (l1, l2), weight, score in zip(by2.index, by2["weight"].to_numpy(), by2["score"].to_numpy()):
+        computed.level2.append({"level1": l1, "level2": l2, "weight": _round(weight), "score": _round(score)})
+        level1.setdefault(l1, []).append((weight, score))
+    stated = {group.name: group for group in form.level1_groups}
+    for name, parts in level1.items():
+        weights, scores = zip(*parts)
+        computed.level1.append({
+            "name": name,
+            "weight": _round(_sum_present(weights)),
+            "score": _round(_sum_present(scores)),
+            "stated_weight": stated[name].stated_weight if name in stated else None,
+            "cell": stated[name].cell if name in stated else None,
+        })
+
+
 def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> None:
     actual = {group["name"]: group["weight"] for group in computed.level1}
     if not actual:
@@ -557,6 +586,12 @@ def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> N
         cell = next((group["cell"] for group in computed.level1 if group["cell"]), form.total_label.address)
         out.add("nonstandard-weights", cell,
                 f"一级指标权重为 预算执行率{format_number(computed.budget_weight)}、{listed}，与标准权重（预算执行率10、产出指标50、效益指标30、满意度指标10）不同：如非主管部门另有规定，请按标准权重设置。")
+
+
+def _sum_present(values) -> float:
+    """Sum ignoring NaN; NaN when nothing is present (pandas' sum(min_count=1))."""
+    present = [v for v in values if not np.isnan(v)]
+    return float(sum(present)) if present else np.nan
 
 
 def _round(value) -> float | None:

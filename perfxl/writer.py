@@ -224,9 +224,9 @@ def _differs(stated: Cell, value, kind: str) -> bool:
         written = stated.text.replace("秀", "").replace("好", "").replace("等", "")[:1]
         return written != value
     if kind == "rate":
-        from .rules import _stated_rate
+        from .rules import stated_rate
 
-        rate = _stated_rate(stated)
+        rate = stated_rate(stated)
         return rate is None or abs(rate - value) > 0.00005 + 1e-12
     reading = stated.reading
     return not reading.is_number or abs(reading.value - value) > 0.005 + 1e-12
@@ -234,7 +234,7 @@ def _differs(stated: Cell, value, kind: str) -> bool:
 
 def _shown_original(stated: Cell, kind: str) -> str:
     """What a person saw in the cell, written so that reading the comment back gives the same value."""
-    from .rules import _stated_rate
+    from .rules import stated_rate
 
     raw, fmt = stated.raw, stated.number_format or ""
     if raw is None:
@@ -247,7 +247,7 @@ def _shown_original(stated: Cell, kind: str) -> str:
     reading = stated.reading
     if kind == "rate" and reading.is_number and reading.unit not in ("%", "‰"):
         # A bare 95 or 0.95 in a rate column means 95 %; the cell will show percent, so say it that way.
-        return format_percent(_stated_rate(stated), 6)
+        return format_percent(stated_rate(stated), 6)
     return format_number(raw, 6) if is_number else display_text(raw)
 
 

@@ -448,12 +448,12 @@ def test_display_width_counts_chinese_double():
 
 def test_original_text_reads_back_as_the_same_value():
     from perfxl.model import Cell
-    from perfxl.rules import _stated_rate
+    from perfxl.rules import stated_rate
     from perfxl.workbook import _typed
 
     for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
         shown = writer._shown_original(Cell("H5", raw, fmt), "rate")
-        assert _stated_rate(Cell("H5", _typed(shown), "0.00%")) == pytest.approx(_stated_rate(Cell("H5", raw, fmt))), (raw, shown)
+        assert stated_rate(Cell("H5", _typed(shown), "0.00%")) == pytest.approx(stated_rate(Cell("H5", raw, fmt))), (raw, shown)
     assert re.fullmatch(r"92", writer._shown_original(Cell("H25", "\u300092"), "score"))
 
 
