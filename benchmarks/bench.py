@@ -161,24 +161,30 @@ class Run:
     peak_rss: int
     peak_rss_python: int
     processes: int
+    stderr_tail: str = ""  # last line of stderr, shown when a run went wrong
 
 
 def run_measured(command: list[str], stdout_path: Path | None = None, cwd: Path | None = None) -> Run:
     """Run ``command``, sampling its process tree; wall clock from spawn to exit."""
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    stderr = tempfile.TemporaryFile()
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL, cwd=cwd)
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=cwd)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        lines = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
     finally:
+        stderr.close()
         if stdout_path:
             stdout.close()
-    return Run(wall, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak, sampler.peak_python, sampler.max_processes)
+    tail = lines[-1].strip()[:160] if lines else ""
+    return Run(wall, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak, sampler.peak_python, sampler.max_processes, tail)
 
 
 def wall_of(command: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
@@ -346,7 +352,8 @@ def cli_runs(folders: dict[int, Path], jobs: list[int], scratch: Path, floor: fl
             reports = len(list(out.glob("*_自评报告.docx")))
             ok = workbooks == n and reports == n and (out / "汇总.xlsx").is_file()
             measured[("fill", n, j)] = run
-            lines.append(_cli_line("fill", n, j, run, f"{'yes' if ok else 'NO'} ({workbooks} xlsx, {reports} docx)"))
+            verdict = f"{'yes' if ok else 'NO'} ({workbooks} xlsx, {reports} docx)"
+            lines.append(_cli_line("fill", n, j, run, verdict if ok and run.exit_code != 2 else f"{verdict}; stderr: {run.stderr_tail}"))
             shutil.rmtree(out, ignore_errors=True)
         for j in (jobs if check_jobs else [0]):
             log(f"section 2: perfxl check N={n}" + (f" --jobs {j}" if j else ""))
@@ -359,6 +366,8 @@ def cli_runs(folders: dict[int, Path], jobs: list[int], scratch: Path, floor: fl
             except (ValueError, OSError) as exc:
                 ok = f"NO ({exc.__class__.__name__})"
             measured[("check", n, j)] = run
+            if not ok.startswith("yes") or run.exit_code == 2:
+                ok += f"; stderr: {run.stderr_tail}"
             lines.append(_cli_line("check --format json", n, j or "—", run, ok))
     results.details.append("\n".join(lines))
 
@@ -377,12 +386,17 @@ def cli_runs(folders: dict[int, Path], jobs: list[int], scratch: Path, floor: fl
     peak = max(measured.items(), key=lambda item: item[1].peak_rss)
     results.add("2 CLI", "peak RSS of the process tree, worst run", mb(peak[1].peak_rss), "< 300 MB", peak[1].peak_rss < 300 * 2**20,
                 f"{peak[0][0]} N={peak[0][1]} jobs={peak[0][2] or '—'}; without soffice {mb(peak[1].peak_rss_python)}")
+    peak_py = max(measured.items(), key=lambda item: item[1].peak_rss_python)
+    results.add("2 CLI", "peak RSS without LibreOffice (soffice.bin converting .xls), worst run", mb(peak_py[1].peak_rss_python), "< 300 MB",
+                peak_py[1].peak_rss_python < 300 * 2**20, f"{peak_py[0][0]} N={peak_py[0][1]} jobs={peak_py[0][2] or '—'}")
     if big != small:
         growth = []
         for (command, n, j), run in measured.items():
+            if run.exit_code == 2 or measured.get((command, small, j), run).exit_code == 2:
+                continue  # a broken run says nothing about memory
             if n == big and (command, small, j) in measured:
                 growth.append((run.peak_rss / measured[(command, small, j)].peak_rss, command, j))
-        worst = max(growth)
+        worst = max(growth, default=(float("nan"), "-", 0))
         results.add("2 CLI", f"peak RSS growth N={small} → N={big}, worst run", f"{worst[0]:.2f}×", "≤ 1.2× (not growing with N)",
                     worst[0] <= 1.2, f"{worst[1]} jobs={worst[2] or '—'}")
 
@@ -476,19 +490,32 @@ def libreoffice(paths: list[Path], scratch: Path, batch: int, repeats: int, perf
 # ---------------------------------------------------------------- main
 
 
-def machine_lines(n_sizes: list[int], jobs: list[int], seed: int, xls_share: float, load_before: str, elapsed: float) -> list[str]:
-    import perfxl
+def code_state() -> tuple[str, str]:
+    """(short HEAD, fingerprint of uncommitted changes under perfxl/ or "")."""
+    import hashlib
 
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "perfxl"],
-                               capture_output=True, text=True).stdout.strip()
+        diff = subprocess.run(["git", "-C", str(ROOT), "diff", "HEAD", "--", "perfxl"], capture_output=True).stdout
     except OSError:
-        commit, dirty = "?", ""
+        return "?", ""
+    return commit, hashlib.sha1(diff).hexdigest()[:8] if diff else ""
+
+
+def machine_lines(n_sizes: list[int], jobs: list[int], seed: int, xls_share: float, load_before: str, elapsed: float,
+                  state_before: tuple[str, str]) -> list[str]:
+    import perfxl
+
+    commit, dirty = code_state()
+    changed = ""
+    if (commit, dirty) != state_before:
+        changed = (f"; **perfxl changed during the run** (started at {state_before[0]}"
+                   f"{'+' + state_before[1] if state_before[1] else ''}): results mix code versions, run again")
     soffice = shutil.which("soffice")
     office = subprocess.run([soffice, "--version"], capture_output=True, text=True).stdout.strip() if soffice else "not installed"
     return [
-        f"- date: {time.strftime('%Y-%m-%d %H:%M')}; perfxl {perfxl.__version__} at {commit}{' (perfxl/ has uncommitted changes)' if dirty else ''}",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M')}; perfxl {perfxl.__version__} at {commit}"
+        f"{' + uncommitted changes in perfxl/ (diff ' + dirty + ')' if dirty else ''}{changed}",
         f"- machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), Python {platform.python_version()}, {platform.platform()}; {office}",
         f"- load average before: {load_before}; after: {_loadavg()}; total benchmark time {elapsed / 60:.1f} min",
         f"- forms: benchmarks/generate.py seed {seed}, N = {', '.join(map(str, n_sizes))}, .xls share {xls_share:.0%}; jobs {', '.join(map(str, jobs))}",
@@ -530,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [20] if args.quick else sorted(set(args.n))
     repeats = 3 if args.quick else 5
     load_before = _loadavg()
+    state_before = code_state()
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="perfxl-bench-"))
     results = Results()
@@ -560,7 +588,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"kept {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    text = render(results, machine_lines(sizes, sorted(set(args.jobs)), args.seed, args.xls_share, load_before, time.perf_counter() - started))
+    text = render(results, machine_lines(sizes, sorted(set(args.jobs)), args.seed, args.xls_share, load_before,
+                                        time.perf_counter() - started, state_before))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
