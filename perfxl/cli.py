@@ -71,35 +71,50 @@ def check_command(
     forms: Annotated[Optional[list[str]], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", show_default=False)] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="输出格式：text（中文说明）或 json。")] = "text",
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时校验的文件数（默认：CPU 核数，文件不足 64 份时逐个处理）。", min=1, show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="列出全部校验规则（代码、严重程度、说明）后退出。")] = False,
 ) -> None:
     """只读取并校验自评表，不写任何文件。
 
     示例：perfxl check 自评表.xlsx ；perfxl check 收到的自评表/ --format json
     """
-    from .batch import check_path, expand_inputs, worst_exit_code
-    from .render import outcome_text, outcomes_json, rules_text
-
     if list_rules:
-        typer.echo(rules_text())
+        from .catalogue import catalogue_text
+
+        typer.echo(catalogue_text())
         raise typer.Exit(0)
     if output_format not in ("text", "json"):
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
     if not forms:
         _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
-    paths = _expand_or_fail(expand_inputs, forms, recursive)
-    outcomes = []
-    for path in paths:
-        outcome = _guarded(check_path, path)
-        outcomes.append(outcome)
-        if output_format == "text":
-            typer.echo(outcome_text(outcome) + "\n", err=outcome.error is not None)
+    from .batch import FillOptions, default_jobs, plan_batch, run_batch, worst_exit_code
+    from .render import as_checked_file, checked_file, documents_json
+
+    plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
+    if not plan.jobs:
+        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+    # A check costs a few milliseconds: a worker pays off only for large folders.
+    workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
+    pending: dict[int, object] = {}
+    printed = 0
+
+    def on_record(index, record) -> None:
+        nonlocal printed
+        pending[index] = as_checked_file(record)
+        while printed in pending:  # in input order, whatever order the workers finish in
+            checked = pending.pop(printed)
+            if output_format == "text":
+                typer.echo(checked.text + "\n", err=checked.error_message is not None)
+            elif checked.error_message is not None:
+                typer.echo(f"错误：{checked.error_message}", err=True)
+            printed += 1
+        if State.debug and getattr(record, "error_code", None) == "internal-error":
+            raise RuntimeError(record.error_message)
+
+    checked = [as_checked_file(record) for record in run_batch(plan.jobs, workers, on_record, process=checked_file)]
     if output_format == "json":
-        typer.echo(outcomes_json(outcomes))
-    for outcome in outcomes:
-        if outcome.error is not None and output_format == "json":
-            typer.echo(f"错误：{outcome.error.message}", err=True)
-    raise typer.Exit(worst_exit_code(outcomes))
+        typer.echo(documents_json([doc for item in checked for doc in item.documents]))
+    raise typer.Exit(worst_exit_code(checked))
 
 
 def _guarded(function, *args):
@@ -195,13 +210,6 @@ def _fill_options(factory, output_dir, template, **flags):
     return factory(output_dir=output_dir, template=template, **flags)
 
 
-def _expand_or_fail(expand, forms, recursive):
-    paths = expand(forms, recursive=recursive)
-    if not paths:
-        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
-    return paths
-
-
 def _print_fill(outcome, strict_report: bool = False) -> None:
     from .batch import FileRecord
 
@@ -279,10 +287,12 @@ def template_command(
 
     if output.suffix.lower() != ".xlsx":
         output = output.with_suffix(".xlsx")
+    from .model import FormError
+
     try:
         write_bytes_atomic(output, blank_form_bytes())
-    except OSError as exc:
-        _fail(f"无法写入 {output}（{exc.strerror or exc}）。请检查文件夹是否存在、是否有写入权限，或先在 Excel/WPS 中关闭同名文件。")
+    except FormError as error:
+        _fail(error.message)
     typer.echo(f"已生成空白自评表：{output}")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 from .batch import FileOutcome
 from .numbers import format_number, format_percent
-from .rules import CATALOGUE, SEVERITY_ZH
+from .catalogue import SEVERITY_ZH
 
 _SEVERITIES = ("error", "warning", "info")
 
@@ -53,11 +55,38 @@ def outcome_documents(outcome: FileOutcome) -> list[dict]:
 
 def outcomes_json(outcomes: list[FileOutcome]) -> str:
     """One JSON document for one form; a list for several."""
-    documents = [doc for outcome in outcomes for doc in outcome_documents(outcome)]
+    return documents_json([doc for outcome in outcomes for doc in outcome_documents(outcome)])
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One checked file, already rendered (small and picklable: what a worker sends back)."""
+
+    path: Path
+    text: str
+    documents: list[dict]
+    exit_code: int
+    error_message: str | None = None
+
+
+def checked_file(job) -> CheckedFile:
+    """Check one batch job's file and render it (the unit of work of ``perfxl check --jobs``)."""
+    from .batch import check_path
+
+    outcome = check_path(job.path)
+    message = outcome.error.message if outcome.error is not None else None
+    return CheckedFile(outcome.path, outcome_text(outcome), outcome_documents(outcome), outcome.exit_code, message)
+
+
+def as_checked_file(record) -> CheckedFile:
+    """A batch record that is not a CheckedFile (a crash the batch caught) as one."""
+    if isinstance(record, CheckedFile):
+        return record
+    doc = {"file": str(record.path), "ok": False, "error": {"code": record.error_code, "message": record.error_message}}
+    return CheckedFile(record.path, f"{record.path.name}：无法处理 —— {record.error_message}", [doc], 2, record.error_message)
+
+
+def documents_json(documents: list[dict]) -> str:
+    """One JSON document for one form; a list for several."""
     payload = documents[0] if len(documents) == 1 else documents
     return json.dumps(payload, ensure_ascii=False, indent=2)
-
-
-def rules_text() -> str:
-    width = max(len(code) for code in CATALOGUE)
-    return "\n".join(f"{rule.code.ljust(width)}  {SEVERITY_ZH[rule.severity]}  {rule.title}" for rule in CATALOGUE.values())

@@ -87,20 +87,21 @@ class SheetGrid:
     def number_format(self, row: int, col: int) -> str | None:
         return self.formats.get(self.anchor(row, col))
 
+    def span(self, row: int, col: int) -> tuple[int, int]:
+        """(last row, last column) of the merged range holding (row, col), or the cell itself."""
+        anchor = self.anchor(row, col)
+        for min_row, min_col, max_row, max_col in self.merged:
+            if (min_row, min_col) == anchor:
+                return max_row, max_col
+        return row, col
+
     def span_end(self, row: int, col: int) -> int:
         """Last column of the merged range holding (row, col), or col itself."""
-        anchor = self.anchor(row, col)
-        for min_row, min_col, max_row, max_col in self.merged:
-            if (min_row, min_col) == anchor:
-                return max_col
-        return col
+        return self.span(row, col)[1]
 
     def span_bottom(self, row: int, col: int) -> int:
-        anchor = self.anchor(row, col)
-        for min_row, min_col, max_row, max_col in self.merged:
-            if (min_row, min_col) == anchor:
-                return max_row
-        return row
+        """Last row of the merged range holding (row, col), or row itself."""
+        return self.span(row, col)[0]
 
 
 @dataclass

@@ -604,7 +604,7 @@ def _prepare_legacy_drawings(wb) -> None:
 
 def _append_loss_findings(results, annotated, losses: list[Loss]) -> None:
     """One roundtrip-loss finding per loss, on the form of its sheet (else the first form)."""
-    from .rules import CATALOGUE
+    from .catalogue import CATALOGUE
 
     if not losses or not results:
         return

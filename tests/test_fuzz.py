@@ -80,22 +80,21 @@ def _run_everything(data: bytes, fill: bool = True) -> None:
         assert sha256(path) == before
 
 
-@SETTINGS
-@given(
+mutations = dict(
     edits=st.lists(st.tuples(cells, values), max_size=12),
     deletions=st.lists(st.tuples(st.integers(1, 26), st.integers(1, 3)), max_size=2),
     swaps=st.lists(st.tuples(cells, cells), max_size=3),
 )
+
+
+@SETTINGS
+@given(**mutations)
 def test_mutated_cells_rows_and_labels(edits, deletions, swaps):
     _run_everything(_mutated_workbook(edits, deletions, swaps), fill=False)
 
 
 @settings(SETTINGS, max_examples=FILL_EXAMPLES)
-@given(
-    edits=st.lists(st.tuples(cells, values), max_size=12),
-    deletions=st.lists(st.tuples(st.integers(1, 26), st.integers(1, 3)), max_size=2),
-    swaps=st.lists(st.tuples(cells, cells), max_size=3),
-)
+@given(**mutations)
 def test_mutated_forms_fill_without_crashing(edits, deletions, swaps):
     _run_everything(_mutated_workbook(edits, deletions, swaps), fill=True)
 

@@ -27,3 +27,21 @@ def test_clean_sample_passes(run_cli):
     doc = json.loads(result.stdout)
     assert doc["ok"] is True
     assert [f for f in doc["findings"] if f["severity"] in ("error", "warning")] == []
+
+
+def test_check_folder_in_parallel_matches_sequential(tmp_path, run_cli):
+    import shutil
+
+    for index in range(3):
+        shutil.copy(SEED, tmp_path / f"{index}_seed.xlsx")
+    shutil.copy(CLEAN, tmp_path / "clean.xlsx")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    (tmp_path / "~$clean.xlsx").write_bytes(b"lock")
+    results = {jobs: run_cli("check", tmp_path, "--format", "json", "--jobs", jobs) for jobs in (1, 2)}
+    assert results[1].exit_code == results[2].exit_code == 2
+    assert results[1].stdout == results[2].stdout
+    docs = json.loads(results[2].stdout)
+    assert [d["file"].rsplit("/", 1)[-1] for d in docs] == ["0_seed.xlsx", "1_seed.xlsx", "2_seed.xlsx", "broken.xlsx", "clean.xlsx"]
+    assert docs[3]["error"]["code"] == "not-a-spreadsheet" and docs[4]["ok"] is True
+    text = {jobs: run_cli("check", tmp_path, "--jobs", jobs) for jobs in (1, 2)}
+    assert text[1].stdout == text[2].stdout and "broken.xlsx" in text[2].stderr
