@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -318,17 +319,21 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record) -> list[FileRecord]:
+WORKER_TASKS = 100
+
+
+def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True) -> list:
     """Run ``process`` over the jobs; records come back in job order whatever the completion order.
 
     ``workers`` > 1 uses a pool of spawned processes (the same on Windows and Linux); each worker
     keeps its imports and caches warm across files. ``on_record(index, record)`` is called in this
     process as each file finishes (in completion order). One failing file never stops the batch.
     """
-    records: list[FileRecord | None] = [None] * len(jobs)
+    records: list = [None] * len(jobs)
 
-    def finish(index: int, record: FileRecord) -> None:
-        records[index] = record
+    def finish(index: int, record) -> None:
+        # keep=False: the caller consumes each record in on_record; only exit codes are kept.
+        records[index] = record if keep else record.exit_code
         if on_record is not None:
             on_record(index, record)
 
@@ -343,7 +348,9 @@ def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_re
 
     context = multiprocessing.get_context("spawn")
     broken: list[int] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker) as pool:
+    # Workers are replaced every WORKER_TASKS files so that a long batch's memory stays flat.
+    recycle = {"max_tasks_per_child": WORKER_TASKS} if sys.version_info >= (3, 11) else {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker, **recycle) as pool:
         futures = {pool.submit(_safely, process, job): index for index, job in enumerate(jobs)}
         try:
             for future in as_completed(futures):

@@ -87,7 +87,7 @@ def check_command(
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
     if not forms:
         _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
-    from .batch import FillOptions, default_jobs, plan_batch, run_batch, worst_exit_code
+    from .batch import FillOptions, default_jobs, plan_batch, run_batch
     from .render import as_checked_file, checked_file, documents_json
 
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
@@ -95,26 +95,48 @@ def check_command(
         _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
+    # JSON of several files is one list, streamed element by element so memory stays flat.
+    stream_json = output_format == "json" and len(plan.jobs) > 1
     pending: dict[int, object] = {}
+    single: list[dict] = []
     printed = 0
 
-    def on_record(index, record) -> None:
+    def emit(checked) -> None:
         nonlocal printed
-        pending[index] = as_checked_file(record)
-        while printed in pending:  # in input order, whatever order the workers finish in
-            checked = pending.pop(printed)
-            if output_format == "text":
-                typer.echo(checked.text + "\n", err=checked.error_message is not None)
-            elif checked.error_message is not None:
-                typer.echo(f"错误：{checked.error_message}", err=True)
+        if output_format == "text":
+            typer.echo(checked.text + "\n", err=checked.error_message is not None)
+            return
+        if checked.error_message is not None:
+            typer.echo(f"错误：{checked.error_message}", err=True)
+        if not stream_json:
+            single.extend(checked.documents)
+            return
+        for document in checked.documents:
+            typer.echo(("[\n" if printed == 0 else ",\n") + _indented(documents_json([document])), nl=False)
             printed += 1
+
+    next_index = 0
+
+    def on_record(index, record) -> None:
+        nonlocal next_index
+        pending[index] = as_checked_file(record)
+        while next_index in pending:  # in input order, whatever order the workers finish in
+            emit(pending.pop(next_index))
+            next_index += 1
         if State.debug and getattr(record, "error_code", None) == "internal-error":
             raise RuntimeError(record.error_message)
 
-    checked = [as_checked_file(record) for record in run_batch(plan.jobs, workers, on_record, process=checked_file)]
-    if output_format == "json":
-        typer.echo(documents_json([doc for item in checked for doc in item.documents]))
-    raise typer.Exit(worst_exit_code(checked))
+    codes = run_batch(plan.jobs, workers, on_record, process=checked_file, keep=False)
+    if stream_json:
+        typer.echo("[]" if printed == 0 else "\n]")
+    elif output_format == "json":
+        typer.echo(documents_json(single))
+    raise typer.Exit(max(codes, default=0))
+
+
+def _indented(text: str) -> str:
+    """A JSON document indented one level, as an element of the streamed list."""
+    return "\n".join("  " + line for line in text.splitlines())
 
 
 def _guarded(function, *args):
