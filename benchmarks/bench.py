@@ -162,10 +162,29 @@ class Run:
     peak_rss_python: int
     processes: int
     stderr_tail: str = ""  # last line of stderr, shown when a run went wrong
+    timed_out: bool = False
+
+
+RUN_TIMEOUT = 900.0  # seconds; a hung run is killed (process tree) and reported as TIMEOUT
+
+
+def _kill_tree(pid: int) -> None:
+    import signal
+
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(_children(current))
+    for member in reversed(tree):  # only our own child and its descendants
+        try:
+            os.kill(member, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def run_measured(command: list[str], stdout_path: Path | None = None, cwd: Path | None = None) -> Run:
-    """Run ``command``, sampling its process tree; wall clock from spawn to exit."""
+    """Run ``command``, sampling its process tree; wall clock from spawn to exit; killed after RUN_TIMEOUT."""
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     stderr = tempfile.TemporaryFile()
     try:
@@ -173,8 +192,12 @@ def run_measured(command: list[str], stdout_path: Path | None = None, cwd: Path 
         proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=cwd)
         sampler = TreeSampler(proc.pid)
         sampler.start()
+        timer = threading.Timer(RUN_TIMEOUT, _kill_tree, (proc.pid,))
+        timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        timed_out = not timer.is_alive() and wall >= RUN_TIMEOUT
+        timer.cancel()
         sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
@@ -184,7 +207,9 @@ def run_measured(command: list[str], stdout_path: Path | None = None, cwd: Path 
         if stdout_path:
             stdout.close()
     tail = lines[-1].strip()[:160] if lines else ""
-    return Run(wall, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak, sampler.peak_python, sampler.max_processes, tail)
+    if timed_out:
+        log(f"  killed after {RUN_TIMEOUT:.0f} s: {' '.join(command[-6:])}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak, sampler.peak_python, sampler.max_processes, tail, timed_out)
 
 
 def wall_of(command: list[str], cwd: Path | None = None, env: dict | None = None) -> float:
@@ -403,7 +428,7 @@ def cli_runs(folders: dict[int, Path], jobs: list[int], scratch: Path, floor: fl
 
 def _cli_line(command: str, n: int, jobs, run: Run, ok: str) -> str:
     return (f"| {command} | {n} | {jobs} | {run.wall:.1f} s | {n / run.wall:.1f} | {run.wall / n * 1000:.0f} | {run.cpu:.1f} s | "
-            f"{mb(run.peak_rss)} | {mb(run.peak_rss_python)} | {run.processes} | {run.exit_code} | {ok} |")
+            f"{mb(run.peak_rss)} | {mb(run.peak_rss_python)} | {run.processes} | {'TIMEOUT' if run.timed_out else run.exit_code} | {ok} |")
 
 
 # ---------------------------------------------------------------- section 3: cold starts
@@ -541,6 +566,7 @@ def render(results: Results, header: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global RUN_TIMEOUT
     parser = argparse.ArgumentParser(description="perfxl benchmarks (issue 8). Prints a Markdown table and writes it to --out.")
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000], help="folder sizes for the CLI runs (default: 100 1000)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values for the CLI runs (default: 1 2)")
@@ -552,7 +578,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of .xls forms (default 0.02: each costs a LibreOffice start in `fill`)")
     parser.add_argument("--stage-forms", type=int, default=100, help="forms timed in section 1 (default 100)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the generated forms")
+    parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT, help="seconds before a CLI run is killed as hung (default 900)")
     args = parser.parse_args(argv)
+    RUN_TIMEOUT = args.timeout
 
     sizes = [20] if args.quick else sorted(set(args.n))
     repeats = 3 if args.quick else 5
