@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -319,15 +318,19 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-WORKER_TASKS = 100
+#: Files each worker handles before the pool is replaced, so that a long batch's memory stays
+#: flat. Done with a fresh pool per chunk: ProcessPoolExecutor(max_tasks_per_child=...) hangs
+#: on Python 3.11–3.14 once the first workers retire (CPython gh-115634).
+WORKER_TASKS = 200
 
 
 def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True) -> list:
     """Run ``process`` over the jobs; records come back in job order whatever the completion order.
 
-    ``workers`` > 1 uses a pool of spawned processes (the same on Windows and Linux); each worker
-    keeps its imports and caches warm across files. ``on_record(index, record)`` is called in this
-    process as each file finishes (in completion order). One failing file never stops the batch.
+    ``workers`` > 1 uses pools of spawned processes (the same on Windows and Linux); each worker
+    keeps its imports and caches warm across files, and is replaced after about WORKER_TASKS
+    files. ``on_record(index, record)`` is called in this process as each file finishes (in
+    completion order). One failing file never stops the batch.
     """
     records: list = [None] * len(jobs)
 
@@ -341,32 +344,36 @@ def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_re
     if workers == 1:
         for index, job in enumerate(jobs):
             finish(index, _safely(process, job))
-        return records  # type: ignore[return-value]
+        return records
+    chunk = WORKER_TASKS * workers
+    for start in range(0, len(jobs), chunk):
+        _run_pool(list(enumerate(jobs))[start:start + chunk], workers, process, finish)
+    return records
 
+
+def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("spawn")
-    broken: list[int] = []
-    # Workers are replaced every WORKER_TASKS files so that a long batch's memory stays flat.
-    recycle = {"max_tasks_per_child": WORKER_TASKS} if sys.version_info >= (3, 11) else {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker, **recycle) as pool:
-        futures = {pool.submit(_safely, process, job): index for index, job in enumerate(jobs)}
+    broken: list[tuple[int, Job]] = []
+    workers = min(workers, len(indexed_jobs))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker) as pool:
+        futures = {pool.submit(_safely, process, job): (index, job) for index, job in indexed_jobs}
         try:
             for future in as_completed(futures):
-                index = futures[future]
+                index, job = futures[future]
                 try:
                     record = future.result()
                 except Exception:  # the pool broke (a worker was killed, or could not start)
-                    broken.append(index)
+                    broken.append((index, job))
                     continue
                 finish(index, record)
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-    for index in sorted(broken):  # finish those here, one by one, rather than lose them
-        finish(index, _safely(process, jobs[index]))
-    return records  # type: ignore[return-value]
+    for index, job in sorted(broken, key=lambda item: item[0]):  # finish those here rather than lose them
+        finish(index, _safely(process, job))
 
 
 def _safely(process, job: Job) -> FileRecord:

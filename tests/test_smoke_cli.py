@@ -45,3 +45,26 @@ def test_check_folder_in_parallel_matches_sequential(tmp_path, run_cli):
     assert docs[3]["error"]["code"] == "not-a-spreadsheet" and docs[4]["ok"] is True
     text = {jobs: run_cli("check", tmp_path, "--jobs", jobs) for jobs in (1, 2)}
     assert text[1].stdout == text[2].stdout and "broken.xlsx" in text[2].stderr
+
+
+def test_worker_pools_are_recycled_without_hanging(tmp_path, monkeypatch):
+    """Long batches replace their workers (memory stays flat) and still finish, in order."""
+    import threading
+
+    from perfxl import batch
+    from perfxl.render import checked_file
+
+    monkeypatch.setattr(batch, "WORKER_TASKS", 2)  # a fresh pool every 4 files with 2 workers
+    for index in range(9):
+        (tmp_path / f"{index}.xlsx").write_bytes(b"broken")
+    plan = batch.plan_batch([tmp_path], batch.FillOptions(workbook=False, report=False))
+    seen, done = [], []
+    # A daemon thread, so that a hang (CPython's max_tasks_per_child bug) fails the test instead of blocking it.
+    thread = threading.Thread(target=lambda: done.append(batch.run_batch(plan.jobs, 2, lambda i, r: seen.append(i), checked_file)), daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert done, "run_batch did not finish within 120 s"
+    records = done[0]
+    assert sorted(seen) == list(range(9))
+    assert [r.path.name for r in records] == [f"{i}.xlsx" for i in range(9)]
+    assert all(r.exit_code == 2 for r in records)
