@@ -87,8 +87,10 @@ def check_command(
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
     if not forms:
         _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
+    from functools import partial
+
     from .batch import FillOptions, default_jobs, plan_batch, run_batch
-    from .render import as_checked_file, checked_file, documents_json
+    from .render import as_checked_file, checked_file, json_element, json_list
 
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
     if not plan.jobs:
@@ -98,7 +100,7 @@ def check_command(
     # JSON of several files is one list, streamed element by element so memory stays flat.
     stream_json = output_format == "json" and len(plan.jobs) > 1
     pending: dict[int, object] = {}
-    single: list[dict] = []
+    single: list[str] = []
     printed = 0
 
     def emit(checked) -> None:
@@ -112,7 +114,7 @@ def check_command(
             single.extend(checked.documents)
             return
         for document in checked.documents:
-            typer.echo(("[\n" if printed == 0 else ",\n") + _indented(documents_json([document])), nl=False)
+            typer.echo(("[\n" if printed == 0 else ",\n") + json_element(document), nl=False)
             printed += 1
 
     next_index = 0
@@ -126,17 +128,13 @@ def check_command(
         if State.debug and getattr(record, "error_code", None) == "internal-error":
             raise RuntimeError(record.error_message)
 
-    codes = run_batch(plan.jobs, workers, on_record, process=checked_file, keep=False)
+    process = partial(checked_file, output_format=output_format)
+    codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False)
     if stream_json:
         typer.echo("[]" if printed == 0 else "\n]")
     elif output_format == "json":
-        typer.echo(documents_json(single))
+        typer.echo(json_list(single))
     raise typer.Exit(max(codes, default=0))
-
-
-def _indented(text: str) -> str:
-    """A JSON document indented one level, as an element of the streamed list."""
-    return "\n".join("  " + line for line in text.splitlines())
 
 
 def _guarded(function, *args):

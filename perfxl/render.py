@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .batch import FileOutcome
-from .numbers import format_number, format_percent
 from .catalogue import SEVERITY_ZH
+from .numbers import format_number, format_percent
 
 _SEVERITIES = ("error", "warning", "info")
 
@@ -48,45 +48,60 @@ def outcome_text(outcome: FileOutcome) -> str:
 
 
 def outcome_documents(outcome: FileOutcome) -> list[dict]:
+    """The JSON documents of one file: one per form, or one error document."""
     if outcome.error is not None:
-        return [{"file": str(outcome.path), "ok": False, "error": {"code": outcome.error.code, "message": outcome.error.message}}]
+        return [error_document(outcome.path, outcome.error.code, outcome.error.message)]
     return [result.to_dict() for result in outcome.results]
 
 
-def outcomes_json(outcomes: list[FileOutcome]) -> str:
-    """One JSON document for one form; a list for several."""
-    return documents_json([doc for outcome in outcomes for doc in outcome_documents(outcome)])
+def error_document(path: Path, code: str, message: str) -> dict:
+    return {"file": str(path), "ok": False, "error": {"code": code, "message": message}}
+
+
+def json_text(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def json_list(texts: list[str]) -> str:
+    """Documents already serialised by :func:`json_text` → one document, or a list of them
+    exactly as ``json.dumps(list, indent=2)`` writes it."""
+    if len(texts) == 1:
+        return texts[0]
+    return "[\n" + ",\n".join(json_element(text) for text in texts) + "\n]" if texts else "[]"
+
+
+def json_element(text: str) -> str:
+    """A serialised document indented one level, as an element of a list."""
+    return "\n".join("  " + line for line in text.splitlines())
 
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """One checked file, already rendered (small and picklable: what a worker sends back)."""
+    """One checked file, rendered in the requested format (small and picklable: what a worker sends back)."""
 
     path: Path
-    text: str
-    documents: list[dict]
     exit_code: int
+    text: str = ""  # --format text
+    documents: tuple[str, ...] = ()  # --format json: one serialised document per form
     error_message: str | None = None
 
 
-def checked_file(job) -> CheckedFile:
-    """Check one batch job's file and render it (the unit of work of ``perfxl check --jobs``)."""
+def checked_file(job, output_format: str = "text") -> CheckedFile:
+    """Check one batch job's file and render it (the unit of work of ``perfxl check``)."""
     from .batch import check_path
 
     outcome = check_path(job.path)
     message = outcome.error.message if outcome.error is not None else None
-    return CheckedFile(outcome.path, outcome_text(outcome), outcome_documents(outcome), outcome.exit_code, message)
+    if output_format == "json":
+        documents = tuple(json_text(doc) for doc in outcome_documents(outcome))
+        return CheckedFile(outcome.path, outcome.exit_code, documents=documents, error_message=message)
+    return CheckedFile(outcome.path, outcome.exit_code, text=outcome_text(outcome), error_message=message)
 
 
 def as_checked_file(record) -> CheckedFile:
-    """A batch record that is not a CheckedFile (a crash the batch caught) as one."""
+    """A batch record that is not a CheckedFile (a crash the batch caught) as one, in both formats."""
     if isinstance(record, CheckedFile):
         return record
-    doc = {"file": str(record.path), "ok": False, "error": {"code": record.error_code, "message": record.error_message}}
-    return CheckedFile(record.path, f"{record.path.name}：无法处理 —— {record.error_message}", [doc], 2, record.error_message)
-
-
-def documents_json(documents: list[dict]) -> str:
-    """One JSON document for one form; a list for several."""
-    payload = documents[0] if len(documents) == 1 else documents
-    return json.dumps(payload, ensure_ascii=False, indent=2)
+    text = f"{record.path.name}：无法处理 —— {record.error_message}"
+    document = json_text(error_document(record.path, record.error_code, record.error_message))
+    return CheckedFile(record.path, 2, text, (document,), record.error_message)

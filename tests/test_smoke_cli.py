@@ -68,3 +68,12 @@ def test_worker_pools_are_recycled_without_hanging(tmp_path, monkeypatch):
     assert sorted(seen) == list(range(9))
     assert [r.path.name for r in records] == [f"{i}.xlsx" for i in range(9)]
     assert all(r.exit_code == 2 for r in records)
+
+
+def test_streamed_json_is_what_json_dumps_writes():
+    from perfxl.render import json_list, json_text
+
+    documents = [{"file": "甲.xlsx", "ok": True, "n": [1, 2.5, None]}, {"file": "乙.xlsx", "error": {"code": "x"}}]
+    for chosen in ([], documents[:1], documents):
+        expected = json.dumps(chosen[0] if len(chosen) == 1 else chosen, ensure_ascii=False, indent=2)
+        assert json_list([json_text(d) for d in chosen]) == expected
