@@ -7,8 +7,11 @@ One bad file never stops a batch: it becomes a :class:`FileOutcome` with its err
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -123,14 +126,18 @@ def _safe(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
 
 
-def fill_path(path: Path, options: FillOptions) -> FileOutcome:
-    """Read, check and write the outputs of one file; never raises for bad input or unwritable output."""
+def fill_path(path: Path, options: FillOptions, converted: Path | None = None) -> FileOutcome:
+    """Read, check and write the outputs of one file; never raises for bad input or unwritable output.
+
+    ``converted``: for an .xls input, an .xlsx conversion already made (see :func:`preconvert_xls`).
+    """
     from .reader import read_forms
     from .rules import check
     from .workbook import open_book
 
     try:
         book = open_book(path, styles=options.workbook)
+        book.converted = converted
         results = [check(form) for form in read_forms(path, book)]
         outcome = FileOutcome(path, results)
         workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
@@ -250,6 +257,7 @@ class Job:
     options: FillOptions
     label: str
     conflict: str | None = None  # another input already writes the same output file
+    converted: Path | None = None  # .xls: its LibreOffice conversion, made for the whole batch at once
 
 
 @dataclass
@@ -307,7 +315,28 @@ def fill_record(job: Job) -> FileRecord:
         workbook, _ = output_paths(job.path, job.options)
         message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
         return FileRecord(job.path, job.label, error_code="output-conflict", error_message=message)
-    return FileRecord.from_outcome(fill_path(job.path, job.options), job.label)
+    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted), job.label)
+
+
+@contextlib.contextmanager
+def preconvert_xls(jobs: list[Job]) -> Iterator[list[Job]]:
+    """Convert the batch's .xls inputs to .xlsx in one LibreOffice run, for the duration of the batch.
+
+    Starting LibreOffice costs about 1.5 s and 200 MB; once for all .xls files instead of once
+    each. Inputs whose stems repeat (they would collide in one folder) and failed conversions are
+    left to the per-file conversion.
+    """
+    xls = [job for job in jobs if job.path.suffix.lower() == ".xls" and job.options.workbook and job.conflict is None]
+    stems = [job.path.stem for job in xls]
+    unique = [job.path for job in xls if stems.count(job.path.stem) == 1]
+    if len(unique) < 2:
+        yield jobs
+        return
+    from .writer import convert_many_with_office
+
+    with tempfile.TemporaryDirectory(prefix="perfxl-xls-") as folder:
+        converted = convert_many_with_office(unique, Path(folder))
+        yield [replace(job, converted=converted.get(job.path)) if job.path in converted else job for job in jobs]
 
 
 def default_jobs() -> int:

@@ -161,7 +161,7 @@ def fill_command(
 
     示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/ --jobs 4
     """
-    from .batch import FillOptions, default_jobs, plan_batch, run_batch, worst_exit_code
+    from .batch import FillOptions, default_jobs, plan_batch, preconvert_xls, run_batch, worst_exit_code
     from .progress import BatchProgress, duration_text
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict)
@@ -187,7 +187,8 @@ def fill_command(
             if State.debug and record.error_code == "internal-error":
                 raise RuntimeError(record.error_message)
 
-        records = run_batch(plan.jobs, workers, on_record)
+        with preconvert_xls(plan.jobs) as jobs_to_run:
+            records = run_batch(jobs_to_run, workers, on_record)
     code = worst_exit_code(records)
     if plan.summary_dir is not None:
         from .model import FormError

@@ -137,7 +137,8 @@ def _load_for_writing(book, results, scratch: Path):
     """(workbook to edit, package to inspect for losses, note, results whose addresses fit the workbook)."""
     if book.workbook is not None:
         return book.workbook, book.path, _Note(), results
-    converted = convert_with_office(book.path, "xlsx", scratch)
+    converted = book.converted if book.converted is not None and book.converted.is_file() else None
+    converted = converted or convert_with_office(book.path, "xlsx", scratch)
     if converted is not None:
         import openpyxl
 
@@ -642,6 +643,36 @@ def convert_with_office(source: Path, fmt: str, outdir: Path, timeout: int = SOF
         shutil.rmtree(profile, ignore_errors=True)
     result = outdir / f"{source.stem}.{fmt.split(':')[0]}"
     return result if result.is_file() and result.stat().st_size > 0 else None
+
+
+def convert_many_with_office(sources: list[Path], outdir: Path, timeout: int = SOFFICE_TIMEOUT) -> dict[Path, Path]:
+    """Convert many .xls to .xlsx in one LibreOffice run (~0.17 s a file instead of ~1.5 s each).
+
+    Sources must have distinct stems (they land in one folder). Returns source → converted file,
+    for those that converted; an empty dict when soffice is absent or fails.
+    """
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or not sources:
+        return {}
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = Path(tempfile.mkdtemp(prefix="perfxl-lo-"))
+    try:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+             "--convert-to", "xlsx", "--outdir", str(outdir), *map(str, sources)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout + 10 * len(sources), check=False,
+            env={**os.environ, "HOME": str(profile)},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    found = {}
+    for source in sources:
+        result = outdir / f"{source.stem}.xlsx"
+        if result.is_file() and result.stat().st_size > 0:
+            found[source] = result
+    return found
 
 
 def _rebuild_standard(results):

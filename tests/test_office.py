@@ -62,3 +62,32 @@ def test_xls_input_is_converted_and_written_as_xlsx(run_cli, seed_form, tmp_path
     assert sorted(map(str, ws.merged_cells.ranges)) == sorted(map(str, openpyxl.load_workbook(seed_form).worksheets[0].merged_cells.ranges))
     (again,) = [check(form) for form in read_forms(out)]
     assert again.computed.total_score == 102 and any(f.code == "total-mismatch" for f in again.findings)
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, run_cli):
+    """Several .xls in a batch: one soffice run for all, and the outputs are as good as one by one."""
+    from perfxl import writer
+
+    source = Path(__file__).parent / "data" / "seed.xls"
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    for name in ("甲", "乙", "丙"):
+        shutil.copy(source, folder / f"{name}.xls")
+    runs = []
+    real_run = writer.subprocess.run
+
+    def counting(args, *rest, **kwargs):
+        runs.append([a for a in args if str(a).endswith(".xls")])
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(writer.subprocess, "run", counting)
+    result = run_cli("fill", folder, "-o", tmp_path / "out", "--jobs", "1", "--no-report")
+    assert result.exit_code == 1, result.stderr
+    assert len(runs) == 1 and len(runs[0]) == 3  # one LibreOffice run converting all three
+    for name in ("甲", "乙", "丙"):
+        wb = openpyxl.load_workbook(tmp_path / "out" / f"{name}_自评结果.xlsx")
+        assert wb["自评表"]["H25"].value == 102
+        header = [str(row[0].value) for row in wb["校验结果"].iter_rows(max_row=5)]
+        assert any("已用 LibreOffice 转换为 .xlsx（保留原格式）" in line for line in header), header
