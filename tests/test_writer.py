@@ -462,3 +462,24 @@ def test_damaged_part_is_reported_not_fatal(make_form, clean_spec):
     rewrite_zip(path, {"xl/drawings/drawing9.xml": "<not-closed"})
     validations, losses = writer.inspect_package(path)
     assert [loss.what for loss in losses] == ["无法读取的内部部件 xl/drawings/drawing9.xml"]
+
+
+def test_pictures_such_as_a_stamp_are_kept(seed_form, tmp_path, run_cli):
+    import zipfile
+
+    from openpyxl.drawing.image import Image
+    from PIL import Image as PILImage
+
+    stamp = tmp_path / "公章.png"
+    PILImage.new("RGB", (60, 60), (200, 0, 0)).save(stamp)
+    wb = openpyxl.load_workbook(seed_form)
+    wb["自评表"].add_image(Image(str(stamp)), "H26")
+    with_stamp = tmp_path / "盖章.xlsx"
+    wb.save(with_stamp)
+    result = run_cli("fill", with_stamp, "--no-report")
+    assert result.exit_code == 1, result.stderr
+    output = tmp_path / "盖章_自评结果.xlsx"
+    with zipfile.ZipFile(output) as archive:
+        assert any(name.startswith("xl/media/") for name in archive.namelist())
+    findings = [row[1].value for row in openpyxl.load_workbook(output)["校验结果"].iter_rows()]
+    assert "roundtrip-loss" not in findings
