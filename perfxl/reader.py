@@ -89,7 +89,7 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     _read_funds(grid, labels, form, before_row=header[0])
     _read_goal(grid, labels, form, before_row=header[0])
     end_row = _read_indicators(grid, labels, form)
-    _read_total(grid, labels, form, end_row)
+    _read_total(grid, labels, form, header[0], end_row)
     for key in ("conclusion", "problems", "measures"):
         spot = labels.first(key, after_row=header[0])
         if spot:
@@ -271,10 +271,10 @@ def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, C
     return Cell(target.address, combined or None, target.number_format)
 
 
-def _read_total(grid: SheetGrid, labels: _Labels, form: Form, end_row: int) -> None:
-    spot = labels.first("total", after_row=(form.columns and min(r for r, _ in labels.by_field["level3"])) or 0)
+def _read_total(grid: SheetGrid, labels: _Labels, form: Form, header_row: int, end_row: int) -> None:
+    spot = labels.first("total", after_row=header_row)
     if spot is None or spot[0] != end_row:
-        return
+        return  # no 总分 row, or narrative rows come first (then the table has no total row)
     row, col = spot
     form.total_label = _cell(grid, row, col)
     weight_col, score_col = form.columns.get("weight"), form.columns.get("score")
@@ -299,7 +299,7 @@ def read_report_info(grid: SheetGrid) -> tuple[dict[str, str], dict[str, str]]:
     cells: dict[str, str] = {}
     for row in range(1, grid.max_row + 1):
         key = L.normalize_label(grid.value(row, 1))
-        if not key or key in ("项目", "项目名称内容") or row == 1 and key == "项目":
+        if not key or key == "项目":  # blank rows and the 项目 / 内容 header
             continue
         value = display_text(grid.value(row, 2))
         if value:
