@@ -77,3 +77,12 @@ def test_streamed_json_is_what_json_dumps_writes():
     for chosen in ([], documents[:1], documents):
         expected = json.dumps(chosen[0] if len(chosen) == 1 else chosen, ensure_ascii=False, indent=2)
         assert json_list([json_text(d) for d in chosen]) == expected
+
+
+def test_library_api_fill(seed_form, tmp_path):
+    import perfxl
+
+    outcome = perfxl.fill(seed_form, output_dir=tmp_path / "结果")
+    assert outcome.error is None and outcome.exit_code == 1
+    assert sorted(p.name for p in outcome.outputs) == sorted([seed_form.stem + "_自评结果.xlsx", seed_form.stem + "_自评报告.docx"])
+    assert outcome.results[0].computed.total_score == 102
