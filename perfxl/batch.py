@@ -353,13 +353,18 @@ def default_jobs() -> int:
 WORKER_TASKS = 200
 
 
-def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True) -> list:
+FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.report")
+
+
+def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True,
+              worker_tasks: int | None = None, warm: tuple[str, ...] = FILL_MODULES) -> list:
     """Run ``process`` over the jobs; records come back in job order whatever the completion order.
 
     ``workers`` > 1 uses pools of spawned processes (the same on Windows and Linux); each worker
-    keeps its imports and caches warm across files, and is replaced after about WORKER_TASKS
-    files. ``on_record(index, record)`` is called in this process as each file finishes (in
-    completion order). One failing file never stops the batch.
+    imports ``warm`` once and keeps its caches across files, and is replaced after about
+    ``worker_tasks`` files (default WORKER_TASKS; 0 = never, for light work such as checking).
+    ``on_record(index, record)`` is called in this process as each file finishes (in completion
+    order). One failing file never stops the batch.
     """
     records: list = [None] * len(jobs)
 
@@ -374,20 +379,22 @@ def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_re
         for index, job in enumerate(jobs):
             finish(index, _safely(process, job))
         return records
-    chunk = WORKER_TASKS * workers
+    tasks = WORKER_TASKS if worker_tasks is None else worker_tasks
+    chunk = tasks * workers if tasks else len(jobs)
+    indexed = list(enumerate(jobs))
     for start in range(0, len(jobs), chunk):
-        _run_pool(list(enumerate(jobs))[start:start + chunk], workers, process, finish)
+        _run_pool(indexed[start:start + chunk], workers, process, finish, warm)
     return records
 
 
-def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish) -> None:
+def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish, warm: tuple[str, ...]) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("spawn")
     broken: list[tuple[int, Job]] = []
     workers = min(workers, len(indexed_jobs))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker, initargs=(warm,)) as pool:
         futures = {pool.submit(_safely, process, job): (index, job) for index, job in indexed_jobs}
         try:
             for future in as_completed(futures):
@@ -413,11 +420,11 @@ def _safely(process, job: Job) -> FileRecord:
         return FileRecord(job.path, job.label, error_code="internal-error", error_message=message)
 
 
-def _warm_worker() -> None:
+def _warm_worker(modules: tuple[str, ...] = FILL_MODULES) -> None:
     """Import the heavy modules once per worker, so every file after the first starts fast."""
     import importlib
 
-    for name in ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.report"):
+    for name in modules:
         try:
             importlib.import_module(name)
         except Exception:  # a missing optional part shows up per file, with its message

@@ -129,7 +129,9 @@ def check_command(
             raise RuntimeError(record.error_message)
 
     process = partial(checked_file, output_format=output_format)
-    codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False)
+    # Checking is light: one pool for the whole folder, warmed with the reading modules only.
+    codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False, worker_tasks=0,
+                      warm=("perfxl.reader", "perfxl.rules", "perfxl.render"))
     if stream_json:
         typer.echo("[]" if printed == 0 else "\n]")
     elif output_format == "json":
