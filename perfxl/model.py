@@ -150,6 +150,14 @@ def column_letter(col: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """'A' → 1, 'AA' → 27 (the inverse of column_letter)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
 def a1(row: int, col: int) -> str:
     """(5, 2) → 'B5'."""
     return f"{column_letter(col)}{row}"

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import PERFXL_AUTHOR, FormError, original_from_comment
+from .model import PERFXL_AUTHOR, FormError, column_index, original_from_comment
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -182,10 +182,8 @@ def check_zip(path: Path, limits: Limits) -> None:
                         head = handle.read(4096)
                     found = _DIMENSION.search(head)
                     if found and found.group(3):
-                        from openpyxl.utils.cell import column_index_from_string
-
                         rows = int(found.group(4)) - int(found.group(2)) + 1
-                        cols = column_index_from_string(found.group(3).decode()) - column_index_from_string(found.group(1).decode()) + 1
+                        cols = column_index(found.group(3).decode()) - column_index(found.group(1).decode()) + 1
                         if rows * cols > limits.max_cells:
                             raise FormError("too-large", f"{name} 的工作表范围过大（{rows} 行 × {cols} 列），不像一份自评表，已拒绝处理。", path)
     except zipfile.BadZipFile:
@@ -257,12 +255,10 @@ def _open_xlsx_values(path: Path, kind: str) -> Book | None:
                 formats = {}
                 xml = sheet_xml.get(meta.name, b"")
                 if percent_styles and xml:
-                    from openpyxl.utils.cell import column_index_from_string
-
                     for letters, row_text, style in _CELL_STYLE.findall(xml):
                         code = percent_styles.get(int(style))
                         if code:
-                            formats[(int(row_text), column_index_from_string(letters.decode()))] = code
+                            formats[(int(row_text), column_index(letters.decode()))] = code
                 grids.append(SheetGrid(meta.name, values, formats, merged, hidden="Visible" not in str(meta.visible)))
         finally:
             workbook.close()
