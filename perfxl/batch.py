@@ -82,6 +82,11 @@ class FileOutcome:
         return 0 if all(result.ok for result in self.results) else 1
 
 
+def internal_error_message(name: str, exc: Exception) -> str:
+    """What the user reads when a bug (not their file) stopped one file."""
+    return f"处理 {name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。"
+
+
 def check_path(path: Path) -> FileOutcome:
     """Read and check every form of one file; never raises for bad input."""
     from .reader import read_forms
@@ -93,7 +98,7 @@ def check_path(path: Path) -> FileOutcome:
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a reader bug must not stop the batch; say so plainly
-        return FileOutcome(path, error=FormError("internal-error", f"处理 {path.name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。", path))
+        return FileOutcome(path, error=FormError("internal-error", internal_error_message(path.name, exc), path))
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | None = None) -
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a bug must not stop the batch; say so plainly
-        return FileOutcome(path, error=FormError("internal-error", f"处理 {path.name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。", path))
+        return FileOutcome(path, error=FormError("internal-error", internal_error_message(path.name, exc), path))
 
 
 def worst_exit_code(outcomes: list) -> int:
@@ -416,7 +421,7 @@ def _safely(process, job: Job) -> FileRecord:
     try:
         return process(job)
     except Exception as exc:  # a bug must not stop the batch
-        message = f"处理 {job.label} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。"
+        message = internal_error_message(job.label, exc)
         return FileRecord(job.path, job.label, error_code="internal-error", error_message=message)
 
 
