@@ -131,19 +131,23 @@ def _safe(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
 
 
-def fill_path(path: Path, options: FillOptions, converted: Path | None = None) -> FileOutcome:
+def fill_path(path: Path, options: FillOptions, converted: Path | None = None, stage=None) -> FileOutcome:
     """Read, check and write the outputs of one file; never raises for bad input or unwritable output.
 
     ``converted``: for an .xls input, an .xlsx conversion already made (see :func:`preconvert_xls`).
+    ``stage``: what checks the forms and writes the reports (:mod:`perfxl.helper`; default: here).
     """
     from .reader import read_forms
-    from .rules import check
     from .workbook import open_book
 
+    if stage is None:
+        from .helper import InProcess
+
+        stage = InProcess()
     try:
         book = open_book(path, styles=options.workbook)
         book.converted = converted
-        results = [check(form) for form in read_forms(path, book)]
+        results = stage.check(read_forms(path, book))
         outcome = FileOutcome(path, results)
         workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
         if options.workbook:
@@ -152,13 +156,10 @@ def fill_path(path: Path, options: FillOptions, converted: Path | None = None) -
             write_filled_workbook(book, results, workbook_path)
             outcome.outputs.append(workbook_path)
         if options.report:
-            from .report import write_report
-
-            for result, report_path in zip(results, report_paths):
-                if options.strict and not result.ok:
-                    continue
-                write_report(result, report_path, template=options.template)
-                outcome.outputs.append(report_path)
+            reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))
+                       if result.ok or not options.strict]
+            stage.write_reports(results, reports, options.template)
+            outcome.outputs.extend(report_path for _, report_path in reports)
         return outcome
     except FormError as error:
         return FileOutcome(path, error=error)
@@ -314,13 +315,16 @@ def _summary_dir(jobs: list[Job], options: FillOptions) -> Path:
         return Path.cwd()
 
 
-def fill_record(job: Job) -> FileRecord:
-    """Process one job into its record (the unit of work of a batch; runs in a worker process)."""
+def fill_record(job: Job, stage=None) -> FileRecord:
+    """Process one job into its record (the unit of work of a batch; runs in a worker process).
+
+    ``stage``: see :func:`fill_path`; only for runs in this process (it does not pickle).
+    """
     if job.conflict is not None:
         workbook, _ = output_paths(job.path, job.options)
         message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
         return FileRecord(job.path, job.label, error_code="output-conflict", error_message=message)
-    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted), job.label)
+    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted, stage), job.label)
 
 
 @contextlib.contextmanager

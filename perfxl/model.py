@@ -141,6 +141,9 @@ class FormError(Exception):
         self.message = message
         self.path = Path(path) if path is not None else None
 
+    def __reduce__(self):  # pickled whole, so a worker process can hand it back
+        return (self.__class__, (self.code, self.message, self.path))
+
 
 def column_letter(col: int) -> str:
     letters = ""

@@ -11,15 +11,18 @@ A new rule is one entry in :data:`CATALOGUE` plus a few lines in one ``_check_*`
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from . import labels as L
 from .catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (re-exported)
 from .model import Cell, Finding, Form
 from .numbers import close, format_number, format_percent, round_half_up
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the process that only writes workbooks never loads it
+    import pandas as pd
 
 TOLERANCE = 0.005
 _TOL = TOLERANCE + 1e-9  # for vectorised comparisons: float noise must not turn 9.995 vs 10 into a difference
@@ -187,6 +190,8 @@ def _check_identity(form: Form, out: _Findings) -> None:
 
 def funds_frame(form: Form) -> pd.DataFrame:
     """One row per 项目资金 row: amounts in 万元, stated rate (fraction), weight, score, and each cell's address."""
+    import pandas as pd
+
     return pd.DataFrame(_funds_columns(form))
 
 
@@ -328,6 +333,8 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
 
 def indicator_frame(form: Form) -> pd.DataFrame:
     """One row per 三级指标 with parsed numbers, texts and cell addresses."""
+    import pandas as pd
+
     return pd.DataFrame(_indicator_columns(form))
 
 
@@ -520,6 +527,8 @@ def _subtotals(form: Form, t: _Indicators, computed: Computed) -> None:
     computed.level1, computed.level2 = [], []
     if t.size == 0:
         return
+    import pandas as pd
+
     frame = pd.DataFrame({"level1": t.level1, "level2": t.level2, "weight": t.weight, "score": t.score})
     by2 = frame.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
     level1: dict[str, list[tuple[float, float]]] = {}
@@ -558,7 +567,9 @@ def _sum_present(values) -> float:
 
 
 def _round(value) -> float | None:
-    return None if pd.isna(value) else round_half_up(float(value), 2)
+    if value is None or np.isnan(value):
+        return None
+    return round_half_up(float(value), 2)
 
 
 def _check_template_text(form: Form, out: _Findings) -> None:

@@ -1,0 +1,201 @@
+"""Checking forms and writing reports: here, or in a helper process that overlaps the cold start.
+
+A cold ``perfxl fill`` of one form spends most of its second importing libraries: openpyxl
+(with numpy) to read and write the workbook, pandas to recalculate, docxtpl, python-docx and
+Jinja to write the report. On two or more cores those imports need not wait for each other.
+:class:`Helper` starts a second Python process first thing; it imports pandas and the report
+stack while this process imports openpyxl and reads the workbook. It is then sent the forms,
+checks them with the very same :func:`perfxl.rules.check`, sends the results back (this process
+writes the workbook from them) and writes the Word reports it is asked for. This process never
+loads pandas or the report stack at all.
+
+:class:`InProcess` does the same work here; it is what a warm process (``perfxl watch``, the
+tests), a batch run by worker processes, ``--jobs 1`` or a one-core machine uses. If the helper
+cannot start, breaks or dies, the work falls back to :class:`InProcess`: the outputs are the same
+either way (tests/test_helper.py compares them).
+
+The helper is fed pickles over its stdin and answers over its stdout: both ends are this
+package, on one machine, in one run.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+# Run by the helper's interpreter: take this process's import path (the same perfxl, whatever
+# installed it), then serve. Only the standard library is used before perfxl is importable.
+_BOOTSTRAP = "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); from perfxl.helper import serve; serve()"
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+class InProcess:
+    """Check forms and write their reports in this process."""
+
+    def check(self, forms: list) -> list:
+        from .rules import check
+
+        return [check(form) for form in forms]
+
+    def write_reports(self, results: list, reports: list[tuple[int, Path]], template: Path | None) -> None:
+        """Write the report of ``results[index]`` to each ``(index, path)``, in order."""
+        from .report import write_report
+
+        for index, target in reports:
+            write_report(results[index], target, template=template)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class Helper(InProcess):
+    """Checking done by a helper process started now (see the module's docstring).
+
+    While the helper checks the first forms, this process loads the report stack, so the two
+    halves of the cold start overlap; reports are written here.
+    """
+
+    def __init__(self, report: bool = True, template: Path | None = None, debug: bool = False):
+        self.process: subprocess.Popen | None = None
+        self.report_template = (template,) if report else None  # warmed while waiting for the helper
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOTSTRAP],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=None if debug else subprocess.DEVNULL,  # its traceback only where --debug asks for one
+            )
+            self._send(list(sys.path))
+        except Exception:  # no interpreter to start, no pipes: everything is done here
+            self._stop()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None
+
+    def check(self, forms: list) -> list:
+        """The forms' CheckResults, computed by the helper (or here, if it is gone)."""
+        if self.process is None:
+            return super().check(forms)
+        try:
+            self._send(forms)
+        except Exception:
+            self._stop()
+            return super().check(forms)
+        self._meanwhile()
+        try:
+            status, value = pickle.load(self.process.stdout)
+        except Exception:  # it died, or the channel is out of step: never trust it again
+            self._stop()
+            return super().check(forms)
+        if status == "raise":  # raised by check() itself: raised here as if it ran here
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Let the helper go: it exits as soon as its stdin closes."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=5)
+        except Exception:
+            process.kill()
+            process.wait()
+
+    def _meanwhile(self) -> None:
+        """Load the report stack and compile the template once, while the helper works."""
+        if self.report_template is not None:
+            (template,), self.report_template = self.report_template, None
+            warm_report(template)
+
+    def _send(self, message) -> None:
+        pickle.dump(message, self.process.stdin, protocol=_PROTOCOL)
+        self.process.stdin.flush()
+
+    def _stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                try:
+                    stream.close()
+                except Exception:
+                    pass
+
+
+def start(report: bool, template: Path | None, debug: bool = False) -> InProcess:
+    """A :class:`Helper` where one pays off, else :class:`InProcess`.
+
+    It pays off only in a cold process on two or more cores: once pandas is loaded here (a warm
+    process), doing the work here is quicker than handing it over.
+    """
+    if getattr(sys, "frozen", False) or "pandas" in sys.modules or _cores() < 2:
+        return InProcess()
+    helper = Helper(report, template, debug)
+    return helper if helper.alive else InProcess()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------- the helper's side
+
+
+def serve() -> None:
+    """The helper's loop: check each list of forms it is sent, until its stdin closes."""
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    try:
+        import pandas  # noqa: F401  (the import this process is here for; perfxl.rules loads it lazily)
+
+        local = InProcess()
+        while True:
+            try:
+                forms = pickle.load(requests)
+            except EOFError:
+                # All answered: skip the interpreter's teardown of pandas and friends, which
+                # the other process would otherwise wait for.
+                sys.stderr.flush()
+                os._exit(0)
+            try:
+                reply = ("ok", local.check(forms))
+            except Exception as exc:
+                reply = ("raise", _portable(exc))
+            pickle.dump(reply, replies, protocol=_PROTOCOL)
+            replies.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
+
+
+def warm_report(template: Path | None) -> None:
+    """Import the report stack and compile the template now; a problem surfaces when a report is written."""
+    try:
+        from .report import _CACHE, default_template
+
+        _CACHE.get(Path(template) if template is not None else default_template())
+    except Exception:
+        pass
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling, else a RuntimeError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc, protocol=_PROTOCOL))
+        return exc
+    except Exception:
+        return RuntimeError(f"{exc.__class__.__name__}: {exc}")
