@@ -1,0 +1,214 @@
+"""The helper process of perfxl/helper.py: the same outputs as doing the work here, and a safe fallback.
+
+A cold ``perfxl fill`` checks its forms in a helper process (pandas loads there while this
+process loads openpyxl and the report stack). Whatever the helper does, the user must get the
+same workbook, report, findings and exit code as without it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import CLEAN, SEED, WITH_INFO
+
+from perfxl import helper as helper_module
+from perfxl.batch import FillOptions, fill_path
+from perfxl.helper import Helper, InProcess, start
+from perfxl.model import FormError
+
+TWO_CORES = helper_module._cores() >= 2
+
+
+@pytest.fixture(scope="module")
+def helper():
+    stage = Helper(report=True)
+    assert stage.alive, "the helper process did not start"
+    yield stage
+    stage.close()
+
+
+def _two_forms(tmp_path: Path) -> Path:
+    wb = openpyxl.load_workbook(CLEAN)
+    second = wb.copy_worksheet(wb["自评表"])
+    second.title = "项目二"
+    second["B2"] = "第二个项目"
+    second["H20"] = 90  # a total that does not add up
+    path = tmp_path / "两个项目.xlsx"
+    wb.save(path)
+    return path
+
+
+def _workbook(path: Path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    return {
+        (ws.title, cell.coordinate): (cell.value, cell.comment.text if cell.comment else None, cell.fill.fgColor.rgb)
+        for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+    }
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """The report's parts, but for its timestamps."""
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+
+def _findings(outcome) -> list:
+    return [[(f.code, f.severity, f.cell, f.message, f.expected, f.actual) for f in r.findings] for r in outcome.results]
+
+
+@pytest.mark.parametrize("source", [SEED, CLEAN, WITH_INFO, "two"], ids=["seed", "clean", "with-info", "two-forms"])
+def test_helper_gives_the_same_outputs_as_this_process(tmp_path, helper, source):
+    form = _two_forms(tmp_path) if source == "two" else Path(shutil.copy(source, tmp_path / Path(source).name))
+    here = fill_path(form, FillOptions(output_dir=tmp_path / "here"), stage=InProcess())
+    there = fill_path(form, FillOptions(output_dir=tmp_path / "there"), stage=helper)
+    assert helper.alive  # the helper did the checking: it did not fall back
+    assert there.error is None and here.error is None
+    assert there.exit_code == here.exit_code
+    assert _findings(there) == _findings(here) and _findings(here)[0] is not None
+    assert [r.computed for r in there.results] == [r.computed for r in here.results]
+    assert [p.name for p in there.outputs] == [p.name for p in here.outputs]
+    assert len(there.outputs) == 1 + len(here.results)  # the workbook and one report per form
+    for ours, theirs in zip(here.outputs, there.outputs):
+        if ours.suffix == ".docx":
+            assert _parts(theirs) == _parts(ours)
+        else:
+            assert _workbook(theirs) == _workbook(ours)
+
+
+def test_strict_and_no_report_are_kept(tmp_path, helper):
+    form = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    strict = fill_path(form, FillOptions(output_dir=tmp_path / "strict", strict=True), stage=helper)
+    assert [p.suffix for p in strict.outputs] == [".xlsx"]  # the seed has errors: no report
+    bare = fill_path(form, FillOptions(output_dir=tmp_path / "bare", report=False), stage=helper)
+    assert [p.suffix for p in bare.outputs] == [".xlsx"]
+    assert helper.alive
+
+
+def test_an_error_raised_in_the_helper_is_raised_here(helper):
+    with pytest.raises(AttributeError):
+        helper.check(["不是一张自评表"])
+    assert helper.alive  # a failing form does not end the helper
+
+
+def test_a_broken_template_gives_the_same_message(tmp_path, helper):
+    form = Path(shutil.copy(CLEAN, tmp_path / CLEAN.name))
+    template = tmp_path / "模板.docx"
+    template.write_bytes(b"not a docx")
+    options = FillOptions(output_dir=tmp_path / "out", template=template)
+    here = fill_path(form, options, stage=InProcess())
+    with Helper(report=True, template=template) as stage:
+        there = fill_path(form, options, stage=stage)
+    assert there.error is not None and here.error is not None
+    assert (there.error.code, there.error.message) == (here.error.code, here.error.message)
+    assert "模板.docx" in there.error.message
+
+
+def test_form_errors_cross_processes_whole():
+    error = pickle.loads(pickle.dumps(FormError("template-error", "报告模板有误", "/tmp/模板.docx")))
+    assert (error.code, error.message, error.path, str(error)) == ("template-error", "报告模板有误", Path("/tmp/模板.docx"), "报告模板有误")
+
+
+def test_an_unpicklable_error_becomes_a_runtime_error():
+    class Odd(Exception):
+        def __init__(self, a, b):
+            super().__init__(a)
+
+    converted = helper_module._portable(Odd("x", "y"))
+    assert isinstance(converted, RuntimeError) and "Odd" in str(converted)
+    plain = ValueError("坏值")
+    assert helper_module._portable(plain) is plain
+
+
+def test_a_helper_that_dies_is_replaced_by_this_process(tmp_path):
+    form = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    expected = fill_path(form, FillOptions(output_dir=tmp_path / "here", report=False))
+    stage = Helper(report=False)
+    stage.process.kill()
+    stage.process.wait()
+    outcome = fill_path(form, FillOptions(output_dir=tmp_path / "out", report=False), stage=stage)
+    assert not stage.alive
+    assert _findings(outcome) == _findings(expected)
+    stage.close()  # closing a dead helper is quiet
+
+
+def test_a_helper_that_cannot_start_is_never_used(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "没有这个程序"))
+    stage = Helper()
+    assert not stage.alive
+    form = Path(shutil.copy(CLEAN, tmp_path / CLEAN.name))
+    assert fill_path(form, FillOptions(output_dir=tmp_path / "out"), stage=stage).exit_code == 0
+
+
+@pytest.mark.skipif(os.name == "nt" or shutil.which("true") is None, reason="needs a POSIX `true`")
+def test_a_helper_that_is_not_python_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", shutil.which("true"))  # starts, reads nothing, exits
+    stage = Helper()
+    form = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    outcome = fill_path(form, FillOptions(output_dir=tmp_path / "out"), stage=stage)
+    assert outcome.exit_code == 1 and len(outcome.outputs) == 2
+    assert not stage.alive
+
+
+def test_no_helper_in_a_warm_process(monkeypatch):
+    assert "pandas" in sys.modules  # the test process has checked forms already
+    assert type(start(True, None)) is InProcess
+    monkeypatch.setattr(helper_module, "_cores", lambda: 1)
+    monkeypatch.delitem(sys.modules, "pandas")
+    assert type(start(True, None)) is InProcess
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="the helper is only used on two or more cores")
+def test_cold_fill_checks_in_the_helper_and_never_loads_pandas(tmp_path):
+    """A real cold `perfxl fill`: this process writes the outputs without ever importing pandas."""
+    form = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    script = (
+        "import sys\n"
+        "from perfxl.cli import app\n"
+        "try:\n"
+        f"    app(['fill', {str(form)!r}, '-o', {str(tmp_path / 'out')!r}])\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "print('pandas' in sys.modules, 'docxtpl' in sys.modules, code)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert run.stdout.splitlines()[-1] == "False True 1", run.stdout + run.stderr
+    assert "总分 102（优）" in run.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"{form.stem}_自评报告.docx", f"{form.stem}_自评结果.xlsx"]
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="the helper is only used on two or more cores")
+def test_jobs_1_keeps_everything_in_one_process(tmp_path):
+    form = Path(shutil.copy(CLEAN, tmp_path / CLEAN.name))
+    script = (
+        "import sys\n"
+        "from perfxl.cli import app\n"
+        "try:\n"
+        f"    app(['fill', {str(form)!r}, '-o', {str(tmp_path / 'out')!r}, '--jobs', '1'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert run.stdout.splitlines()[-1] == "True", run.stdout + run.stderr
+
+
+def test_the_console_script_flushes_its_output_before_leaving(tmp_path):
+    """main() leaves with os._exit (no interpreter teardown): everything printed must still arrive."""
+    form = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    run = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(form), "-o", str(tmp_path / "out")],
+                         capture_output=True, env=env, timeout=120)
+    assert run.returncode == 1
+    out = run.stdout.decode("gbk")
+    assert out.count("已写出：") == 2 and "总分 102（优）" in out
+    run = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(tmp_path / "没有.xlsx")], capture_output=True, timeout=120)
+    assert run.returncode == 2 and "找不到文件" in run.stderr.decode("utf-8")
