@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -166,6 +165,15 @@ def fill_command(
 
     示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/ --jobs 4
     """
+    from .helper import InProcess, start
+
+    # Started first, so that its imports overlap everything this process does from here on (it
+    # is let go below if the run turns out to need worker processes); see perfxl/helper.py.
+    with start(not no_report, template, debug=State.debug) if jobs is None else InProcess() as stage:
+        _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage)
+
+
+def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage) -> None:
     from .batch import FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch, worst_exit_code
     from .progress import BatchProgress, duration_text
 
@@ -175,6 +183,8 @@ def fill_command(
         _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
+    if workers > 1:
+        stage.close()
     pending: dict[int, object] = {}
     printed = 0
 
@@ -192,8 +202,8 @@ def fill_command(
             if State.debug and record.error_code == "internal-error":
                 raise RuntimeError(record.error_message)
 
-        with preconvert_xls(plan.jobs) as jobs_to_run, _stage(workers, jobs, options) as stage:
-            process = fill_record if stage is None else functools.partial(fill_record, stage=stage)
+        with preconvert_xls(plan.jobs) as jobs_to_run:
+            process = fill_record if workers > 1 else functools.partial(fill_record, stage=stage)  # a stage does not pickle
             records = run_batch(jobs_to_run, workers, on_record, process)
     code = worst_exit_code(records)
     if plan.summary_dir is not None:
@@ -208,19 +218,6 @@ def fill_command(
             typer.echo(f"错误：{error.message}", err=True)
             code = 2
     raise typer.Exit(code)
-
-
-@contextlib.contextmanager
-def _stage(workers: int, jobs: int | None, options):
-    """Where the forms of a run in this process are checked and reported: a helper process that
-    overlaps the cold start when the run is left to choose (see perfxl.helper), else None (here)."""
-    if workers > 1 or jobs is not None:
-        yield None
-        return
-    from .helper import start
-
-    with start(options.report, options.template, debug=State.debug) as stage:
-        yield stage
 
 
 @app.command("report")

@@ -66,6 +66,7 @@ class Helper(InProcess):
 
     def __init__(self, report: bool = True, template: Path | None = None, debug: bool = False):
         self.process: subprocess.Popen | None = None
+        self.used = False
         self.report_template = (template,) if report else None  # warmed while waiting for the helper
         try:
             self.process = subprocess.Popen(
@@ -85,6 +86,7 @@ class Helper(InProcess):
         """The forms' CheckResults, computed by the helper (or here, if it is gone)."""
         if self.process is None:
             return super().check(forms)
+        self.used = True
         try:
             self._send(forms)
         except Exception:
@@ -101,10 +103,13 @@ class Helper(InProcess):
         return value
 
     def close(self) -> None:
-        """Let the helper go: it exits as soon as its stdin closes."""
-        process, self.process = self.process, None
-        if process is None:
+        """Let the helper go: it exits as soon as its stdin closes (at once if it was never used)."""
+        if self.process is None:
             return
+        if not self.used:
+            self._stop()  # still importing, most likely: nothing of it is needed
+            return
+        process, self.process = self.process, None
         try:
             process.stdin.close()
             process.wait(timeout=5)
