@@ -157,7 +157,7 @@ def fill_command(
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 逐个处理）。", min=1, show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 全部在本进程内逐个处理）。", min=1, show_default=False)] = None,
 ) -> None:
     """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
 
