@@ -11,27 +11,24 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .clitext import ChineseCommand, ChineseGroup
 
 APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报告生成工具。
 
 示例：
 
-  perfxl fill 自评表.xlsx                  校验、重算，写出自评结果工作簿和 Word 自评报告
-
-  perfxl fill 收到的自评表/ -o 结果/        处理整个文件夹，另写 汇总.xlsx
-
-  perfxl check 自评表.xlsx                 只校验，不写文件
-
-  perfxl check 自评表.xlsx --format json   输出 JSON（供其他程序使用）
-
-  perfxl check --list-rules                列出全部校验规则
-
-  perfxl template -o 空白自评表.xlsx        生成标准空白自评表
+  perfxl fill 自评表.xlsx              校验、重算，写出结果工作簿和 Word 报告
+  perfxl fill 收到的自评表/ -o 结果/   处理整个文件夹，另写 汇总.xlsx
+  perfxl check 自评表.xlsx             只校验，不写文件
+  perfxl check 自评表.xlsx -f json     输出 JSON（供其他程序使用）
+  perfxl check --list-rules            列出全部校验规则
+  perfxl template -o 空白自评表.xlsx   生成标准空白自评表
 
 退出码：0 = 未发现错误；1 = 发现错误（输出仍会写出）；2 = 有文件无法处理或用法错误。
 """
 
 app = typer.Typer(
+    cls=ChineseGroup,
     help=APP_HELP,
     add_completion=False,
     no_args_is_help=True,
@@ -65,15 +62,15 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-FormsArg = Annotated[list[str], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", show_default=False)]
+FormsArg = Annotated[list[str], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", metavar="自评表...", show_default=False)]
 
 
-@app.command("check")
+@app.command("check", cls=ChineseCommand)
 def check_command(
-    forms: Annotated[Optional[list[str]], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", show_default=False)] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="输出格式：text（中文说明）或 json。")] = "text",
+    forms: Annotated[Optional[list[str]], typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）或文件夹，可写多个，支持 *.xlsx 通配。", metavar="自评表...", show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", metavar="<text|json>", help="输出格式：text（中文说明）或 json。")] = "text",
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时校验的文件数（默认：CPU 核数，文件不足 64 份时逐个处理）。", min=1, show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<份数>", help="同时校验的文件数（默认：CPU 核数，文件不足 64 份时逐个处理）。", min=1, show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="列出全部校验规则（代码、严重程度、说明）后退出。")] = False,
 ) -> None:
     """只读取并校验自评表，不写任何文件。
@@ -149,15 +146,15 @@ def _guarded(function, *args):
     return outcome
 
 
-@app.command("fill")
+@app.command("fill", cls=ChineseCommand, short_help="校验并重算自评表，写出自评结果工作簿和 Word 自评报告。")
 def fill_command(
     forms: FormsArg,
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="<文件夹>", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="只写自评结果工作簿，不写 Word 自评报告。")] = False,
-    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 全部在本进程内逐个处理）。", min=1, show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<份数>", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 全部在本进程内逐个处理）。", min=1, show_default=False)] = None,
 ) -> None:
     """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
 
@@ -220,11 +217,11 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage
     raise typer.Exit(code)
 
 
-@app.command("report")
+@app.command("report", cls=ChineseCommand)
 def report_command(
-    form: Annotated[Path, typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）。", show_default=False)],
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
-    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    form: Annotated[Path, typer.Argument(help="自评表文件（.xlsx/.xlsm/.xls）。", metavar="自评表", show_default=False)],
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="<文件夹>", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成报告。")] = False,
 ) -> None:
     """只生成 Word 绩效自评报告“<原名>_自评报告.docx”。
@@ -268,13 +265,13 @@ def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]
     return lines
 
 
-@app.command("watch")
+@app.command("watch", cls=ChineseCommand, short_help="监视文件夹：自动处理放入的每一份自评表，并随时更新 汇总.xlsx。")
 def watch_command(
-    folder: Annotated[Path, typer.Argument(help="要监视的文件夹（放入自评表的“收件箱”）。", show_default=False)],
+    folder: Annotated[Path, typer.Argument(help="要监视的文件夹（放入自评表的“收件箱”）。", metavar="文件夹", show_default=False)],
     no_report: Annotated[bool, typer.Option("--no-report", help="只写自评结果工作簿，不写 Word 自评报告。")] = False,
-    template: Annotated[Optional[Path], typer.Option("--template", "-t", help="自定义 Word 报告模板（.docx）。")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
-    interval: Annotated[float, typer.Option("--interval", help="检查文件夹的间隔（秒）。", min=0.05)] = 1.0,
+    interval: Annotated[float, typer.Option("--interval", metavar="<秒>", help="检查文件夹的间隔（秒）。", min=0.05)] = 1.0,
     max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", hidden=True)] = None,
 ) -> None:
     """监视文件夹：每放入（或修改）一份自评表，待其完整写入后自动处理，结果写入“文件夹/输出/”，并随时更新 汇总.xlsx。按 Ctrl-C 停止。
@@ -311,9 +308,9 @@ def watch_command(
     raise typer.Exit(0)
 
 
-@app.command("template")
+@app.command("template", cls=ChineseCommand)
 def template_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
 ) -> None:
     """生成标准的空白项目支出绩效自评表（含“报告信息”工作表），供填写。
 

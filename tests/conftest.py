@@ -76,7 +76,7 @@ def run_cli():
     runner = CliRunner()
 
     def invoke(*args):
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, prog_name="perfxl")
 
     return invoke
 
