@@ -228,10 +228,13 @@ def report_command(
 
     示例：perfxl report 自评表.xlsx --template 我单位报告模板.docx
     """
-    from .batch import FillOptions, fill_path
+    from .helper import start
 
-    options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False)
-    outcome = _guarded(fill_path, form, options)
+    with start(True, template, debug=State.debug) as stage:  # first: see fill
+        from .batch import FillOptions, fill_path
+
+        options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False)
+        outcome = _guarded(fill_path, form, options, None, stage)
     _print_fill(outcome, strict_report=strict)
     raise typer.Exit(outcome.exit_code)
 

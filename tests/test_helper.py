@@ -166,14 +166,15 @@ def test_no_helper_in_a_warm_process(monkeypatch):
 
 
 @pytest.mark.skipif(not TWO_CORES, reason="the helper is only used on two or more cores")
-def test_cold_fill_checks_in_the_helper_and_never_loads_pandas(tmp_path):
-    """A real cold `perfxl fill`: this process writes the outputs without ever importing pandas."""
+@pytest.mark.parametrize("command, outputs", [("fill", ["_自评报告.docx", "_自评结果.xlsx"]), ("report", ["_自评报告.docx"])])
+def test_a_cold_run_checks_in_the_helper_and_never_loads_pandas(tmp_path, command, outputs):
+    """A real cold `perfxl fill` / `perfxl report`: this process writes the outputs without ever importing pandas."""
     form = Path(shutil.copy(SEED, tmp_path / SEED.name))
     script = (
         "import sys\n"
         "from perfxl.cli import app\n"
         "try:\n"
-        f"    app(['fill', {str(form)!r}, '-o', {str(tmp_path / 'out')!r}])\n"
+        f"    app([{command!r}, {str(form)!r}, '-o', {str(tmp_path / 'out')!r}])\n"
         "except SystemExit as done:\n"
         "    code = done.code\n"
         "print('pandas' in sys.modules, 'docxtpl' in sys.modules, code)\n"
@@ -181,8 +182,7 @@ def test_cold_fill_checks_in_the_helper_and_never_loads_pandas(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert run.stdout.splitlines()[-1] == "False True 1", run.stdout + run.stderr
     assert "总分 102（优）" in run.stdout
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        f"{form.stem}_自评报告.docx", f"{form.stem}_自评结果.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [form.stem + suffix for suffix in outputs]
 
 
 @pytest.mark.skipif(not TWO_CORES, reason="the helper is only used on two or more cores")
