@@ -1,13 +1,13 @@
-"""Checking forms and writing reports: here, or in a helper process that overlaps the cold start.
+"""Checking forms: here, or in a helper process that overlaps the cold start.
 
 A cold ``perfxl fill`` of one form spends most of its second importing libraries: openpyxl
 (with numpy) to read and write the workbook, pandas to recalculate, docxtpl, python-docx and
 Jinja to write the report. On two or more cores those imports need not wait for each other.
-:class:`Helper` starts a second Python process first thing; it imports pandas and the report
-stack while this process imports openpyxl and reads the workbook. It is then sent the forms,
-checks them with the very same :func:`perfxl.rules.check`, sends the results back (this process
-writes the workbook from them) and writes the Word reports it is asked for. This process never
-loads pandas or the report stack at all.
+:class:`Helper` starts a second Python process first thing, which imports pandas while this
+process imports openpyxl and reads the workbook. It is then sent the forms and checks them with
+the very same :func:`perfxl.rules.check`; while it does, this process loads the report stack and
+compiles the report template. The results come back, and this process writes the workbook and
+the reports from them. This process never loads pandas.
 
 :class:`InProcess` does the same work here; it is what a warm process (``perfxl watch``, the
 tests), a batch run by worker processes, ``--jobs 1`` or a one-core machine uses. If the helper
@@ -158,6 +158,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def warm_report(template: Path | None) -> None:
+    """Import the report stack and compile the template now; a problem surfaces when a report is written."""
+    try:
+        from .report import _CACHE, default_template
+
+        _CACHE.get(Path(template) if template is not None else default_template())
+    except Exception:
+        pass
+
+
 # ---------------------------------------------------------------- the helper's side
 
 
@@ -184,16 +194,6 @@ def serve() -> None:
             pickle.dump(reply, replies, protocol=_PROTOCOL)
             replies.flush()
     except (KeyboardInterrupt, BrokenPipeError):
-        pass
-
-
-def warm_report(template: Path | None) -> None:
-    """Import the report stack and compile the template now; a problem surfaces when a report is written."""
-    try:
-        from .report import _CACHE, default_template
-
-        _CACHE.get(Path(template) if template is not None else default_template())
-    except Exception:
         pass
 
 
