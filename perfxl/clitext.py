@@ -251,4 +251,7 @@ class ChineseGroup(_Chinese, typer.core.TyperGroup):
         except _exceptions.Abort:
             typer.echo("已中断。", err=True)
             sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+        code = code if isinstance(code, int) else 0
+        if code == 130:  # typer's answer to Ctrl-C, which it leaves unsaid
+            typer.echo("已中断。", err=True)
+        sys.exit(code)

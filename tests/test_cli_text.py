@@ -77,3 +77,23 @@ def test_wrap_breaks_chinese_anywhere_but_keeps_words_and_punctuation():
     assert any("CPU" in line for line in lines) and any("16" in line for line in lines)
     assert wrap("", 10) == [""]
     assert display_width("汇总.xlsx") == 9
+
+
+def test_ctrl_c_says_so_in_chinese():
+    import typer
+    from typer.testing import CliRunner
+
+    from perfxl.clitext import ChineseCommand, ChineseGroup
+
+    app = typer.Typer(cls=ChineseGroup)
+
+    @app.command("fill", cls=ChineseCommand)
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    @app.command("other", cls=ChineseCommand)
+    def other() -> None:
+        pass
+
+    result = CliRunner().invoke(app, ["fill"])
+    assert result.exit_code == 130 and result.stderr.strip() == "已中断。"
