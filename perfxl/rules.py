@@ -439,7 +439,10 @@ def _check_indicators(form: Form, t: _Indicators, computed: Computed, out: _Find
     with np.errstate(invalid="ignore"):
         falls_short = quantitative & (rule < weight - _TOL)
         mismatch = quantitative & (np.abs(score - rule) > _TOL) & ~(full & falls_short)
-    for i in np.flatnonzero(full & (says_not_done | falls_short)):
+    # A qualitative band word (部分达成, 未达成) with full marks is the band rule's case below: one
+    # warning per cell, the one that says which share of the weight the word stands for.
+    banded = np.array([text in _QUALITATIVE_BANDS for text in actual_text], dtype=bool) & ~quantitative
+    for i in np.flatnonzero(full & ((says_not_done & ~banded) | falls_short)):
         reason = f"实际完成值“{actual_text[i]}”未达到指标值“{t.target_text[i]}”"
         out.add("full-but-incomplete", t.score_cell[i],
                 f"“{names[i]}”{reason}，却得满分 {format_number(score[i])}：请按完成程度扣分并填写偏差原因。",

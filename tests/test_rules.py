@@ -285,6 +285,11 @@ FAILING = [
                  [("score-rule-mismatch", W, "H18", None, 8.9)], id="band-部分达成-below-60"),
     pytest.param([ind(6, actual="未达成", score=9, deviation="x"), total(93.36)],
                  [("score-rule-mismatch", W, "H18", None, 9.0)], id="band-未达成-at-60"),
+    # full marks for a band below 达成: one warning (the band's), not also full-but-incomplete
+    pytest.param([ind(6, actual="部分达成")],
+                 [("score-rule-mismatch", W, "H18", None, 15.0)], id="band-部分达成-full-marks"),
+    pytest.param([ind(6, actual="未达成")],
+                 [("score-rule-mismatch", W, "H18", None, 15.0)], id="band-未达成-full-marks"),
     # totals
     pytest.param([total(99.3)],
                  [("total-mismatch", E, "H20", 99.36, 99.3)], id="total-mismatch"),
