@@ -36,6 +36,7 @@ _RULES = [
     Rule("deducted-but-complete", "warning", "实际完成值写明已完成，却被扣分"),
     Rule("full-but-incomplete", "warning", "实际完成值未达到指标值（或写明未完成），却得满分"),
     Rule("score-rule-mismatch", "warning", "得分与评分规则（定量按完成比例、定性按达成档次）计算的结果不一致"),
+    Rule("percent-unclear", "warning", "指标值是百分数，实际完成值却写成不带“%”的小数（如 0.88），无法判断是 88% 还是 0.88%"),
     Rule("total-mismatch", "error", "总分行填写的得分不等于预算执行率得分与各三级指标得分之和"),
     Rule("grade-mismatch", "error", "填写的评价等级与总分对应的等级不一致"),
     Rule("required-missing", "error", "必填项为空（项目名称、主管部门、预算数、指标值、实际完成值、分值、得分等）"),

@@ -276,6 +276,11 @@ FAILING = [
     # 9.994 is outside the tolerance of the rule's 10
     pytest.param([ind(0, score=9.994, deviation="x"), total(99.354)],
                  [("score-rule-mismatch", W, "H12", 10.0, 9.994)], id="score-rule-mismatch-just-over-tolerance"),
+    # a percent target with a bare fraction for the actual: not guessed, not scored by the rule
+    pytest.param([ind(7, actual="0.88")],
+                 [("percent-unclear", W, "F19", None, None)], id="percent-unclear"),
+    pytest.param([ind(2, actual=1)],
+                 [("percent-unclear", W, "F14", None, None)], id="percent-unclear-one"),
     # qualitative bands on a 15-point indicator: 达成 [12, 15], 部分达成 [9, 12), 未达成 [0, 9)
     pytest.param([ind(6, actual="达成", score=11.9, deviation="x"), total(96.26)],
                  [("score-rule-mismatch", W, "H18", None, 11.9)], id="band-达成-below-80"),
@@ -392,6 +397,8 @@ PASSING = [
     pytest.param([ind(6, actual="达成")], id="band-达成-full"),
     pytest.param([ind(6, actual="达成", score=12, deviation="x"), total(96.36)], id="band-达成-at-80"),
     pytest.param([ind(6, actual="部分达成", score=9, deviation="x"), total(93.36)], id="band-部分达成-at-60"),
+    pytest.param([ind(7, actual="0", score=0, deviation="x"), total(89.58)], id="percent-zero-is-zero"),
+    pytest.param([ind(0, actual="0.5", score=0.42, deviation="x"), total(89.78)], id="fraction-against-a-count-is-a-number"),
     pytest.param([ind(6, actual="部分达成", score=11.9, deviation="x"), total(96.26)], id="band-部分达成-below-80"),
     pytest.param([ind(6, actual="未达成", score=8.9, deviation="x"), total(93.26)], id="band-未达成-below-60"),
     pytest.param([ind(6, actual="未达成", score=0, deviation="x"), total(84.36)], id="band-未达成-zero"),
