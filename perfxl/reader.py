@@ -19,7 +19,7 @@ from .workbook import Book, SheetGrid, open_book
 FUND_KINDS = ("funds_total", "funds_current", "funds_carryover", "funds_other")
 FUND_VALUE_FIELDS = ("initial_budget", "budget", "executed", "weight", "rate", "score")
 INDICATOR_FIELDS = ("level1", "level2", "level3", "target", "actual", "weight", "score", "deviation", "nature", "measure_unit")
-_IGNORED_SHEETS = {L.FINDINGS_SHEET, L.REPORT_INFO_SHEET}
+_IGNORED_SHEETS = {L.FINDINGS_SHEET, L.REPORT_INFO_SHEET, L.ORIGINAL_FILLS_SHEET}
 _LEVEL1_WEIGHT_SUFFIX = re.compile(r"\d+(?:\.\d+)?分$")
 
 

@@ -118,10 +118,12 @@ def write_filled_workbook(book, results, target: Path | str) -> None:
         _append_loss_findings(results, annotated, losses)
         file_name = _previous_file_name(wb) or book.path.name
         _remove_perfxl_marks(wb)
+        originals: dict[str, str] = {}
         for result in annotated:
             if result.form.sheet in wb.sheetnames:
-                annotate_form(wb[result.form.sheet], result)
+                annotate_form(wb[result.form.sheet], result, originals)
         write_findings_sheet(wb, file_name, annotated, note.text)
+        _record_original_fills(wb, originals)
         wb.calculation.fullCalcOnLoad = True
         with atomic_path(target) as temp:
             wb.save(temp)
@@ -156,8 +158,12 @@ def _load_for_writing(book, results, scratch: Path):
 # ---------------------------------------------------------------- derived and flagged cells
 
 
-def annotate_form(ws, result) -> None:
-    """Write the derived cells of one form and flag every finding's cell on ``ws``."""
+def annotate_form(ws, result, originals: dict[str, str] | None = None) -> None:
+    """Write the derived cells of one form and flag every finding's cell on ``ws``.
+
+    ``originals`` collects the fill each highlighted cell had (see :func:`_record_original_fills`).
+    """
+    originals = {} if originals is None else originals
     form, computed = result.form, result.computed
     by_cell: dict[str, list[Finding]] = {}
     for finding in result.findings:
@@ -165,11 +171,11 @@ def annotate_form(ws, result) -> None:
             by_cell.setdefault(_anchor(ws, finding.cell), []).append(finding)
     derived = derived_cells(form, computed)
     for address, (stated, value, kind) in derived.items():
-        _write_derived(ws, address, stated, value, kind, by_cell.pop(address, []))
+        _write_derived(ws, address, stated, value, kind, by_cell.pop(address, []), originals)
     for address, findings in by_cell.items():
         cell = ws[address]
         _set_comment(cell, _findings_text(findings))
-        _highlight(cell, _worst(findings))
+        _highlight(cell, _worst(findings), originals)
 
 
 def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
@@ -197,7 +203,7 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
     return cells
 
 
-def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: list[Finding]) -> None:
+def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: list[Finding], originals: dict[str, str]) -> None:
     cell = ws[address]
     formula = cell.value if cell.data_type == "f" and isinstance(cell.value, str) else None
     differs = _differs(stated, value, kind)
@@ -214,10 +220,10 @@ def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: l
         if findings:
             text += "\n" + _findings_text(findings)
         _set_comment(cell, text)
-        _highlight(cell, _worst(findings) if findings else "warning")
+        _highlight(cell, _worst(findings) if findings else "warning", originals)
     elif findings:
         _set_comment(cell, _findings_text(findings))
-        _highlight(cell, _worst(findings))
+        _highlight(cell, _worst(findings), originals)
 
 
 def _differs(stated: Cell, value, kind: str) -> bool:
@@ -270,9 +276,11 @@ def _worst(findings: list[Finding]) -> str:
     return min((f.severity for f in findings), key=SEVERITY_ORDER.index)
 
 
-def _highlight(cell, severity: str) -> None:
+def _highlight(cell, severity: str, originals: dict[str, str]) -> None:
     from openpyxl.styles import PatternFill
+    from openpyxl.xml.functions import tostring
 
+    originals.setdefault(f"{cell.parent.title}!{cell.coordinate}", tostring(cell.fill.to_tree()).decode("utf-8"))
     color = SEVERITY_FILL.get(severity, CHANGED_FILL)
     cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
 
@@ -294,6 +302,7 @@ def _remove_perfxl_marks(wb) -> None:
 
     if L.FINDINGS_SHEET in wb.sheetnames:
         del wb[L.FINDINGS_SHEET]
+    _restore_original_fills(wb)
     for ws in wb.worksheets:
         for cell in [c for c in ws._cells.values() if c.comment is not None and c.comment.author == PERFXL_AUTHOR]:
             text = cell.comment.text or ""
@@ -309,6 +318,39 @@ def _remove_perfxl_marks(wb) -> None:
                 cell.comment = Comment(user_text, "" if author == "原作者" else author)
             else:
                 cell.comment = None
+
+
+def _record_original_fills(wb, originals: dict[str, str]) -> None:
+    """Keep the fill each highlighted cell had, on a very hidden sheet, so a later run on this
+    output (after the user fixed some cells) can give a cell that is no longer flagged its own
+    fill back instead of leaving perfxl's highlight on it."""
+    if not originals:
+        return
+    ws = wb.create_sheet(L.ORIGINAL_FILLS_SHEET)
+    ws.sheet_state = "veryHidden"
+    for row, (where, fill) in enumerate(sorted(originals.items()), start=1):
+        for col, text in ((1, where), (2, fill)):
+            cell = ws.cell(row=row, column=col, value=text)
+            cell.data_type = "s"
+
+
+def _restore_original_fills(wb) -> None:
+    """Undo the highlights of a previous run (recorded by :func:`_record_original_fills`)."""
+    if L.ORIGINAL_FILLS_SHEET not in wb.sheetnames:
+        return
+    from openpyxl.styles.fills import Fill
+    from openpyxl.xml.functions import fromstring
+
+    records = wb[L.ORIGINAL_FILLS_SHEET]
+    for where, fill in records.iter_rows(max_col=2, values_only=True):
+        sheet, _, address = str(where or "").rpartition("!")
+        if sheet not in wb.sheetnames or not address:
+            continue
+        try:
+            wb[sheet][address].fill = Fill.from_tree(fromstring(str(fill)))
+        except Exception:  # a record edited by hand: leave that cell as it is
+            continue
+    del wb[L.ORIGINAL_FILLS_SHEET]
 
 
 def _typed(text: str) -> object:

@@ -81,8 +81,13 @@ def run_cli():
     return invoke
 
 
+def visible_sheets(wb) -> list[str]:
+    """The sheets a user sees (perfxl keeps the original fills of highlighted cells on a very hidden one)."""
+    return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
 def spec_copy(spec: FormSpec) -> FormSpec:
     return copy.deepcopy(spec)
 
 
-__all__ = ["FormSpec", "IndicatorSpec", "SEED", "CLEAN", "WITH_INFO", "sha256", "spec_copy"]
+__all__ = ["FormSpec", "IndicatorSpec", "SEED", "CLEAN", "WITH_INFO", "sha256", "spec_copy", "visible_sheets"]

@@ -8,8 +8,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.styles import PatternFill
 import pytest
-from conftest import sha256, spec_copy
+from conftest import sha256, spec_copy, visible_sheets
 
 from perfxl import writer
 from perfxl.model import PERFXL_AUTHOR
@@ -83,7 +84,7 @@ def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
 
     check_doc = json.loads(run_cli("check", seed_form, "--format", "json").stdout)
     sheet = wb["校验结果"]
-    assert wb.sheetnames == ["自评表", "校验结果"]
+    assert visible_sheets(wb) == ["自评表", "校验结果"]
     header_text = " ".join(str(sheet.cell(r, 1).value) for r in range(1, 5))
     assert seed_form.name in header_text and "102" in header_text and "优" in header_text
     rows = findings_rows(sheet)
@@ -178,7 +179,7 @@ def test_everything_outside_changed_cells_is_kept(run_cli, make_form, seed_spec)
     changed = _changed_cells(path)
     out = fill(run_cli, path)
     before, after = openpyxl.load_workbook(path), openpyxl.load_workbook(out)
-    assert after.sheetnames == before.sheetnames + ["校验结果"]
+    assert [name for name in after.sheetnames if name != "perfxl原底色"] == before.sheetnames + ["校验结果"]
     for name in before.sheetnames:
         a, b = before[name], after[name]
         cells_a, cells_b = _cells(a), _cells(b)
@@ -347,6 +348,32 @@ def test_fill_on_own_output_gives_the_same_workbook(run_cli, request, fixture):
     assert openpyxl.load_workbook(second).sheetnames.count("校验结果") == 1
 
 
+def test_a_fixed_cell_gets_its_own_fill_back_on_the_next_run(run_cli, clean_form, tmp_path):
+    """The user fixes the output and runs fill on it again: a cell no longer flagged loses perfxl's highlight."""
+    wb = openpyxl.load_workbook(clean_form)
+    ws = wb["自评表"]
+    ws["H18"] = 12  # 长效管理机制建立 scored 12 of 15 with no 偏差原因 (I18), so the total is wrong too
+    ws["I18"].fill = PatternFill(fill_type="solid", start_color="FFE2EFDA", end_color="FFE2EFDA")  # the form's own colour
+    form = tmp_path / "表.xlsx"
+    wb.save(form)
+
+    first = fill(run_cli, form)
+    out = openpyxl.load_workbook(first)
+    assert out["自评表"]["I18"].fill.fgColor.rgb.endswith("FFC7CE") and "偏差原因" in out["自评表"]["I18"].comment.text
+    assert out["perfxl原底色"].sheet_state == "veryHidden"
+    assert visible_sheets(out) == ["自评表", "校验结果"]
+
+    out["自评表"]["I18"] = "部分制度待印发，明年一季度完成。"  # the user's fix, saved over the output
+    fixed = tmp_path / "表（已改）.xlsx"
+    out.save(fixed)
+    second = openpyxl.load_workbook(fill(run_cli, fixed))
+    cell = second["自评表"]["I18"]
+    assert cell.fill.fgColor.rgb == "FFE2EFDA" and cell.comment is None
+    assert [row[1] for row in findings_rows(second["校验结果"])] == ["total-mismatch"]  # still flagged: still highlighted
+    assert second["自评表"]["H20"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "perfxl原底色" not in openpyxl.load_workbook(fill(run_cli, clean_form)).sheetnames  # nothing flagged, nothing kept
+
+
 def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
     fill(run_cli, seed_form)
     result = run_cli("fill", seed_form.parent, "--no-report")
@@ -423,7 +450,7 @@ def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_pa
     assert [f.cell for f in results[0].findings][: len(before)] == before  # the caller's findings keep their cells
     assert results[0].findings[-1].code == "roundtrip-loss" and "LibreOffice" in results[0].findings[-1].message
     wb = openpyxl.load_workbook(target)
-    assert wb.sheetnames == ["自评表", "校验结果"]
+    assert visible_sheets(wb) == ["自评表", "校验结果"]
     sheet = wb["校验结果"]
     assert any("标准表格式" in str(sheet.cell(r, 1).value) for r in range(1, 6))
     rebuilt = [check(form) for form in read_forms(target)][0]
