@@ -172,14 +172,31 @@ ORIGINAL_PREFIX = "原填写："
 _BLANK_ORIGINAL = "（空）"
 
 
+_RECOMPUTED_PREFIX = "；按规则重新计算："
+
+
 def original_comment(original: str, recomputed: str) -> str:
     """Comment text for a derived cell whose stated value perfxl replaced."""
-    return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}；按规则重新计算：{recomputed}"
+    return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}{_RECOMPUTED_PREFIX}{recomputed}"
 
 
-def original_from_comment(text: str | None) -> str | None:
-    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours."""
+def original_from_comment(text: str | None, current: object = None, number_format: str | None = None) -> str | None:
+    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours.
+
+    With the cell's ``current`` value: None too when the cell no longer holds the value perfxl
+    wrote there (someone changed it in the output), since then the cell's own value is the stated one.
+    """
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
-    value = text[len(ORIGINAL_PREFIX):].split("；", 1)[0]
-    return "" if value == _BLANK_ORIGINAL else value
+    original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
+    if current is not None and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
+        return None
+    return "" if original == _BLANK_ORIGINAL else original
+
+
+def _same(written: Reading, current: Reading) -> bool:
+    from .numbers import close
+
+    if written.is_number and current.is_number:
+        return (written.unit == "%") == (current.unit == "%") and close(written.value, current.value)
+    return written.text == current.text

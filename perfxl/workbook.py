@@ -343,7 +343,7 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
         if comment is not None and comment.author == PERFXL_AUTHOR:
             # A perfxl output: read the value the form originally stated, so that checking an
             # output gives the same findings as checking the original.
-            original = original_from_comment(comment.text)
+            original = original_from_comment(comment.text, value, cell.number_format)
             if original is not None:
                 value = _typed(original)
         if value is None:

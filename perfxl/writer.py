@@ -306,7 +306,7 @@ def _remove_perfxl_marks(wb) -> None:
     for ws in wb.worksheets:
         for cell in [c for c in ws._cells.values() if c.comment is not None and c.comment.author == PERFXL_AUTHOR]:
             text = cell.comment.text or ""
-            original = original_from_comment(text)
+            original = original_from_comment(text, cell.value, cell.number_format)
             if original is not None:
                 cell.value = _typed(original)
                 if isinstance(cell.value, str) and not cell.value.startswith("="):

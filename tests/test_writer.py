@@ -13,7 +13,7 @@ import pytest
 from conftest import sha256, spec_copy, visible_sheets
 
 from perfxl import writer
-from perfxl.model import PERFXL_AUTHOR
+from perfxl.model import PERFXL_AUTHOR, original_from_comment
 from perfxl.reader import read_forms
 from perfxl.rules import check
 from perfxl.workbook import open_book
@@ -372,6 +372,30 @@ def test_a_fixed_cell_gets_its_own_fill_back_on_the_next_run(run_cli, clean_form
     assert [row[1] for row in findings_rows(second["校验结果"])] == ["total-mismatch"]  # still flagged: still highlighted
     assert second["自评表"]["H20"].fill.fgColor.rgb.endswith("FFC7CE")
     assert "perfxl原底色" not in openpyxl.load_workbook(fill(run_cli, clean_form)).sheetnames  # nothing flagged, nothing kept
+
+
+def test_a_derived_cell_changed_in_the_output_is_the_new_stated_value(run_cli, seed_form, tmp_path):
+    first = fill(run_cli, seed_form)
+    out = openpyxl.load_workbook(first)
+    assert out["自评表"]["H25"].value == 102 and out["自评表"]["H25"].comment.text.startswith("原填写：92；")
+    out["自评表"]["H25"] = 101  # typed over perfxl's 102
+    edited = tmp_path / "改过总分.xlsx"
+    out.save(edited)
+    checked = json.loads(run_cli("check", edited, "--format", "json").stdout)
+    assert checked["form"]["total"]["score_stated"] == 101
+    cell = openpyxl.load_workbook(fill(run_cli, edited))["自评表"]["H25"]
+    assert cell.value == 102 and cell.comment.text.startswith("原填写：101；按规则重新计算：102")
+
+
+def test_original_from_comment_only_while_the_cell_holds_perfxls_value():
+    text = "原填写：95%；按规则重新计算：100%\n【错误】执行率不符"
+    assert original_from_comment(text) == "95%"
+    assert original_from_comment(text, 1.0, "0.00%") == "95%"  # still perfxl's value
+    assert original_from_comment(text, 0.9, "0.00%") is None  # changed by hand: that value stands
+    assert original_from_comment("原填写：（空）；按规则重新计算：优", "优") == ""
+    assert original_from_comment("原填写：（空）；按规则重新计算：优", "良") is None
+    assert original_from_comment("原填写：92；按规则重新计算：102", 102.0) == "92"
+    assert original_from_comment("【警告】其他批注", 1) is None
 
 
 def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
