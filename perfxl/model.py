@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .numbers import Reading, display_text, read_value
+from .numbers import Reading, close, display_text, read_value
 
 
 @dataclass(frozen=True)
@@ -195,8 +195,6 @@ def original_from_comment(text: str | None, current: object = None, number_forma
 
 
 def _same(written: Reading, current: Reading) -> bool:
-    from .numbers import close
-
     if written.is_number and current.is_number:
         return (written.unit == "%") == (current.unit == "%") and close(written.value, current.value)
     return written.text == current.text
