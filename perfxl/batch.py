@@ -87,6 +87,13 @@ def internal_error_message(name: str, exc: Exception) -> str:
     return f"处理 {name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。"
 
 
+def internal_error(path: Path, exc: Exception) -> FormError:
+    """The FormError of a bug met while handling ``path``, with its traceback for --debug."""
+    import traceback
+
+    return FormError("internal-error", internal_error_message(path.name, exc), path, "".join(traceback.format_exception(exc)))
+
+
 def check_path(path: Path) -> FileOutcome:
     """Read and check every form of one file; never raises for bad input."""
     from .reader import read_forms
@@ -98,7 +105,7 @@ def check_path(path: Path) -> FileOutcome:
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a reader bug must not stop the batch; say so plainly
-        return FileOutcome(path, error=FormError("internal-error", internal_error_message(path.name, exc), path))
+        return FileOutcome(path, error=internal_error(path, exc))
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | None = None, s
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a bug must not stop the batch; say so plainly
-        return FileOutcome(path, error=FormError("internal-error", internal_error_message(path.name, exc), path))
+        return FileOutcome(path, error=internal_error(path, exc))
 
 
 def worst_exit_code(outcomes: list) -> int:
@@ -204,6 +211,7 @@ class FileRecord:
     outputs: list[Path] = field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
+    error_detail: str = ""  # an internal error's traceback, for --debug
 
     def __post_init__(self) -> None:
         self.label = self.label or self.path.name
@@ -227,7 +235,7 @@ class FileRecord:
     def from_outcome(cls, outcome: FileOutcome, label: str = "") -> FileRecord:
         record = cls(outcome.path, label, outputs=list(outcome.outputs))
         if outcome.error is not None:
-            record.error_code, record.error_message = outcome.error.code, outcome.error.message
+            record.error_code, record.error_message, record.error_detail = outcome.error.code, outcome.error.message, outcome.error.detail
             return record
         reports = [out for out in outcome.outputs if out.suffix.lower() == ".docx"]
         for result in outcome.results:
@@ -425,8 +433,9 @@ def _safely(process, job: Job) -> FileRecord:
     try:
         return process(job)
     except Exception as exc:  # a bug must not stop the batch
-        message = internal_error_message(job.label, exc)
-        return FileRecord(job.path, job.label, error_code="internal-error", error_message=message)
+        error = internal_error(job.path, exc)
+        return FileRecord(job.path, job.label, error_code=error.code, error_message=internal_error_message(job.label, exc),
+                          error_detail=error.detail)
 
 
 def _warm_worker(modules: tuple[str, ...] = FILL_MODULES) -> None:

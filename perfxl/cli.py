@@ -120,12 +120,11 @@ def check_command(
 
     def on_record(index, record) -> None:
         nonlocal next_index
-        pending[index] = as_checked_file(record)
+        checked = pending[index] = as_checked_file(record)
         while next_index in pending:  # in input order, whatever order the workers finish in
             emit(pending.pop(next_index))
             next_index += 1
-        if State.debug and getattr(record, "error_code", None) == "internal-error":
-            raise RuntimeError(record.error_message)
+        _stop_on_internal_error(checked.error_code, checked.error_message, checked.error_detail)
 
     process = partial(checked_file, output_format=output_format)
     # Checking is light: one pool for the whole folder, warmed with the reading modules only.
@@ -141,9 +140,15 @@ def check_command(
 def _guarded(function, *args):
     """Run a per-file step; with --debug let the traceback through."""
     outcome = function(*args)
-    if State.debug and outcome.error is not None and outcome.error.code == "internal-error":
-        raise RuntimeError(outcome.error.message)
+    if outcome.error is not None:
+        _stop_on_internal_error(outcome.error.code, outcome.error.message, outcome.error.detail)
     return outcome
+
+
+def _stop_on_internal_error(code: str | None, message: str | None, detail: str) -> None:
+    """With --debug, stop at a bug and show where it happened: the traceback of the file's worker."""
+    if State.debug and code == "internal-error":
+        raise RuntimeError(f"{message}\n\n{detail}".rstrip())
 
 
 @app.command("fill", cls=ChineseCommand, short_help="校验并重算自评表，写出自评结果工作簿和 Word 自评报告。")
@@ -196,8 +201,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage
                 for line, to_stderr in _record_lines(pending.pop(printed), strict_report=options.report and options.strict):
                     progress.emit(line, sys.stderr if to_stderr else sys.stdout)
                 printed += 1
-            if State.debug and record.error_code == "internal-error":
-                raise RuntimeError(record.error_message)
+            _stop_on_internal_error(record.error_code, record.error_message, record.error_detail)
 
         with preconvert_xls(plan.jobs) as jobs_to_run:
             process = fill_record if workers > 1 else functools.partial(fill_record, stage=stage)  # a stage does not pickle

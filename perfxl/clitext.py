@@ -248,7 +248,7 @@ class ChineseGroup(_Chinese, typer.core.TyperGroup):
         except _exceptions.ClickException as error:
             typer.echo(f"错误：{_message(error.format_message())}", err=True)
             sys.exit(error.exit_code)
-        except _exceptions.Abort:
+        except typer.Abort:
             typer.echo("已中断。", err=True)
             sys.exit(1)
         code = code if isinstance(code, int) else 0

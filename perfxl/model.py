@@ -135,14 +135,15 @@ class Finding:
 class FormError(Exception):
     """An input that cannot be processed at all (exit code 2). ``message`` is for the user, in Chinese."""
 
-    def __init__(self, code: str, message: str, path: Path | str | None = None):
+    def __init__(self, code: str, message: str, path: Path | str | None = None, detail: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
         self.path = Path(path) if path is not None else None
+        self.detail = detail  # for an internal error: the traceback, shown with --debug
 
     def __reduce__(self):  # pickled whole, so a worker process can hand it back
-        return (self.__class__, (self.code, self.message, self.path))
+        return (self.__class__, (self.code, self.message, self.path, self.detail))
 
 
 def column_letter(col: int) -> str:

@@ -84,6 +84,8 @@ class CheckedFile:
     text: str = ""  # --format text
     documents: tuple[str, ...] = ()  # --format json: one serialised document per form
     error_message: str | None = None
+    error_code: str | None = None
+    error_detail: str = ""  # an internal error's traceback, for --debug
 
 
 def checked_file(job, output_format: str = "text") -> CheckedFile:
@@ -91,11 +93,12 @@ def checked_file(job, output_format: str = "text") -> CheckedFile:
     from .batch import check_path
 
     outcome = check_path(job.path)
-    message = outcome.error.message if outcome.error is not None else None
+    error = outcome.error
+    about = {"error_message": error.message, "error_code": error.code, "error_detail": error.detail} if error is not None else {}
     if output_format == "json":
         documents = tuple(json_text(doc) for doc in outcome_documents(outcome))
-        return CheckedFile(outcome.path, outcome.exit_code, documents=documents, error_message=message)
-    return CheckedFile(outcome.path, outcome.exit_code, text=outcome_text(outcome), error_message=message)
+        return CheckedFile(outcome.path, outcome.exit_code, documents=documents, **about)
+    return CheckedFile(outcome.path, outcome.exit_code, text=outcome_text(outcome), **about)
 
 
 def as_checked_file(record) -> CheckedFile:
@@ -104,4 +107,4 @@ def as_checked_file(record) -> CheckedFile:
         return record
     text = f"{record.path.name}：无法处理 —— {record.error_message}"
     document = json_text(error_document(record.path, record.error_code, record.error_message))
-    return CheckedFile(record.path, 2, text, (document,), record.error_message)
+    return CheckedFile(record.path, 2, text, (document,), record.error_message, record.error_code, record.error_detail)

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import pandas  # noqa: F401  (a warm process: CLI runs in these tests check here, not in a helper process)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]

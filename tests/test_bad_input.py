@@ -198,3 +198,22 @@ def test_reader_bug_becomes_an_internal_error_outcome(tmp_path, monkeypatch):
     path = Path(shutil.copy(SEED, tmp_path / "x.xlsx"))
     outcome = batch.check_path(path)
     assert outcome.error.code == "internal-error" and "x.xlsx" in outcome.error.message
+
+
+@pytest.mark.parametrize("command", ["check", "fill", "report"])
+def test_debug_shows_where_a_bug_happened(tmp_path, monkeypatch, run_cli, command):
+    """Without --debug a bug is one Chinese line (exit 2); with it, the traceback of the failing code."""
+
+    def broken_rule_for_the_test(form):
+        return 1 / 0
+
+    monkeypatch.setattr("perfxl.rules.check", broken_rule_for_the_test)
+    path = Path(shutil.copy(SEED, tmp_path / "x.xlsx"))
+    plain = run_cli(command, path, "-o", tmp_path / "out") if command != "check" else run_cli(command, path)
+    assert plain.exit_code == 2
+    assert "内部错误（ZeroDivisionError: division by zero）" in plain.stderr + plain.stdout
+    assert "Traceback" not in plain.stderr + plain.stdout
+    with pytest.raises(RuntimeError) as stopped:
+        run_cli("--debug", *([command, path, "-o", tmp_path / "out"] if command != "check" else [command, path]))
+    assert "x.xlsx" in str(stopped.value) and "Traceback" in str(stopped.value)
+    assert "broken_rule_for_the_test" in str(stopped.value) and "ZeroDivisionError" in str(stopped.value)

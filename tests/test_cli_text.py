@@ -91,9 +91,17 @@ def test_ctrl_c_says_so_in_chinese():
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    @app.command("other", cls=ChineseCommand)
-    def other() -> None:
-        pass
+    @app.command("abort", cls=ChineseCommand)
+    def aborted() -> None:
+        raise typer.Abort()
+
+    @app.command("bug", cls=ChineseCommand)
+    def bug() -> None:
+        raise ValueError("a bug")
 
     result = CliRunner().invoke(app, ["fill"])
     assert result.exit_code == 130 and result.stderr.strip() == "已中断。"
+    result = CliRunner().invoke(app, ["abort"])
+    assert result.exit_code == 1 and result.stderr.strip() == "已中断。"
+    with pytest.raises(ValueError, match="a bug"):  # anything else passes through untouched, to main()
+        CliRunner().invoke(app, ["bug"], catch_exceptions=False)
