@@ -359,8 +359,9 @@ def _exit_now(code) -> None:
         code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (perfxl … | head): nothing more to say there
+            if stream is not None:  # None under pythonw
+                stream.flush()
+        except Exception:  # a closed pipe (perfxl … | head): nothing more to say there
             pass
     os._exit(code)
 

@@ -87,6 +87,15 @@ def _extras(text: str) -> str:
     return re.sub(r"\[(required|default: [^\]]*|x>=[^\]]*|\S+<=x<=[^\]]*)\]", lambda m: f"[{_bracket(m.group(1))}]", text)
 
 
+def _join(lines) -> str:
+    """Source lines of one paragraph as one line: a space between words, none inside Chinese."""
+    text = ""
+    for line in lines:
+        wide = text and line and (display_width(text[-1]) == 2 or display_width(line[0]) == 2)
+        text += line if not text or wide else " " + line
+    return text
+
+
 class HelpFormatter(_click.formatting.HelpFormatter):
     """click's help layout with Chinese headings, measured in terminal columns (not characters)."""
 
@@ -112,7 +121,7 @@ class HelpFormatter(_click.formatting.HelpFormatter):
             if block.startswith(("\b", " ")):  # click's marker, or an indented block (examples)
                 rows = block.lstrip("\b").strip("\n").splitlines()
             else:
-                rows = wrap(" ".join(row.strip() for row in block.splitlines()), max(self.width - len(indent), 20))
+                rows = wrap(_join(row.strip() for row in block.splitlines()), max(self.width - len(indent), 20))
             self.write("".join(f"{indent}{row}\n" for row in rows))
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:

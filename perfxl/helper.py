@@ -24,6 +24,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 # Run by the helper's interpreter: take this process's import path (the same perfxl, whatever
@@ -70,9 +71,12 @@ class Helper(InProcess):
         self.report_template = (template,) if report else None  # warmed while waiting for the helper
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOTSTRAP],
+                # -I: nothing from the current folder or the environment is imported before the
+                # bootstrap installs this process's own import path (a 收件箱 may hold a re.py).
+                [sys.executable, "-I", "-c", _BOOTSTRAP],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=None if debug else subprocess.DEVNULL,  # its traceback only where --debug asks for one
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows: no console window flashes up
             )
             self._send(list(sys.path))
         except Exception:  # no interpreter to start, no pipes: everything is done here
@@ -87,19 +91,24 @@ class Helper(InProcess):
         if self.process is None:
             return super().check(forms)
         self.used = True
-        try:
-            self._send(forms)
-        except Exception:
-            self._stop()
-            return super().check(forms)
+        # Sent from a thread: a pipe holds 4 KB on Windows, so the write waits until the helper,
+        # busy importing pandas, reads; this process loads the report stack meanwhile.
+        failed: list[BaseException] = []
+        sender = threading.Thread(target=self._send_or_note, args=(forms, failed), daemon=True)
+        sender.start()
         self._meanwhile()
+        sender.join()
         try:
+            if failed:
+                raise failed[0]
             status, value = pickle.load(self.process.stdout)
         except Exception:  # it died, or the channel is out of step: never trust it again
             self._stop()
             return super().check(forms)
-        if status == "raise":  # raised by check() itself: raised here as if it ran here
-            raise value
+        if status != "ok":
+            # check() raised there: run it here, so the error (and, with --debug, its traceback)
+            # is exactly what it would have been without the helper.
+            return super().check(forms)
         return value
 
     def close(self) -> None:
@@ -127,6 +136,12 @@ class Helper(InProcess):
         pickle.dump(message, self.process.stdin, protocol=_PROTOCOL)
         self.process.stdin.flush()
 
+    def _send_or_note(self, message, failed: list) -> None:
+        try:
+            self._send(message)
+        except BaseException as exc:
+            failed.append(exc)
+
     def _stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
@@ -145,7 +160,8 @@ def start(report: bool, template: Path | None, debug: bool = False) -> InProcess
     It pays off only in a cold process on two or more cores: once pandas is loaded here (a warm
     process), doing the work here is quicker than handing it over.
     """
-    if getattr(sys, "frozen", False) or "pandas" in sys.modules or _cores() < 2:
+    frozen = getattr(sys, "frozen", False) or "__compiled__" in globals()  # PyInstaller, cx_Freeze; Nuitka
+    if frozen or "pandas" in sys.modules or _cores() < 2:
         return InProcess()
     helper = Helper(report, template, debug)
     return helper if helper.alive else InProcess()
@@ -173,8 +189,20 @@ def warm_report(template: Path | None) -> None:
 
 def serve() -> None:
     """The helper's loop: check each list of forms it is sent, until its stdin closes."""
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    requests = sys.stdin.buffer
+    # Replies get their own copy of stdout; fd 1 itself goes to stderr, so that nothing printed
+    # (by Python or by a C library) can corrupt them.
+    replies = os.fdopen(os.dup(1), "wb")
+    try:
+        if sys.stderr is not None:
+            os.dup2(sys.stderr.fileno(), 1)
+        else:  # pythonw with --debug: nowhere to show it
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr
     try:
         import pandas  # noqa: F401  (the import this process is here for; perfxl.rules loads it lazily)
 
@@ -185,22 +213,14 @@ def serve() -> None:
             except EOFError:
                 # All answered: skip the interpreter's teardown of pandas and friends, which
                 # the other process would otherwise wait for.
-                sys.stderr.flush()
                 os._exit(0)
             try:
                 reply = ("ok", local.check(forms))
-            except Exception as exc:
-                reply = ("raise", _portable(exc))
+            except Exception as exc:  # the other process runs it again itself, for the real traceback
+                reply = ("failed", exc.__class__.__name__)
             pickle.dump(reply, replies, protocol=_PROTOCOL)
             replies.flush()
     except (KeyboardInterrupt, BrokenPipeError):
         pass
 
 
-def _portable(exc: Exception) -> Exception:
-    """``exc`` if it survives pickling, else a RuntimeError saying what it was."""
-    try:
-        pickle.loads(pickle.dumps(exc, protocol=_PROTOCOL))
-        return exc
-    except Exception:
-        return RuntimeError(f"{exc.__class__.__name__}: {exc}")

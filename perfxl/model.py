@@ -181,16 +181,20 @@ def original_comment(original: str, recomputed: str) -> str:
     return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}{_RECOMPUTED_PREFIX}{recomputed}"
 
 
-def original_from_comment(text: str | None, current: object = None, number_format: str | None = None) -> str | None:
+_NOT_GIVEN = object()
+
+
+def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number_format: str | None = None) -> str | None:
     """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours.
 
     With the cell's ``current`` value: None too when the cell no longer holds the value perfxl
-    wrote there (someone changed it in the output), since then the cell's own value is the stated one.
+    wrote there (someone changed or cleared it in the output), since then the cell's own value
+    is the stated one.
     """
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
     original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
-    if current is not None and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
+    if current is not _NOT_GIVEN and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
         return None
     return "" if original == _BLANK_ORIGINAL else original
 

@@ -280,7 +280,8 @@ def _highlight(cell, severity: str, originals: dict[str, str]) -> None:
     from openpyxl.styles import PatternFill
     from openpyxl.xml.functions import tostring
 
-    originals.setdefault(f"{cell.parent.title}!{cell.coordinate}", tostring(cell.fill.to_tree()).decode("utf-8"))
+    if cell.fill.fill_type is not None and not _is_highlight(cell.fill):  # no fill, or ours: nothing to keep
+        originals.setdefault(f"{cell.parent.title}!{cell.coordinate}", tostring(cell.fill.to_tree()).decode("utf-8"))
     color = SEVERITY_FILL.get(severity, CHANGED_FILL)
     cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
 
@@ -297,14 +298,18 @@ def _set_comment(cell, text: str) -> None:
 
 
 def _remove_perfxl_marks(wb) -> None:
-    """Undo a previous perfxl run: its comments go (user comments return), derived cells get their stated value."""
+    """Undo a previous perfxl run: its comments and highlights go (user comments and fills return),
+    derived cells get their stated value."""
     from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
 
     if L.FINDINGS_SHEET in wb.sheetnames:
         del wb[L.FINDINGS_SHEET]
-    _restore_original_fills(wb)
+    fills = _original_fills(wb)
     for ws in wb.worksheets:
         for cell in [c for c in ws._cells.values() if c.comment is not None and c.comment.author == PERFXL_AUTHOR]:
+            if _is_highlight(cell.fill):  # perfxl's colour, not one the user gave it since
+                cell.fill = fills.get((ws.title, cell.coordinate), PatternFill())
             text = cell.comment.text or ""
             original = original_from_comment(text, cell.value, cell.number_format)
             if original is not None:
@@ -321,9 +326,13 @@ def _remove_perfxl_marks(wb) -> None:
 
 
 def _record_original_fills(wb, originals: dict[str, str]) -> None:
-    """Keep the fill each highlighted cell had, on a very hidden sheet, so a later run on this
-    output (after the user fixed some cells) can give a cell that is no longer flagged its own
-    fill back instead of leaving perfxl's highlight on it."""
+    """Keep the fill each highlighted cell had (where it had one), on a very hidden sheet.
+
+    A later run on this output (after the user fixed some cells) gives a cell that is no longer
+    flagged its own fill back instead of leaving perfxl's highlight on it. The cells are found
+    again by perfxl's comment on them, which moves with the cell; a cell without a record had no
+    fill.
+    """
     if not originals:
         return
     ws = wb.create_sheet(L.ORIGINAL_FILLS_SHEET)
@@ -334,23 +343,31 @@ def _record_original_fills(wb, originals: dict[str, str]) -> None:
             cell.data_type = "s"
 
 
-def _restore_original_fills(wb) -> None:
-    """Undo the highlights of a previous run (recorded by :func:`_record_original_fills`)."""
+def _original_fills(wb) -> dict[tuple[str, str], object]:
+    """The fills a previous run recorded, by (sheet, cell); the record sheet itself goes."""
     if L.ORIGINAL_FILLS_SHEET not in wb.sheetnames:
-        return
+        return {}
     from openpyxl.styles.fills import Fill
     from openpyxl.xml.functions import fromstring
 
-    records = wb[L.ORIGINAL_FILLS_SHEET]
-    for where, fill in records.iter_rows(max_col=2, values_only=True):
+    fills = {}
+    for where, fill in wb[L.ORIGINAL_FILLS_SHEET].iter_rows(max_col=2, values_only=True):
         sheet, _, address = str(where or "").rpartition("!")
-        if sheet not in wb.sheetnames or not address:
-            continue
         try:
-            wb[sheet][address].fill = Fill.from_tree(fromstring(str(fill)))
-        except Exception:  # a record edited by hand: leave that cell as it is
+            fills[(sheet, address)] = Fill.from_tree(fromstring(str(fill)))
+        except Exception:  # a record edited by hand: that cell gets no fill back
             continue
     del wb[L.ORIGINAL_FILLS_SHEET]
+    return fills
+
+
+def _is_highlight(fill) -> bool:
+    """One of the fills perfxl highlights with (whatever alpha byte a later save gave its colour)."""
+    rgb = getattr(fill.fgColor, "rgb", None)
+    return fill.fill_type == "solid" and isinstance(rgb, str) and rgb[-6:].upper() in _HIGHLIGHTS
+
+
+_HIGHLIGHTS = {color.upper() for color in (*SEVERITY_FILL.values(), CHANGED_FILL)}
 
 
 def _typed(text: str) -> object:

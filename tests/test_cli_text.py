@@ -105,3 +105,11 @@ def test_ctrl_c_says_so_in_chinese():
     assert result.exit_code == 1 and result.stderr.strip() == "已中断。"
     with pytest.raises(ValueError, match="a bug"):  # anything else passes through untouched, to main()
         CliRunner().invoke(app, ["bug"], catch_exceptions=False)
+
+
+def test_a_paragraph_split_over_source_lines_is_joined_without_spaces_in_chinese():
+    from perfxl.clitext import HelpFormatter
+
+    formatter = HelpFormatter(width=60)
+    formatter.write_text("监视文件夹：每放入一份自评表，\n自动处理。Ctrl-C\nstops it.")
+    assert formatter.getvalue() == "监视文件夹：每放入一份自评表，自动处理。Ctrl-C stops it.\n"

@@ -12,6 +12,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 
@@ -93,9 +94,12 @@ def test_strict_and_no_report_are_kept(tmp_path, helper):
 
 
 def test_an_error_raised_in_the_helper_is_raised_here(helper):
-    with pytest.raises(AttributeError):
+    """Raised again by running the check here: the same error, with the traceback of the code that failed."""
+    with pytest.raises(AttributeError) as raised:
         helper.check(["不是一张自评表"])
+    assert any(frame.filename.endswith(os.path.join("perfxl", "rules.py")) for frame in traceback.extract_tb(raised.tb))
     assert helper.alive  # a failing form does not end the helper
+    assert helper.check([]) == []
 
 
 def test_a_broken_template_gives_the_same_message(tmp_path, helper):
@@ -114,17 +118,6 @@ def test_a_broken_template_gives_the_same_message(tmp_path, helper):
 def test_form_errors_cross_processes_whole():
     error = pickle.loads(pickle.dumps(FormError("template-error", "报告模板有误", "/tmp/模板.docx")))
     assert (error.code, error.message, error.path, str(error)) == ("template-error", "报告模板有误", Path("/tmp/模板.docx"), "报告模板有误")
-
-
-def test_an_unpicklable_error_becomes_a_runtime_error():
-    class Odd(Exception):
-        def __init__(self, a, b):
-            super().__init__(a)
-
-    converted = helper_module._portable(Odd("x", "y"))
-    assert isinstance(converted, RuntimeError) and "Odd" in str(converted)
-    plain = ValueError("坏值")
-    assert helper_module._portable(plain) is plain
 
 
 def test_a_helper_that_dies_is_replaced_by_this_process(tmp_path):
@@ -155,6 +148,25 @@ def test_a_helper_that_is_not_python_falls_back(monkeypatch, tmp_path):
     outcome = fill_path(form, FillOptions(output_dir=tmp_path / "out"), stage=stage)
     assert outcome.exit_code == 1 and len(outcome.outputs) == 2
     assert not stage.alive
+
+
+def test_the_helper_imports_nothing_from_the_current_folder(tmp_path):
+    """perfxl run in a folder of received files must not run a pickle.py (or re.py …) lying there."""
+    (tmp_path / "pickle.py").write_text("open('RAN', 'w').close()\n", encoding="utf-8")
+    form = Path(shutil.copy(CLEAN, tmp_path / CLEAN.name))
+    script = (
+        "from pathlib import Path\n"
+        "from perfxl.helper import Helper\n"
+        "from perfxl.reader import read_forms\n"
+        "helper = Helper(report=False)\n"
+        f"results = helper.check(read_forms(Path({str(form)!r})))\n"
+        "print(helper.alive, len(results))\n"
+        "helper.close()\n"
+    )
+    # -I here too: this test's own process must not pick up the pickle.py either.
+    run = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["True", "1"], run.stdout + run.stderr
+    assert not (tmp_path / "RAN").exists()
 
 
 def test_no_helper_in_a_warm_process(monkeypatch):
@@ -210,3 +222,18 @@ def test_the_console_script_flushes_its_output_before_leaving(tmp_path):
     assert out.count("已写出：") == 2 and "总分 102（优）" in out
     run = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(tmp_path / "没有.xlsx")], capture_output=True, timeout=120)
     assert run.returncode == 2 and "找不到文件" in run.stderr.decode("utf-8")
+
+
+def test_no_console_at_all_still_gives_the_right_exit_code(tmp_path):
+    """Under pythonw (a scheduled task, a VBA Shell call) sys.stdout and sys.stderr are None."""
+    form = Path(shutil.copy(CLEAN, tmp_path / CLEAN.name))
+    script = (
+        "import sys\n"
+        "sys.stdout = sys.stderr = None\n"
+        f"sys.argv = ['perfxl', 'fill', {str(form)!r}, '-o', {str(tmp_path / 'out')!r}]\n"
+        "from perfxl.cli import main\n"
+        "main()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")
+    assert len(list((tmp_path / "out").iterdir())) == 2

@@ -348,7 +348,8 @@ def test_fill_on_own_output_gives_the_same_workbook(run_cli, request, fixture):
     assert openpyxl.load_workbook(second).sheetnames.count("校验结果") == 1
 
 
-def test_a_fixed_cell_gets_its_own_fill_back_on_the_next_run(run_cli, clean_form, tmp_path):
+@pytest.mark.parametrize("scenario", ["fixed", "fixed-and-recoloured", "records-lost"])
+def test_a_fixed_cell_gets_its_own_fill_back_on_the_next_run(run_cli, clean_form, tmp_path, scenario):
     """The user fixes the output and runs fill on it again: a cell no longer flagged loses perfxl's highlight."""
     wb = openpyxl.load_workbook(clean_form)
     ws = wb["自评表"]
@@ -361,14 +362,21 @@ def test_a_fixed_cell_gets_its_own_fill_back_on_the_next_run(run_cli, clean_form
     out = openpyxl.load_workbook(first)
     assert out["自评表"]["I18"].fill.fgColor.rgb.endswith("FFC7CE") and "偏差原因" in out["自评表"]["I18"].comment.text
     assert out["perfxl原底色"].sheet_state == "veryHidden"
+    assert [row[0] for row in out["perfxl原底色"].values] == ["自评表!I18"]  # only cells that had a fill
     assert visible_sheets(out) == ["自评表", "校验结果"]
 
     out["自评表"]["I18"] = "部分制度待印发，明年一季度完成。"  # the user's fix, saved over the output
+    if scenario == "fixed-and-recoloured":
+        out["自评表"]["I18"].fill = PatternFill(fill_type="solid", start_color="FF00B050", end_color="FF00B050")
+    if scenario == "records-lost":
+        del out["perfxl原底色"]
     fixed = tmp_path / "表（已改）.xlsx"
     out.save(fixed)
     second = openpyxl.load_workbook(fill(run_cli, fixed))
     cell = second["自评表"]["I18"]
-    assert cell.fill.fgColor.rgb == "FFE2EFDA" and cell.comment is None
+    assert cell.comment is None
+    expected = {"fixed": "FFE2EFDA", "fixed-and-recoloured": "FF00B050", "records-lost": None}[scenario]
+    assert (cell.fill.fgColor.rgb if cell.fill.fill_type else None) == expected  # never perfxl's colour
     assert [row[1] for row in findings_rows(second["校验结果"])] == ["total-mismatch"]  # still flagged: still highlighted
     assert second["自评表"]["H20"].fill.fgColor.rgb.endswith("FFC7CE")
     assert "perfxl原底色" not in openpyxl.load_workbook(fill(run_cli, clean_form)).sheetnames  # nothing flagged, nothing kept
@@ -395,6 +403,7 @@ def test_original_from_comment_only_while_the_cell_holds_perfxls_value():
     assert original_from_comment("原填写：（空）；按规则重新计算：优", "优") == ""
     assert original_from_comment("原填写：（空）；按规则重新计算：优", "良") is None
     assert original_from_comment("原填写：92；按规则重新计算：102", 102.0) == "92"
+    assert original_from_comment("原填写：92；按规则重新计算：102", None) is None  # cleared by hand
     assert original_from_comment("【警告】其他批注", 1) is None
 
 
