@@ -32,9 +32,20 @@ _USAGE_WORDS = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..
 _CLOSING = set("，。、；：）》」』”’！？…")  # never at the start of a line
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _wide_classes() -> str:
+    """East-Asian width classes the terminal draws two columns wide. A legacy Chinese console
+    (the GBK or Big5 code page of cmd.exe) draws the ambiguous ones (“ ” — ≥ ；) double too."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return "WFA" if encoding in {"gbk", "cp936", "gb2312", "gb18030", "big5", "cp950"} else "WF"
+
+
+_WIDE = _wide_classes()
+
+
+def display_width(text: str, wide: str | None = None) -> int:
+    """Columns ``text`` takes in this terminal: Chinese characters take two."""
+    wide = wide or _WIDE
+    return sum(2 if unicodedata.east_asian_width(ch) in wide else 1 for ch in text)
 
 
 def wrap(text: str, width: int) -> list[str]:

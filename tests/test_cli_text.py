@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -113,3 +114,22 @@ def test_a_paragraph_split_over_source_lines_is_joined_without_spaces_in_chinese
     formatter = HelpFormatter(width=60)
     formatter.write_text("监视文件夹：每放入一份自评表，\n自动处理。Ctrl-C\nstops it.")
     assert formatter.getvalue() == "监视文件夹：每放入一份自评表，自动处理。Ctrl-C stops it.\n"
+
+
+def test_a_gbk_console_counts_ambiguous_characters_double(monkeypatch):
+    """cmd.exe with the GBK code page draws “ ” ≥ ； two columns wide: columns must still line up there."""
+    import io
+
+    from perfxl import clitext
+
+    assert display_width("“≥”", "WF") == 3 and display_width("“≥”", "WFA") == 6
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp936"))
+    assert clitext._wide_classes() == "WFA"
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    assert clitext._wide_classes() == "WF"
+
+    monkeypatch.setattr(clitext, "_WIDE", "WFA")
+    formatter = clitext.HelpFormatter(width=40)
+    formatter.write_dl([("“甲”", "说明一"), ("-x", "说明二")])
+    lines = formatter.getvalue().splitlines()
+    assert [display_width(line[: line.index("说")], "WFA") for line in lines] == [8, 8]
