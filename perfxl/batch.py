@@ -138,10 +138,10 @@ def _safe(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
 
 
-def fill_path(path: Path, options: FillOptions, converted: Path | None = None, stage=None) -> FileOutcome:
+def fill_path(path: Path, options: FillOptions, converted: Path | PendingConversion | None = None, stage=None) -> FileOutcome:
     """Read, check and write the outputs of one file; never raises for bad input or unwritable output.
 
-    ``converted``: for an .xls input, an .xlsx conversion already made (see :func:`preconvert_xls`).
+    ``converted``: for an .xls input, an .xlsx conversion already made or under way (see :func:`preconvert_xls`).
     ``stage``: what checks the forms and writes the reports (:mod:`perfxl.helper`; default: here).
     """
     from .reader import read_forms
@@ -271,7 +271,7 @@ class Job:
     options: FillOptions
     label: str
     conflict: str | None = None  # another input already writes the same output file
-    converted: Path | None = None  # .xls: its LibreOffice conversion, made for the whole batch at once
+    converted: Path | PendingConversion | None = None  # .xls: its LibreOffice conversion, made for the whole batch at once
 
 
 @dataclass
@@ -336,24 +336,49 @@ def fill_record(job: Job, stage=None) -> FileRecord:
 
 
 @contextlib.contextmanager
-def preconvert_xls(jobs: list[Job]) -> Iterator[list[Job]]:
+def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[Job]]:
     """Convert the batch's .xls inputs to .xlsx in one LibreOffice run, for the duration of the batch.
 
     Starting LibreOffice costs about 1.5 s and 200 MB; once for all .xls files instead of once
     each. Inputs whose stems repeat (they would collide in one folder) and failed conversions are
     left to the per-file conversion.
+
+    ``background`` (a run in this process): LibreOffice starts now, even for one .xls, and the
+    jobs carry a :class:`PendingConversion` that the workbook writer waits for, so the
+    conversion overlaps reading and checking instead of coming after them.
     """
     xls = [job for job in jobs if job.path.suffix.lower() == ".xls" and job.options.workbook and job.conflict is None]
     stems = [job.path.stem for job in xls]
     unique = [job.path for job in xls if stems.count(job.path.stem) == 1]
-    if len(unique) < 2:
+    if len(unique) < (1 if background else 2):
         yield jobs
         return
     from .writer import convert_many_with_office
 
     with tempfile.TemporaryDirectory(prefix="perfxl-xls-") as folder:
-        converted = convert_many_with_office(unique, Path(folder))
-        yield [replace(job, converted=converted.get(job.path)) if job.path in converted else job for job in jobs]
+        if not background:
+            converted = convert_many_with_office(unique, Path(folder))
+            yield [replace(job, converted=converted.get(job.path)) if job.path in converted else job for job in jobs]
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="perfxl-xls") as pool:  # waits for LibreOffice before the folder goes
+            future = pool.submit(convert_many_with_office, unique, Path(folder))
+            yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
+
+
+class PendingConversion:
+    """The .xlsx LibreOffice is making of one .xls in the background (see :func:`preconvert_xls`)."""
+
+    def __init__(self, future, source: Path):
+        self.future, self.source = future, source
+
+    def result(self) -> Path | None:
+        """The converted file once LibreOffice is done; None if it could not convert this one."""
+        try:
+            return self.future.result().get(self.source)
+        except Exception:
+            return None
 
 
 def default_jobs() -> int:

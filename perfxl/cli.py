@@ -203,7 +203,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage
                 printed += 1
             _stop_on_internal_error(record.error_code, record.error_message, record.error_detail)
 
-        with preconvert_xls(plan.jobs) as jobs_to_run:
+        with preconvert_xls(plan.jobs, background=workers == 1) as jobs_to_run:
             process = fill_record if workers > 1 else functools.partial(fill_record, stage=stage)  # a stage does not pickle
             records = run_batch(jobs_to_run, workers, on_record, process)
     code = worst_exit_code(records)

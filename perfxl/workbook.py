@@ -114,7 +114,7 @@ class Book:
     workbook: object | None = None  # openpyxl Workbook (formulas kept), for the writer
     load_warnings: list[str] = field(default_factory=list)
     engine: str = "openpyxl"  # which library read the values: openpyxl | calamine | xlrd
-    converted: Path | None = None  # .xls only: an .xlsx LibreOffice already made of it (batch pre-conversion)
+    converted: object = None  # .xls only: an .xlsx LibreOffice made of it, or a batch.PendingConversion
 
 
 def sniff(path: Path) -> str:

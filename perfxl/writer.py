@@ -139,7 +139,8 @@ def _load_for_writing(book, results, scratch: Path):
     """(workbook to edit, package to inspect for losses, note, results whose addresses fit the workbook)."""
     if book.workbook is not None:
         return book.workbook, book.path, _Note(), results
-    converted = book.converted if book.converted is not None and book.converted.is_file() else None
+    converted = book.converted.result() if hasattr(book.converted, "result") else book.converted  # batch.PendingConversion
+    converted = converted if converted is not None and converted.is_file() else None
     converted = converted or convert_with_office(book.path, "xlsx", scratch)
     if converted is not None:
         import openpyxl

@@ -274,3 +274,16 @@ def test_gbk_console_batch_subprocess(tmp_path, clean_spec):
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stdout + stderr)
     assert "?" not in plain  # nothing had to be replaced
     assert "Traceback" not in stderr
+
+
+def test_a_pending_conversion_that_failed_is_none(tmp_path):
+    from concurrent.futures import Future
+
+    from perfxl.batch import PendingConversion
+
+    done, failed = Future(), Future()
+    done.set_result({tmp_path / "甲.xls": tmp_path / "甲.xlsx"})
+    failed.set_exception(OSError("soffice crashed"))
+    assert PendingConversion(done, tmp_path / "甲.xls").result() == tmp_path / "甲.xlsx"
+    assert PendingConversion(done, tmp_path / "乙.xls").result() is None  # not converted: converted one by one later
+    assert PendingConversion(failed, tmp_path / "甲.xls").result() is None

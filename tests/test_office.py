@@ -93,3 +93,29 @@ def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, ru
         assert wb["自评表"]["H25"].value == 102
         header = [str(row[0].value) for row in wb["校验结果"].iter_rows(max_row=5)]
         assert any("已用 LibreOffice 转换为 .xlsx（保留原格式）" in line for line in header), header
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_a_single_xls_is_converted_while_it_is_read_and_checked(tmp_path, monkeypatch, run_cli):
+    """LibreOffice starts in the background at once; the workbook writer waits for its result."""
+    import threading
+
+    from perfxl import writer
+
+    xls = Path(shutil.copy(Path(__file__).parent / "data" / "seed.xls", tmp_path / "表.xls"))
+    threads = []
+    real_run = writer.subprocess.run
+
+    def recording(args, *rest, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(writer.subprocess, "run", recording)
+    result = run_cli("fill", xls, "--no-report")
+    assert result.exit_code == 1, result.stderr
+    assert len(threads) == 1 and threads[0].startswith("perfxl-xls")  # one run, not on the main thread
+    wb = openpyxl.load_workbook(tmp_path / "表_自评结果.xlsx")
+    assert wb["自评表"]["H25"].value == 102
+    header = [str(row[0].value) for row in wb["校验结果"].iter_rows(max_row=5)]
+    assert any("已用 LibreOffice 转换为 .xlsx（保留原格式）" in line for line in header), header
