@@ -335,6 +335,12 @@ def fill_record(job: Job, stage=None) -> FileRecord:
     return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted, stage), job.label)
 
 
+#: Runs in this process of at most this many files convert their .xls in the background (see
+#: :func:`preconvert_xls`). A long run converts first instead: LibreOffice (~200 MB) working beside
+#: a busy perfxl would lift the batch's peak memory over 300 MB.
+BACKGROUND_XLS_JOBS = 15
+
+
 @contextlib.contextmanager
 def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[Job]]:
     """Convert the batch's .xls inputs to .xlsx in one LibreOffice run, for the duration of the batch.

@@ -176,7 +176,8 @@ def fill_command(
 
 
 def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage) -> None:
-    from .batch import FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch, worst_exit_code
+    from .batch import (BACKGROUND_XLS_JOBS, FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch,
+                        worst_exit_code)
     from .progress import BatchProgress, duration_text
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict)
@@ -203,7 +204,8 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage
                 printed += 1
             _stop_on_internal_error(record.error_code, record.error_message, record.error_detail)
 
-        with preconvert_xls(plan.jobs, background=workers == 1) as jobs_to_run:
+        background = workers == 1 and len(plan.jobs) <= BACKGROUND_XLS_JOBS
+        with preconvert_xls(plan.jobs, background=background) as jobs_to_run:
             process = fill_record if workers > 1 else functools.partial(fill_record, stage=stage)  # a stage does not pickle
             records = run_batch(jobs_to_run, workers, on_record, process)
     code = worst_exit_code(records)

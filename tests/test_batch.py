@@ -287,3 +287,24 @@ def test_a_pending_conversion_that_failed_is_none(tmp_path):
     assert PendingConversion(done, tmp_path / "甲.xls").result() == tmp_path / "甲.xlsx"
     assert PendingConversion(done, tmp_path / "乙.xls").result() is None  # not converted: converted one by one later
     assert PendingConversion(failed, tmp_path / "甲.xls").result() is None
+
+
+def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, run_cli):
+    """A long run converts its .xls before it starts, so LibreOffice's memory never adds to perfxl's peak."""
+    from perfxl import batch
+
+    seen = []
+    real = batch.preconvert_xls
+
+    def recording(jobs, background=False):
+        seen.append((len(jobs), background))
+        return real(jobs, background)
+
+    monkeypatch.setattr(batch, "preconvert_xls", recording)
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    for count in (batch.BACKGROUND_XLS_JOBS, batch.BACKGROUND_XLS_JOBS + 1):
+        for index in range(count):
+            shutil.copy(CLEAN, folder / f"{index:02d}.xlsx")
+        run_cli("fill", folder, "-o", tmp_path / f"out{count}", "--no-report", "--jobs", "1")
+    assert seen == [(batch.BACKGROUND_XLS_JOBS, True), (batch.BACKGROUND_XLS_JOBS + 1, False)]
