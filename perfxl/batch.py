@@ -87,11 +87,12 @@ def internal_error_message(name: str, exc: Exception) -> str:
     return f"处理 {name} 时发生内部错误（{exc.__class__.__name__}: {exc}）。请将该文件反馈给 perfxl 维护者。"
 
 
-def internal_error(path: Path, exc: Exception) -> FormError:
-    """The FormError of a bug met while handling ``path``, with its traceback for --debug."""
+def internal_error(path: Path, exc: Exception, name: str | None = None) -> FormError:
+    """The FormError of a bug met while handling ``path`` (shown as ``name``), with its traceback for --debug."""
     import traceback
 
-    return FormError("internal-error", internal_error_message(path.name, exc), path, "".join(traceback.format_exception(exc)))
+    message = internal_error_message(name or path.name, exc)
+    return FormError("internal-error", message, path, "".join(traceback.format_exception(exc)))
 
 
 def check_path(path: Path) -> FileOutcome:
@@ -389,10 +390,9 @@ class PendingConversion:
 
 def default_jobs() -> int:
     """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    from .helper import usable_cores
+
+    return usable_cores()
 
 
 #: Files each worker handles before the pool is replaced, so that a long batch's memory stays
@@ -464,9 +464,8 @@ def _safely(process, job: Job) -> FileRecord:
     try:
         return process(job)
     except Exception as exc:  # a bug must not stop the batch
-        error = internal_error(job.path, exc)
-        return FileRecord(job.path, job.label, error_code=error.code, error_message=internal_error_message(job.label, exc),
-                          error_detail=error.detail)
+        error = internal_error(job.path, exc, job.label)
+        return FileRecord(job.path, job.label, error_code=error.code, error_message=error.message, error_detail=error.detail)
 
 
 def _warm_worker(modules: tuple[str, ...] = FILL_MODULES) -> None:

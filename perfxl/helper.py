@@ -161,25 +161,26 @@ def start(report: bool, template: Path | None, debug: bool = False) -> InProcess
     process), doing the work here is quicker than handing it over.
     """
     frozen = getattr(sys, "frozen", False) or "__compiled__" in globals()  # PyInstaller, cx_Freeze; Nuitka
-    if frozen or "pandas" in sys.modules or _cores() < 2:
+    if frozen or "pandas" in sys.modules or usable_cores() < 2:
         return InProcess()
     helper = Helper(report, template, debug)
     return helper if helper.alive else InProcess()
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """The number of cores this process may use (here, not in batch: this module loads nothing heavy)."""
     try:
-        return len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        return max(1, os.cpu_count() or 1)
 
 
 def warm_report(template: Path | None) -> None:
     """Import the report stack and compile the template now; a problem surfaces when a report is written."""
     try:
-        from .report import _CACHE, default_template
+        from .report import load_template
 
-        _CACHE.get(Path(template) if template is not None else default_template())
+        load_template(template)
     except Exception:
         pass
 

@@ -735,12 +735,17 @@ def default_template() -> Path:
     return resource_path(REPORT_TEMPLATE)
 
 
+def load_template(template: Path | None = None) -> CompiledTemplate:
+    """The report template (``None``: the built-in one), compiled once per process."""
+    return _CACHE.get(Path(template) if template is not None else default_template())
+
+
 def render_report(result, template: Path | None = None) -> bytes:
     """The report of one checked form as .docx bytes."""
     import jinja2
 
     path = Path(template) if template is not None else default_template()
-    compiled = _CACHE.get(path)
+    compiled = load_template(path)
     context = build_context(result)
     title = f"{context['year']}年度{context['project']}绩效自评报告"
     try:

@@ -385,10 +385,10 @@ def _percent_unclear(t: _Indicators) -> np.ndarray:
         return bare & (t.actual > 0) & (t.actual <= 1) & (t.target > 1)
 
 
-def _rule_scores(t: _Indicators) -> np.ndarray:
-    """Score by the rule where it applies (quantitative targets and actuals), NaN elsewhere."""
+def _rule_scores(t: _Indicators, unclear: np.ndarray) -> np.ndarray:
+    """Score by the rule where it applies (quantitative targets and actuals, not ``unclear``), NaN elsewhere."""
     units_ok = np.array([a == b or not a or not b for a, b in zip(t.target_unit, t.actual_unit)], dtype=bool)
-    quantitative = ~np.isnan(t.target) & ~np.isnan(t.actual) & units_ok & ~np.isnan(t.weight) & ~_percent_unclear(t)
+    quantitative = ~np.isnan(t.target) & ~np.isnan(t.actual) & units_ok & ~np.isnan(t.weight) & ~unclear
     reverse = np.array([cmp in _REVERSE for cmp in t.target_cmp], dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         forward_ratio = np.where(t.target > 0, t.actual / t.target, np.nan)
@@ -433,11 +433,12 @@ def _check_indicators(form: Form, t: _Indicators, computed: Computed, out: _Find
                 f"“{names[i]}”得分 {format_number(score[i])} 低于分值 {format_number(weight[i])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
                 weight[i], score[i])
 
-    for i in np.flatnonzero(_percent_unclear(t)):
+    unclear = _percent_unclear(t)
+    for i in np.flatnonzero(unclear):
         out.add("percent-unclear", t.actual_cell[i],
                 f"“{names[i]}”的指标值为“{t.target_text[i]}”，实际完成值却写成“{t.actual_text[i]}”：请写成百分数"
                 f"（如“{format_number(t.actual[i] * 100)}%”）或把单元格设为百分比格式；含义不明，这一项的得分未按评分规则核对。")
-    rule = _rule_scores(t)
+    rule = _rule_scores(t, unclear)
     computed.rule_scores = [None if np.isnan(v) else float(v) for v in rule]
     quantitative = ~np.isnan(rule)
     actual_text = t.actual_text

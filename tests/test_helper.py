@@ -25,7 +25,7 @@ from perfxl.batch import FillOptions, fill_path
 from perfxl.helper import Helper, InProcess, start
 from perfxl.model import FormError
 
-TWO_CORES = helper_module._cores() >= 2
+TWO_CORES = helper_module.usable_cores() >= 2
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_the_helper_imports_nothing_from_the_current_folder(tmp_path):
 def test_no_helper_in_a_warm_process(monkeypatch):
     assert "pandas" in sys.modules  # the test process has checked forms already
     assert type(start(True, None)) is InProcess
-    monkeypatch.setattr(helper_module, "_cores", lambda: 1)
+    monkeypatch.setattr(helper_module, "usable_cores", lambda: 1)
     monkeypatch.delitem(sys.modules, "pandas")
     assert type(start(True, None)) is InProcess
 
