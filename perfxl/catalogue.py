@@ -41,6 +41,8 @@ _RULES = [
     Rule("grade-mismatch", "error", "填写的评价等级与总分对应的等级不一致"),
     Rule("required-missing", "error", "必填项为空（项目名称、主管部门、预算数、指标值、实际完成值、分值、得分等）"),
     Rule("template-text-left", "warning", "表中保留了模板的填写说明文字"),
+    Rule("column-missing", "error", "规则需要的列或行在表中没有找到（如全年执行数列、得分列、年度资金总额行、总分行），说明找了什么"),
+    Rule("derived-blank", "info", "执行率、预算执行率得分或总分未填写：perfxl 按规则算出并在自评结果中填入"),
     Rule("roundtrip-loss", "warning", "输出工作簿无法保留输入中的部分内容（跨表下拉列表、图形、控件等）"),
     Rule("indicator-misfiled", "info", "指标归类可疑：时效指标没有时间表述，或成本指标没有金额/成本表述"),
 ]

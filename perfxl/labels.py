@@ -17,29 +17,30 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "project": ("项目名称",),
     "department": ("主管部门", "主管单位", "预算部门", "主管部门及代码"),
     "implementer": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
-    # funds block
-    "funds_block": ("项目资金", "项目资金情况", "资金情况", "预算执行情况"),
+    "contact": ("项目负责人及电话", "项目负责人", "联系人", "联系电话", "联系人及电话"),
+    # funds block (its columns are found by FUND_COLUMN_WORDS; these exact labels are kept for other lookups)
+    "funds_block": ("项目资金", "项目资金情况", "资金情况", "预算执行情况", "年度预算数", "年度预算申请", "预算资金情况"),
     "initial_budget": ("年初预算数", "年初预算"),
     "budget": ("全年预算数", "调整后预算数", "全年预算", "调整预算数", "预算数"),
     "executed": ("全年执行数", "实际执行数", "执行数", "全年实际支出", "实际支出数"),
     "rate": ("执行率", "预算执行率"),
     "weight": ("分值", "权重", "分数", "标准分值"),
     "score": ("得分", "自评得分", "评分"),
-    "funds_total": ("年度资金总额", "资金总额", "年度资金合计"),
-    "funds_current": ("当年财政拨款", "本年财政拨款", "财政拨款", "其中:当年财政拨款", "其中:财政拨款"),
+    "funds_total": ("年度资金总额", "资金总额", "年度资金合计", "年度财政资金总额"),
+    "funds_current": ("当年财政拨款", "本年财政拨款", "财政拨款", "其中:当年财政拨款", "其中:财政拨款", "本年一般公共预算拨款"),
     "funds_carryover": ("上年结转资金", "上年结转", "结转资金"),
     "funds_other": ("其他资金", "其他来源资金"),
     # goal block
     "goal": ("年度总体目标", "总体目标", "年度目标"),
-    "goal_expected": ("预期目标", "年度预期目标"),
-    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成"),
-    # indicator table
+    "goal_expected": ("预期目标", "年度预期目标", "年初设定目标", "年初目标"),
+    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成", "年度总体目标完成情况综述", "总体目标完成情况", "年度总体目标完成情况"),
+    # indicator table (its columns are found by INDICATOR_COLUMN_WORDS)
     "indicators_block": ("绩效指标",),
     "level1": ("一级指标",),
     "level2": ("二级指标",),
     "level3": ("三级指标",),
-    "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值"),
-    "actual": ("实际完成值", "完成值", "实际值", "全年实际值"),
+    "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年初目标值"),
+    "actual": ("实际完成值", "完成值", "实际值", "全年实际值", "指标实际完成值"),
     "deviation": (
         "偏差原因分析及改进措施", "偏差原因分析及改进", "未完成原因分析", "偏差原因分析",
         "未完成原因和改进措施", "未完成原因分析及改进措施", "偏差原因", "备注",
@@ -52,7 +53,103 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "conclusion": ("评价结论", "自评结论", "综合评价结论"),
     "problems": ("存在问题", "存在的问题", "主要问题"),
     "measures": ("改进措施", "改进意见", "整改措施"),
+    "other_notes": ("其他需要说明事项", "其他需要说明的事项", "其他需说明事项", "需要说明的其他事项", "其他说明事项"),
 }
+
+# Headers vary endlessly ("全年预算数（A）", "调整预算数", "本年度预算数", "得分（20分*执行率）"), so inside
+# the funds block and the indicator table a header is recognised by the words it contains. Each table
+# is tried in order, the first field whose word the (normalised) header contains wins: "全年预算执行数"
+# is the executed column because 执行数 is tried before 预算, "得分（20分*执行率）" the score because
+# 得分 is tried before 执行率.
+FUND_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("score", ("得分", "评分")),
+    ("rate", ("执行率", "完成率")),
+    ("weight", ("分值", "权重", "分数")),
+    ("executed", ("执行数", "支出数", "实际支出", "执行金额", "实际执行", "决算数")),
+    ("initial_budget", ("年初",)),
+    ("budget", ("预算", "批复数")),
+)
+INDICATOR_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("level1", ("一级指标",)),
+    ("level2", ("二级指标",)),
+    ("level3", ("三级指标",)),
+    ("score", ("得分", "评分")),
+    ("weight", ("分值", "权重", "分数")),
+    ("deviation", ("原因", "偏差", "改进", "备注")),
+    ("nature", ("性质", "指标方向")),
+    ("measure_unit", ("度量单位", "计量单位", "单位")),
+    ("actual", ("实际", "完成值", "完成情况", "完成数")),
+    ("target", ("指标值", "目标值", "目标")),
+)
+#: A row label of the funds block that names the total (年度资金总额：, 资金总额合计, 合计 …).
+FUNDS_TOTAL_WORDS = ("总额", "合计", "总计", "小计", "总数")
+#: Words of a funds block title that spans its rows (项目资金（万元）, 预算执行情况（10分）…), not a column.
+FUNDS_TITLE_WORDS = ("资金", "情况", "申请")
+#: Placeholders left from the template in place of an indicator name: 指标1, 指标2, ……, 略.
+PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标[0-9一二三四五六七八九十]*|[.…。、·]+|略|等|示例|例)$")
+#: Notes under (or inside) the table: 注：1.一级指标分值统一设置为…, 说明：…, 填表说明.
+FOOTNOTE = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*[:：.、]")
+#: Marks of core indicators written before or after a name (★群众满意度).
+CORE_MARKS = "★☆※*＊●◆"
+#: Grade words as a form writes them (优秀, 良好 …) → the grade.
+GRADE_WORDS = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中", "及格": "中", "差": "差", "较差": "差", "不合格": "差"}
+
+
+#: Phrases of an 实际完成值 that say the target was not (fully) met. Whole phrases, not single
+#: characters: "不断完善", "暂无投诉", "不影响使用", "无差评", "基本公共服务" say nothing of the kind.
+FALLS_SHORT_PHRASES: tuple[str, ...] = (
+    "未完成", "没有完成", "未能完成", "未全部完成", "未完全", "未达到", "没有达到", "未能达到", "未达标", "不达标",
+    "未实现", "未能实现", "未达成", "未落实", "未到位", "不到位", "未按期", "未按时", "未如期", "未验收", "未完工",
+    "部分完成", "部分实现", "部分达到", "部分落实", "大部分完成", "基本完成", "基本达到", "基本实现", "基本达成",
+    "有待", "待完善", "待完成", "待验收", "待提高", "待加强",
+    "正在推进", "正在建设", "正在实施", "正在进行", "正在开展", "正在办理", "正在完善",
+    "进行中", "推进中", "建设中", "实施中", "施工中", "办理中",
+    "滞后", "延期", "延迟", "推迟", "逾期", "进度缓慢", "进展缓慢",
+    "存在差距", "差距较大", "不足", "欠缺", "不满足", "不符合", "较差",
+    "未开工", "尚未开工", "未启动", "尚未启动", "未投入使用", "未投用",
+)
+#: What turns a phrase above into a statement that all is well: 无未完成事项, 没有未达标的.
+NEGATING_PREFIXES: tuple[str, ...] = ("无", "没有", "不存在", "杜绝", "零", "未发现", "未出现")
+#: "完成80%", "完成率为85%": a share below 100 % written as words and a number.
+SHARE_DONE = re.compile(r"完成(?:率|比例|进度)?(?:为|达|达到)?(\d+(?:\.\d+)?)%")
+
+
+def falls_short(text: str) -> bool:
+    """Whether an 实际完成值 says the target was not (fully) met, judged on phrases, not characters."""
+    text = "".join(unicodedata.normalize("NFKC", text or "").split())
+    for phrase in FALLS_SHORT_PHRASES:
+        start = text.find(phrase)
+        while start >= 0:
+            if not any(text[:start].endswith(prefix) for prefix in NEGATING_PREFIXES):
+                return True
+            start = text.find(phrase, start + 1)
+    return any(float(found.group(1)) < 100 for found in SHARE_DONE.finditer(text))
+
+
+def classify(raw: object, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The field a table header names by the words it contains (see FUND_COLUMN_WORDS), or None."""
+    label = normalize_label(raw)
+    if not label:
+        return None
+    for name, keys in words:
+        if any(key in label for key in keys):
+            return name
+    return None
+
+
+def grade_word(raw: object) -> str | None:
+    """优/良/中/差 for a grade as written (优秀, 良好, “等级：优”), None when the text is not one."""
+    text = normalize_label(raw)
+    for prefix in ("等级", "评价等级", "自评等级"):
+        text = text.removeprefix(prefix).lstrip(":")
+    text = text.removesuffix("等") if len(text) > 1 else text
+    return GRADE_WORDS.get(text)
+
+
+def strip_core_mark(text: str) -> str:
+    """``★群众满意度`` → ``群众满意度``."""
+    return text.strip(CORE_MARKS + " \u3000")
+
 
 #: Standard 一级指标 names and the 二级 that belong to each (used when an 一级 cell is empty).
 LEVEL1_OUTPUT = "产出指标"

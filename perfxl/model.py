@@ -42,7 +42,7 @@ EMPTY = Cell(None)
 class FundRow:
     """A row of the 项目资金 block: 年度资金总额, 当年财政拨款, 上年结转资金 or 其他资金."""
 
-    kind: str  # funds_total | funds_current | funds_carryover | funds_other
+    kind: str  # funds_total, or a part: funds_current | funds_carryover | funds_other | funds_part (any other source)
     label: str
     row: int
     initial: Cell = EMPTY
@@ -103,6 +103,10 @@ class Form:
     narrative: dict[str, str] = field(default_factory=dict)  # 报告信息 and the form's own narrative rows
     narrative_cells: dict[str, str] = field(default_factory=dict)
     columns: dict[str, int] = field(default_factory=dict)  # indicator-table field → column (1-based)
+    fund_columns: dict[str, int] = field(default_factory=dict)  # funds-block field → column (1-based)
+    funds_header: str | None = None  # first cell of the funds block's header row, when found
+    indicators_header: str | None = None  # first cell of the indicator table's header row, when found
+    funds_weight_label: float | None = None  # a budget weight stated in a header: 得分（20分*执行率）, 预算执行情况（10分）
 
     def fund(self, kind: str) -> FundRow | None:
         return next((row for row in self.funds if row.kind == kind), None)

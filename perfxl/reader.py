@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 
 from . import labels as L
+from .labels import FOOTNOTE
 from .model import EMPTY, Cell, Form, FormError, FundRow, Indicator, Level1Group, a1
-from .numbers import clean_text, display_text
+from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
 
 FUND_KINDS = ("funds_total", "funds_current", "funds_carryover", "funds_other")
@@ -78,9 +79,10 @@ class _Labels:
 def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     """Read one sheet as a form, or None when the sheet is not a 自评表."""
     labels = _Labels(grid)
-    header = labels.first("level3")
-    if header is None or not (labels.by_field.get("score") or labels.by_field.get("weight")):
+    header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())} | _level3_header_rows(grid))
+    if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
         return None
+    header = (header_rows[0], 0)
     form = Form(path=path, sheet=grid.name)
     _read_title(grid, form)
     form.project = _value_right_of(grid, labels.first("project"))
@@ -90,7 +92,7 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     _read_goal(grid, labels, form, before_row=header[0])
     end_row = _read_indicators(grid, labels, form)
     _read_total(grid, labels, form, header[0], end_row)
-    for key in ("conclusion", "problems", "measures"):
+    for key in _NARRATIVE:
         spot = labels.first(key, after_row=header[0])
         if spot:
             cell = _value_right_of(grid, spot)
@@ -139,41 +141,138 @@ def _read_title(grid: SheetGrid, form: Form) -> None:
 
 
 def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -> None:
-    header = labels.first("budget", before_row=before_row) or labels.first("executed", before_row=before_row)
-    if header is None:
+    """The funds block, read by its structure: a header row whose cells name money columns (by the words
+    of labels.FUND_COLUMN_WORDS), then its rows: the total (the row labelled as one, else the first)
+    and every other row as a part, whatever its label."""
+    found = _funds_header(grid, before_row)
+    if found is None:
         return
-    header_row = header[0]
-    columns = labels.in_row(header_row, FUND_VALUE_FIELDS)
-    for label_spot in [labels.first("funds_block", before_row=before_row), *[(header_row, c) for c in columns.values()]]:
-        if label_spot:
-            unit = L.unit_in_label(grid.value(*label_spot))
-            if unit:
-                form.money_unit = unit
-                form.money_factor = 1 / 10000 if unit == "元" else 1.0
-                break
+    header_row, columns, titles = found
+    form.fund_columns = dict(columns)
     first_value_col = min(columns.values())
-    goal = labels.first("goal", after_row=header_row)
-    stop = min(goal[0], before_row) if goal else before_row
-    for row in range(header_row + 1, stop):
-        kind, label = None, ""
-        for col in range(1, first_value_col):
-            value = grid.value(row, col)
-            found = L.field_of(value) if isinstance(value, str) else None
-            if found == "total":
-                found = "funds_total"
-            if found in FUND_KINDS:
-                kind, label = found, display_text(value)
-        if kind is None or form.fund(kind):
+    form.funds_header = a1(header_row, first_value_col)
+    for spot in [*titles, *[(header_row, c) for c in columns.values()], labels.first("funds_block", before_row=before_row)]:
+        if spot is None:
             continue
+        unit = L.unit_in_label(grid.value(*spot))
+        if unit and form.money_unit == "万元" and form.money_factor == 1.0:
+            form.money_unit = unit
+            form.money_factor = 1 / 10000 if unit == "元" else 1.0
+    for spot in [(header_row, columns["score"])] if "score" in columns else []:
+        form.funds_weight_label = L.stated_weight(grid.value(*spot))
+    for spot in titles:
+        form.funds_weight_label = form.funds_weight_label or L.stated_weight(grid.value(*spot))
+    stop = _funds_end(grid, labels, header_row, before_row, titles, first_value_col)
+    rows: list[tuple[int, str, str | None]] = []  # row, label, kind by label
+    for row in range(header_row + 1, stop):
+        texts = []
+        for col in range(1, first_value_col):
+            anchor = grid.anchor(row, col)
+            if anchor[0] < row or anchor[1] < col or anchor in titles:
+                continue  # a title or label spanning down from above, or the rest of a horizontal merge
+            text = display_text(grid.value(row, col))
+            if text:
+                texts.append(text)
+        label = "".join(texts)
+        values = [grid.value(row, c) for c in columns.values()]
+        if not label and all(not clean_text(v) for v in values):
+            continue
+        if label and FOOTNOTE.match(clean_text(label)):
+            continue
+        rows.append((row, label, _fund_kind(label)))
+    if not rows:
+        return
+    total_index = next((i for i, (_, _, kind) in enumerate(rows) if kind == "funds_total"), 0)
+    for i, (row, label, kind) in enumerate(rows):
+        if i == total_index:
+            kind = "funds_total"
+        elif kind in (None, "funds_total") or form.fund(kind):
+            kind = "funds_part"
         cells = {name: _cell(grid, row, col) for name, col in columns.items()}
         form.funds.append(
             FundRow(
-                kind=kind, label=label, row=row,
+                kind=kind, label=label or ("年度资金总额" if kind == "funds_total" else f"第 {row} 行资金"), row=row,
                 initial=cells.get("initial_budget", EMPTY), budget=cells.get("budget", EMPTY),
                 executed=cells.get("executed", EMPTY), weight=cells.get("weight", EMPTY),
                 rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY),
             )
         )
+    form.funds.sort(key=lambda fund: fund.kind != "funds_total")  # the total first, then the parts in order
+
+
+def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int], list[tuple[int, int]]] | None:
+    """(header row, field → column, title cells) of the funds block: the first row above the indicator
+    table with a budget or executed column and at least one other money column."""
+    for row in range(1, before_row):
+        columns: dict[str, int] = {}
+        titles: list[tuple[int, int]] = []
+        for col in range(1, grid.max_col + 1):
+            if grid.anchor(row, col) != (row, col):
+                continue
+            value = grid.value(row, col)
+            if not isinstance(value, str):
+                continue
+            name = L.classify(value, L.FUND_COLUMN_WORDS)
+            if name is None:
+                continue
+            if _is_funds_title(grid, row, col, value):
+                titles.append((row, col))
+            elif name not in columns:
+                columns[name] = col
+        if ("budget" in columns or "executed" in columns) and len(columns) >= 2:
+            # A title written into the header row's first cell (年度预算数（万元）) is left of every column.
+            leftmost = min(columns, key=columns.get)
+            if list(columns.values()).count(columns[leftmost]) == 1 and _title_in_label_column(grid, row, columns, leftmost):
+                titles.append((row, columns.pop(leftmost)))
+            if "budget" in columns or "executed" in columns:
+                return row, columns, titles
+    return None
+
+
+def _is_funds_title(grid: SheetGrid, row: int, col: int, value: str) -> bool:
+    """项目资金（万元）, 预算执行情况（10分）: a block title spanning the block's rows, not a column."""
+    label = L.normalize_label(value)
+    if any(word in label for word in L.FUNDS_TITLE_WORDS) and not any(w in label for w in ("数", "率", "分值", "得分")):
+        return True
+    return grid.span_bottom(row, col) - row >= 2
+
+
+def _title_in_label_column(grid: SheetGrid, row: int, columns: dict[str, int], leftmost: str) -> bool:
+    """The leftmost classified header is a title when the cells below it hold row labels, not numbers."""
+    col = columns[leftmost]
+    below = [grid.value(r, col) for r in range(row + 1, row + 4)]
+    kinds = [read_value(v).kind for v in below]
+    return "text" in kinds and "number" not in kinds
+
+
+def _funds_end(grid: SheetGrid, labels: _Labels, header_row: int, before_row: int, titles: list[tuple[int, int]], first_value_col: int) -> int:
+    """The row after the funds block: the end of its title's span, the next block's label, or the indicator table."""
+    stop = before_row
+    for spot in titles:
+        bottom = grid.span_bottom(*spot)
+        if bottom > header_row:
+            stop = min(stop, bottom + 1)
+    for row in range(header_row + 1, stop):
+        for col in range(1, max(first_value_col, 2)):
+            value = grid.value(row, col)
+            if isinstance(value, str) and L.field_of(value) in _FUNDS_STOP:
+                return row
+    return stop
+
+
+_FUNDS_STOP = {"goal", "goal_expected", "goal_actual", "indicators_block", "level1", "level2", "level3", "project", "department", "implementer", "contact"}
+
+
+def _fund_kind(label: str) -> str | None:
+    if not label:
+        return None
+    found = L.field_of(label)
+    if found in FUND_KINDS:
+        return found
+    normalized = L.normalize_label(label)
+    if found == "total" or any(word in normalized for word in L.FUNDS_TOTAL_WORDS) and not normalized.startswith("其中"):
+        return "funds_total"
+    return None
 
 
 def _read_goal(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -> None:
@@ -198,46 +297,59 @@ def _below(grid: SheetGrid, spot: tuple[int, int], before_row: int) -> Cell:
     return _cell(grid, target_row, col)
 
 
-def _header_columns(grid: SheetGrid, labels: _Labels, row: int) -> dict[str, int]:
-    columns = labels.in_row(row, INDICATOR_FIELDS)
+def _header_columns(grid: SheetGrid, row: int) -> dict[str, int]:
+    """Indicator-table field → column of a header row, by the words each header contains."""
+    columns = _classified(grid, row)
     # A split target (指标性质/指标值/度量单位) may sit on a second header row under 年度指标值.
-    below = labels.in_row(row + 1, INDICATOR_FIELDS)
-    for field, col in below.items():
+    for field, col in _classified(grid, row + 1).items():
         if field in ("nature", "target", "measure_unit") and (field not in columns or grid.anchor(row, columns[field]) != (row, col)):
             columns[field] = col
     return columns
 
 
+def _classified(grid: SheetGrid, row: int) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for col in range(1, grid.max_col + 1):
+        if grid.anchor(row, col) != (row, col):
+            continue
+        value = grid.value(row, col)
+        name = L.classify(value, L.INDICATOR_COLUMN_WORDS) if isinstance(value, str) else None
+        if name and name not in columns:
+            columns[name] = col
+    return columns
+
+
+def _is_subheader(grid: SheetGrid, row: int) -> bool:
+    """The second header row of a split target: 指标性质 | 指标值 | 度量单位."""
+    fields = set(_classified(grid, row))
+    return bool(fields & {"nature", "measure_unit"}) and not fields & {"level3", "score"}
+
+
 def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form) -> int:
     """Fill form.indicators and form.level1_groups; return the row where the table ends (总分 row or past the end)."""
-    header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())})
+    header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())} | _level3_header_rows(grid))
     first = header_rows[0]
     total_spot = labels.first("total", after_row=first)
     end_row = total_spot[0] if total_spot else grid.max_row + 1
-    for key in ("conclusion", "problems", "measures"):
-        spot = labels.first(key, after_row=first)
-        if spot and spot[0] < end_row:
-            end_row = spot[0]
-    columns = _header_columns(grid, labels, first)
+    columns = _header_columns(grid, first)
     form.columns = dict(columns)
-    skip = {r for h in header_rows for r in (h, h + 1) if r == h or labels.in_row(r, ("nature", "target", "measure_unit"))}
+    form.indicators_header = a1(first, min(columns.values()))
     level1, level2 = "", ""
     groups: dict[str, Level1Group] = {}
     for row in range(first + 1, end_row):
         if row in header_rows:
-            columns = _header_columns(grid, labels, row)
+            columns = _header_columns(grid, row)
             continue
-        if row in skip:
+        if row == first + 1 and _is_subheader(grid, row):
             continue
         get = {field: _cell(grid, row, col) for field, col in columns.items()}
         if "level3" in get and get["level3"].address != a1(row, columns["level3"]):
             continue  # a row inside a vertically merged 三级指标: part of the row above
-        meaningful = [get.get(f, EMPTY) for f in ("level3", "target", "actual", "weight", "score")]
-        if all(not clean_text(cell.raw) for cell in meaningful):
+        if not _is_indicator_row(grid, row, get, form):
             continue
         raw1 = get.get("level1", EMPTY)
-        name1 = _LEVEL1_WEIGHT_SUFFIX.sub("", L.indicator_name(raw1.raw))
-        name2 = L.indicator_name(get.get("level2", EMPTY).raw) or (level2 if not name1 or name1 == level1 else "")
+        name1 = _LEVEL1_WEIGHT_SUFFIX.sub("", L.strip_core_mark(L.indicator_name(raw1.raw)))
+        name2 = L.strip_core_mark(L.indicator_name(get.get("level2", EMPTY).raw)) or (level2 if not name1 or name1 == level1 else "")
         if not name1:
             name1 = L.LEVEL2_TO_LEVEL1.get(name2) or level1
         if name1 and name1 not in groups:
@@ -256,6 +368,48 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form) -> int:
         )
     form.level1_groups = list(groups.values())
     return end_row
+
+
+def _level3_header_rows(grid: SheetGrid) -> set[int]:
+    """Rows whose headers include a 三级指标 column however it is worded (三级指标名称, 三级指标（核心指标★）)."""
+    rows = set()
+    for (row, col), value in grid.values.items():
+        if isinstance(value, str) and "三级指标" in L.normalize_label(value) and len(L.normalize_label(value)) <= 12:
+            rows.add(row)
+    return rows
+
+
+def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: Form) -> bool:
+    """False for what sits in an indicator table without being an indicator: template rows printed empty,
+    placeholders (指标1, ……), 其中 breakdowns without their own 分值, notes and footnotes, narrative rows."""
+    name = L.strip_core_mark(clean_text(get.get("level3", EMPTY).raw))
+    weight, score = get.get("weight", EMPTY).reading, get.get("score", EMPTY).reading
+    scored = (weight.is_number and weight.value != 0) or (score.is_number and score.value != 0)
+    content = [get.get(f, EMPTY) for f in ("level3", "target", "actual")]
+    if all(cell.is_blank for cell in content) and not scored:
+        return False  # an empty template row (经济效益指标 with nothing else), or zeros only
+    if not scored and (L.PLACEHOLDER.match(name) or name.startswith("其中")):
+        return False
+    texts = [clean_text(grid.value(row, c)) for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c)]
+    first_text = next((t for t in texts if t), "")
+    if FOOTNOTE.match(first_text):
+        return False
+    field = L.field_of(first_text)
+    if field in _NARRATIVE:
+        _read_narrative_row(grid, row, first_text, field, form)
+        return False
+    return True
+
+
+_NARRATIVE = ("conclusion", "problems", "measures", "other_notes")
+
+
+def _read_narrative_row(grid: SheetGrid, row: int, label: str, field: str, form: Form) -> None:
+    spot = next(((row, c) for c in range(1, grid.max_col + 1) if clean_text(grid.value(row, c)) == label), None)
+    cell = _value_right_of(grid, spot)
+    if cell.text and field not in form.narrative:
+        form.narrative[field] = cell.text
+        form.narrative_cells[field] = cell.address or ""
 
 
 def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, Cell]) -> Cell:
@@ -291,6 +445,13 @@ def _read_total(grid: SheetGrid, labels: _Labels, form: Form, header_row: int, e
     grade = labels.first("grade", after_row=row - 1, before_row=row + 3)
     if grade:
         form.grade_cell = _value_right_of(grid, grade)
+        return
+    # The grade written into the 总分 row itself, right of the score (`优` in its last cell).
+    past = grid.span_end(*grid.anchor(row, score_col)) if score_col else label_end
+    for col in range(past + 1, grid.max_col + 1):
+        if grid.anchor(row, col) == (row, col) and L.grade_word(grid.value(row, col)):
+            form.grade_cell = _cell(grid, row, col)
+            return
 
 
 def read_report_info(grid: SheetGrid) -> tuple[dict[str, str], dict[str, str]]:

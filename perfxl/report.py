@@ -151,7 +151,7 @@ def collect_facts(result) -> Facts:
     funds = []
     for row in form.funds:
         is_total = row.kind == total_kind
-        rate = computed.rates.get(row.kind)
+        rate = computed.rates.get(row.row)
         funds.append(FundFacts(
             label=_clean(row.label),
             initial=_cell_number(row.initial, form.money_factor),

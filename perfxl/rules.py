@@ -28,10 +28,6 @@ TOLERANCE = 0.005
 _TOL = TOLERANCE + 1e-9  # for vectorised comparisons: float noise must not turn 9.995 vs 10 into a difference
 
 _DONE = re.compile(r"^(?:已?全部完成|已?完成|已?达到|已?达标|已?实现|已?建成|已?落实|是|100%|满意)")
-_NOT_DONE = re.compile(
-    r"(?:未(?!发生|出现|超)|待|部分|基本|尚|没有(?!发生|出现)|不(?!低于|少于|小于|超过|超出|高于|大于|多于)"
-    r"|(?<![无零])差(?!错)|延期|滞后|暂|正在|进行中|推进中|欠)"
-)
 _QUALITATIVE_BANDS = {"达成": (0.8, 1.0), "部分达成": (0.6, 0.8), "未达成": (0.0, 0.6)}
 _TIME_WORDS = re.compile(r"(?:时间|期限|按时|及时|时效|年|月|日|天|季度|周|前|内|期|时限|进度|准时|工作日|小时|当年|截止|周期)")
 _MONEY_WORDS = re.compile(r"(?:元|万|成本|费用|资金|预算|价格|投入|支出|经费|金额|单价|造价|节约|节支|控制|标准|开支)")
@@ -43,7 +39,7 @@ _REVERSE = {"<=", "<"}
 class Computed:
     """What perfxl recalculated for one form."""
 
-    rates: dict[str, float | None] = field(default_factory=dict)  # fund kind → 执行率 (fraction)
+    rates: dict[int, float | None] = field(default_factory=dict)  # sheet row of each funds row → 执行率 (fraction)
     funds_totals: dict[str, float | None] = field(default_factory=dict)  # initial/budget/executed of 年度资金总额
     budget_weight: float = L.DEFAULT_BUDGET_WEIGHT
     budget_score: float | None = None
@@ -54,9 +50,7 @@ class Computed:
     total_score: float = 0.0
     grade: str = ""
 
-    @property
-    def rate(self) -> float | None:
-        return self.rates.get("funds_total")
+    rate: float | None = None  # 执行率 of the 年度资金总额 row (from the parts' sum when it was left blank or 0)
 
 
 @dataclass
@@ -87,14 +81,14 @@ class CheckResult:
                 "implementer": form.implementer.text or None,
                 "money_unit": "万元",
                 "funds": {
-                    "initial": computed.funds_totals.get("initial"),
-                    "budget": computed.funds_totals.get("budget"),
-                    "executed": computed.funds_totals.get("executed"),
-                    "rate": computed.rate,
-                    "rate_stated": stated_rate(total.rate) if total else None,
-                    "weight": computed.budget_weight,
-                    "score": computed.budget_score,
-                    "score_stated": total.score.number if total else None,
+                    "initial": _json(computed.funds_totals.get("initial"), 6),
+                    "budget": _json(computed.funds_totals.get("budget"), 6),
+                    "executed": _json(computed.funds_totals.get("executed"), 6),
+                    "rate": _json(computed.rate, 4),
+                    "rate_stated": _json(stated_rate(total.rate) if total else None, 4),
+                    "weight": _json(computed.budget_weight, 2),
+                    "score": _json(computed.budget_score, 2),
+                    "score_stated": _json(total.score.number if total else None, 2),
                 },
                 "goal": {"expected": form.goal_expected.text or None, "actual": form.goal_actual.text or None},
                 "indicators": [
@@ -104,9 +98,9 @@ class CheckResult:
                         "level3": ind.level3.text or None,
                         "target": ind.target.text or None,
                         "actual": ind.actual.text or None,
-                        "weight": ind.weight.number,
-                        "score": ind.score.number,
-                        "rule_score": computed.rule_scores[i] if i < len(computed.rule_scores) else None,
+                        "weight": _json(ind.weight.number, 2),
+                        "score": _json(ind.score.number, 2),
+                        "rule_score": _json(computed.rule_scores[i] if i < len(computed.rule_scores) else None, 2),
                         "deviation": ind.deviation.text or None,
                         "cell": ind.level3.address,
                     }
@@ -114,15 +108,20 @@ class CheckResult:
                 ],
                 "level1": computed.level1,
                 "total": {
-                    "weight": computed.total_weight,
-                    "weight_stated": form.total_weight.number,
-                    "score_stated": form.total_score.number,
-                    "score_computed": computed.total_score,
+                    "weight": _json(computed.total_weight, 2),
+                    "weight_stated": _json(form.total_weight.number, 2),
+                    "score_stated": _json(form.total_score.number, 2),
+                    "score_computed": _json(computed.total_score, 2),
                 },
                 "grade": computed.grade,
             },
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+def _json(value: float | None, places: int) -> float | None:
+    """A number as DESIGN rounds it for JSON: rates to 0.01 % (4 places of the fraction), scores to 0.01."""
+    return None if value is None else round_half_up(value, places)
 
 
 def grade_of(score: float) -> str:
@@ -160,6 +159,7 @@ def check(form: Form) -> CheckResult:
     out = _Findings(form)
     computed = Computed()
     _check_identity(form, out)
+    _check_structure(form, out)
     _check_funds(form, computed, out)
     table = _Indicators(form)
     _check_indicators(form, table, computed, out)
@@ -183,6 +183,52 @@ def _check_identity(form: Form, out: _Findings) -> None:
     for cell, name in ((form.project, "项目名称"), (form.department, "主管部门")):
         if cell.is_blank:
             out.add("required-missing", cell.address, f"“{name}”未填写：请在 {cell.address or '表头'} 填写{name}。")
+
+
+# ---------------------------------------------------------------- structure
+
+#: Columns the rules need, what perfxl looked for, in the order a form has them.
+_NEEDED_FUND_COLUMNS = (
+    ("budget", "全年预算数（或 调整后预算数、预算数 等含“预算”的表头）"),
+    ("executed", "全年执行数（或 执行数、实际支出 等含“执行数”的表头）"),
+    ("score", "得分（或 自评得分）"),
+)
+_NEEDED_INDICATOR_COLUMNS = (
+    ("target", "年度指标值（或 指标值、目标值）"),
+    ("actual", "实际完成值（或 完成值、全年实际值）"),
+    ("weight", "分值（或 权重）"),
+    ("score", "得分（或 指标得分）"),
+    ("deviation", "偏差原因分析及改进措施（或含“原因”“偏差”“改进”的表头）"),
+)
+
+
+def _check_structure(form: Form, out: _Findings) -> None:
+    """Never silent: every column or row the rules need and the form does not have is a finding."""
+    if not form.fund_columns:
+        out.add("column-missing", form.project.address,
+                "没有找到项目资金表：应有一行表头含“全年预算数”“全年执行数”“执行率”“得分”等，其下为“年度资金总额”及各项资金。"
+                "预算执行率得分无法计算，总分只含各三级指标得分：请按标准表格式补充项目资金表。")
+    else:
+        for name, looked_for in _NEEDED_FUND_COLUMNS:
+            if name not in form.fund_columns:
+                effect = "无法核对填写的预算执行率得分" if name == "score" else "执行率和预算执行率得分无法计算"
+                out.add("column-missing", form.funds_header,
+                        f"项目资金表（第 {_row_of(form.funds_header)} 行表头）中没有找到“{looked_for}”列，{effect}：请补充该列。")
+        if form.fund("funds_total") is None:
+            out.add("column-missing", form.funds_header,
+                    f"项目资金表（第 {_row_of(form.funds_header)} 行表头）下没有任何资金行（年度资金总额及各项资金）：请填写年度资金总额。")
+    for name, looked_for in _NEEDED_INDICATOR_COLUMNS:
+        if name not in form.columns:
+            out.add("column-missing", form.indicators_header,
+                    f"绩效指标表（第 {_row_of(form.indicators_header)} 行表头）中没有找到“{looked_for}”列：请补充该列，否则相关规则无法核对。")
+    if form.total_label.address is None:
+        out.add("column-missing", form.indicators_header,
+                "绩效指标表下没有找到“总分”（或“合计”）行：无法核对填写的总分，请在指标表末尾补充总分行。")
+
+
+def _row_of(address: str | None) -> str:
+    match = re.search(r"\d+", address or "")
+    return match.group(0) if match else "?"
 
 
 # ---------------------------------------------------------------- funds
@@ -225,6 +271,22 @@ def stated_rate(cell: Cell) -> float | None:
     return reading.value / 100 if reading.value > 1.5 else reading.value
 
 
+def stated_differs(cell: Cell, value, kind: str) -> bool:
+    """Whether a derived cell states something other than ``value`` — the one comparison behind both
+    the findings and the cells ``perfxl fill`` rewrites. ``kind``: rate | score | amount | grade.
+
+    A rate is compared to the digits the cell shows (see :func:`_rate_tolerance`), a grade by its
+    word (优秀 = 优), anything else with DESIGN's tolerance of 0.005.
+    """
+    if kind == "rate":
+        stated = stated_rate(cell)
+        return stated is None or abs(stated - value) > _rate_tolerance(cell)
+    if kind == "grade":
+        return L.grade_word(cell.text) != value
+    reading = cell.reading
+    return not reading.is_number or not close(reading.value, value)
+
+
 def _rate_tolerance(cell: Cell) -> float:
     """Half a unit of the last digit the form shows, in fraction terms (at least 0.005 %)."""
     reading = cell.reading
@@ -241,9 +303,9 @@ def _rate_tolerance(cell: Cell) -> float:
 
 def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
     if form.fund("funds_total") is None:
-        out.add("required-missing", None, "未找到“年度资金总额”行：请按标准表格式填写项目资金（年度资金总额、当年财政拨款、上年结转资金、其他资金）。")
-        computed.budget_score = 0.0
-        return
+        computed.budget_weight = form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT
+        computed.budget_score = None
+        return  # _check_structure says what was not found
     col = _funds_columns(form)
     labels, kinds = col["label"], col["kind"]
     for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"), ("rate", "执行率"), ("weight", "分值"), ("score", "得分")):
@@ -256,35 +318,50 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
     is_total = np.array([kind == "funds_total" for kind in kinds])
     t = int(np.flatnonzero(is_total)[0])
     arrays = {name: np.asarray(col[name], dtype=float) for name in ("initial", "budget", "executed", "weight", "score", "rate_stated")}
+    part_names = "、".join(dict.fromkeys(label.removeprefix("其中：").removeprefix("其中:") for label, part in zip(labels, ~is_total) if part)) or "各项资金"
+    # A total row left blank or all zeros while its parts hold the figures (a common export): the
+    # parts' sums stand for it, and the total row is pointed at.
+    amounts = ("budget", "executed")
+    total_empty = all(np.isnan(arrays[name][t]) or arrays[name][t] == 0 for name in amounts)
+    parts_hold = any(np.nansum(np.abs(arrays[name][~is_total])) > 0 for name in amounts)
+    from_parts = total_empty and parts_hold
     for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数")):
         values = arrays[name]
         parts = values[~is_total]
         parts = parts[~np.isnan(parts)]
         value = values[t]
-        computed.funds_totals[name] = None if np.isnan(value) else round_half_up(value, 4)
+        computed.funds_totals[name] = None if np.isnan(value) else round_half_up(value, 6)
         if parts.size == 0:
             continue
-        expected = round_half_up(float(parts.sum()), 4)
-        if np.isnan(value):
+        expected = round_half_up(float(parts.sum()), 6)
+        if np.isnan(value) or (from_parts and value == 0):
             computed.funds_totals[name] = expected
             values[t] = expected  # the rate of the total row uses the parts' sum
-            if name != "initial" and col[f"{name}_kind"][t] == "blank":
-                out.add("required-missing", col[f"{name}_cell"][t], f"年度资金总额的{zh}未填写：应为各项资金之和 {format_number(expected)} 万元，请填写。", expected, None)
+            if name == "initial" or (np.isnan(value) and col[f"{name}_kind"][t] != "blank"):
+                continue  # 年初预算数 is optional; an unreadable amount has its own finding
+            written = "未填写" if np.isnan(value) else "填写为 0"
+            out.add(
+                "funds-sum-mismatch", col[f"{name}_cell"][t],
+                f"年度资金总额的{zh}{written}，而其下{part_names}合计 {format_number(expected)} 万元：perfxl 按各项资金之和计算执行率和得分，请在年度资金总额行填写 {format_number(expected)}。",
+                expected, None if np.isnan(value) else value,
+            )
         elif not close(value, expected):
             out.add(
                 "funds-sum-mismatch", col[f"{name}_cell"][t],
-                f"年度资金总额的{zh} {format_number(value)} 万元不等于当年财政拨款、上年结转资金、其他资金之和 {format_number(expected)} 万元：请核对各项资金。",
+                f"年度资金总额的{zh} {format_number(value)} 万元不等于{part_names}之和 {format_number(expected)} 万元：请核对各项资金。",
                 expected, value,
             )
-    if col["budget_kind"][t] == "blank" and computed.funds_totals.get("budget") is None:
-        out.add("required-missing", col["budget_cell"][t], "年度资金总额的全年预算数未填写：请填写全年预算数。")
+    for name, zh in (("budget", "全年预算数"), ("executed", "全年执行数")):
+        if col[f"{name}_kind"][t] == "blank" and computed.funds_totals.get(name) is None and col[f"{name}_cell"][t]:
+            out.add("required-missing", col[f"{name}_cell"][t], f"年度资金总额的{zh}未填写：请填写{zh}。")
 
     # Execution rates of every row at once.
     budget, executed = arrays["budget"], arrays["executed"]
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(budget > 0, executed / budget, np.nan)
-    for kind, value in zip(kinds, rate):
-        computed.rates[kind] = None if np.isnan(value) else float(value)
+    for fund, value in zip(form.funds, rate):
+        computed.rates[fund.row] = None if np.isnan(value) else float(value)
+    computed.rate = computed.rates[form.funds[t].row]
     # A 0 budget leaves the rate undefined. On a sub-row that spent nothing (其他资金 0 / 0) nothing is wrong.
     zero = (budget == 0) & ~np.isnan(executed) & (is_total | (executed > _TOL))
     for i in np.flatnonzero(zero):
@@ -297,7 +374,7 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
         )
     stated = arrays["rate_stated"]
     for i in np.flatnonzero(~np.isnan(rate) & ~np.isnan(stated)):
-        if abs(stated[i] - rate[i]) > _rate_tolerance(form.funds[i].rate):
+        if stated_differs(form.funds[i].rate, rate[i], "rate"):
             out.add(
                 "rate-mismatch", col["rate_cell"][i],
                 f"{labels[i]}的执行率填写为 {format_percent(stated[i])}，按 全年执行数 ÷ 全年预算数 计算应为 {format_percent(rate[i])}：请改正。",
@@ -305,14 +382,23 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
             )
 
     # The budget score: on the 年度资金总额 row only.
-    weight = arrays["weight"][t] if not np.isnan(arrays["weight"][t]) else L.DEFAULT_BUDGET_WEIGHT
+    weight = arrays["weight"][t] if not np.isnan(arrays["weight"][t]) else (form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT)
     computed.budget_weight = float(weight)
-    rate_total = computed.rates.get("funds_total")
+    rate_total = computed.rate
     if rate_total is None and not np.isnan(stated[t]):
         rate_total = float(stated[t])
-    computed.budget_score = round_half_up(min(rate_total, 1.0) * weight, 2) if rate_total is not None else 0.0
+    computed.budget_score = round_half_up(min(rate_total, 1.0) * weight, 2) if rate_total is not None else None
+    total = form.funds[t]
+    if computed.rate is not None and total.rate.address and col["rate_kind"][t] == "blank":
+        out.add("derived-blank", total.rate.address,
+                f"年度资金总额的执行率未填写：按 全年执行数 ÷ 全年预算数 应为 {format_percent(computed.rate)}，请填写（perfxl 已在自评结果中填入）。",
+                round_half_up(computed.rate, 4), None)
+    if computed.budget_score is not None and total.score.address and col["score_kind"][t] == "blank":
+        out.add("derived-blank", total.score.address,
+                f"预算执行率得分未填写：按 min(执行率, 1) × 分值 应为 {format_number(computed.budget_score)}，请填写（perfxl 已在自评结果中填入）。",
+                computed.budget_score, None)
     stated_score = arrays["score"][t]
-    if not np.isnan(stated_score) and not close(stated_score, computed.budget_score):
+    if not np.isnan(stated_score) and computed.budget_score is not None and not close(stated_score, computed.budget_score):
         out.add(
             "budget-score-mismatch", col["score_cell"][t],
             f"预算执行率得分填写为 {format_number(stated_score)}，按 min(执行率, 1) × 分值 = min({format_percent(rate_total)}, 100%) × {format_number(weight)} 应为 {format_number(computed.budget_score)}：请改正。",
@@ -442,8 +528,9 @@ def _check_indicators(form: Form, t: _Indicators, computed: Computed, out: _Find
     computed.rule_scores = [None if np.isnan(v) else float(v) for v in rule]
     quantitative = ~np.isnan(rule)
     actual_text = t.actual_text
-    says_done = np.array([bool(_DONE.match(text)) and not _NOT_DONE.search(text) for text in actual_text], dtype=bool)
-    says_not_done = np.array([bool(_NOT_DONE.search(text)) and not blank for text, blank in zip(actual_text, t.actual_blank)], dtype=bool)
+    short = [L.falls_short(text) for text in actual_text]
+    says_done = np.array([bool(_DONE.match(text)) and not falls for text, falls in zip(actual_text, short)], dtype=bool)
+    says_not_done = np.array([falls and not blank for falls, blank in zip(short, t.actual_blank)], dtype=bool)
     for i in np.flatnonzero(deducted & says_done & ~quantitative):
         out.add("deducted-but-complete", t.score_cell[i],
                 f"“{names[i]}”实际完成值为“{actual_text[i]}”，却只得 {format_number(score[i])} 分（分值 {format_number(weight[i])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
@@ -522,6 +609,10 @@ def _check_totals(form: Form, t: _Indicators, computed: Computed, out: _Findings
     if form.total_weight.reading.kind == "text":
         out.add("score-not-number", form.total_weight.address, f"总分行的分值“{form.total_weight.text}”无法识别为数字：请填写数字。")
     stated_score = form.total_score.reading
+    if stated_score.is_blank and form.total_score.address:
+        out.add("derived-blank", form.total_score.address,
+                f"总分未填写：按 预算执行率得分 + 各三级指标得分 应为 {format_number(computed.total_score)}，请填写（perfxl 已在自评结果中填入）。",
+                computed.total_score, None)
     if stated_score.kind == "text":
         out.add("score-not-number", form.total_score.address, f"总分行的得分“{form.total_score.text}”无法识别为数字：请填写数字。")
     elif stated_score.is_number and not close(stated_score.value, computed.total_score):
@@ -529,11 +620,9 @@ def _check_totals(form: Form, t: _Indicators, computed: Computed, out: _Findings
                 f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{computed.grade}）：请改正。",
                 computed.total_score, stated_score.value)
     grade_text = form.grade_cell.text
-    if grade_text:
-        written = grade_text.replace("秀", "").replace("好", "").replace("等", "")[:1]
-        if written in ("优", "良", "中", "差") and written != computed.grade:
-            out.add("grade-mismatch", form.grade_cell.address,
-                    f"评价等级填写为“{grade_text}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。")
+    if grade_text and L.grade_word(grade_text) and stated_differs(form.grade_cell, computed.grade, "grade"):
+        out.add("grade-mismatch", form.grade_cell.address,
+                f"评价等级填写为“{grade_text}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。")
     _check_weights_standard(form, computed, out)
 
 

@@ -183,7 +183,7 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
     """address → (the cell as the form stated it, recomputed value, kind: rate | score | amount | grade)."""
     cells: dict[str, tuple[Cell, object, str]] = {}
     for row in form.funds:
-        rate = computed.rates.get(row.kind)
+        rate = computed.rates.get(row.row)
         if row.rate.address and rate is not None:
             cells[row.rate.address] = (row.rate, rate, "rate")
     total = form.fund("funds_total")
@@ -205,39 +205,28 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
 
 
 def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: list[Finding], originals: dict[str, str]) -> None:
+    """A derived cell is changed only where a finding names it (check and fill agree): then it gets the
+    recalculated value, and the value it stated goes into the comment when that differs."""
+    if not findings:
+        return
+    from .rules import stated_differs
+
     cell = ws[address]
     formula = cell.value if cell.data_type == "f" and isinstance(cell.value, str) else None
-    differs = _differs(stated, value, kind)
-    if not (formula and not differs):  # a formula that gives the right value is the form's own: keep it
+    differs = stated_differs(stated, value, kind)
+    if differs or not formula:  # a formula that gives the right value is the form's own: keep it
         cell.value = value
         if kind == "grade":
             cell.data_type = "s"
-    if kind == "rate":
-        cell.number_format = RATE_FORMAT
-    elif kind == "score":
-        cell.number_format = SCORE_FORMAT
+        if kind == "rate":
+            cell.number_format = RATE_FORMAT
+        elif kind == "score":
+            cell.number_format = SCORE_FORMAT
+    text = _findings_text(findings)
     if differs:
-        text = original_comment(formula or _shown_original(stated, kind), _shown_value(value, kind))
-        if findings:
-            text += "\n" + _findings_text(findings)
-        _set_comment(cell, text)
-        _highlight(cell, _worst(findings) if findings else "warning", originals)
-    elif findings:
-        _set_comment(cell, _findings_text(findings))
-        _highlight(cell, _worst(findings), originals)
-
-
-def _differs(stated: Cell, value, kind: str) -> bool:
-    if kind == "grade":
-        written = stated.text.replace("秀", "").replace("好", "").replace("等", "")[:1]
-        return written != value
-    if kind == "rate":
-        from .rules import stated_rate
-
-        rate = stated_rate(stated)
-        return rate is None or abs(rate - value) > 0.00005 + 1e-12
-    reading = stated.reading
-    return not reading.is_number or abs(reading.value - value) > 0.005 + 1e-12
+        text = original_comment(formula or _shown_original(stated, kind), _shown_value(value, kind)) + "\n" + text
+    _set_comment(cell, text)
+    _highlight(cell, _worst(findings), originals)
 
 
 def _shown_original(stated: Cell, kind: str) -> str:

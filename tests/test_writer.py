@@ -75,9 +75,9 @@ def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
     assert total.comment.text.startswith("原填写：92；按规则重新计算：102")
     assert total.fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["error"])
     assert ws["G25"].value == 110 and ws["G25"].comment.text.startswith("原填写：100；")
-    # Derived cells that were right get the recalculated value and a readable format, no comment.
-    assert ws["H5"].value == 1 and ws["H5"].number_format == "0.00%" and ws["H5"].comment is None
-    assert ws["I5"].value == 10 and ws["I5"].number_format == "0.00" and ws["I5"].comment is None
+    # A derived cell no finding names is left exactly as the form had it (check and fill agree).
+    assert ws["H5"].value == 1 and ws["H5"].number_format == "0%" and ws["H5"].comment is None and ws["H5"].fill.fill_type is None
+    assert ws["I5"].value == 10 and ws["I5"].number_format == "General" and ws["I5"].comment is None
     # Judgement cells: flagged, never changed.
     assert ws["H18"].value == 8 and "已完成" in ws["H18"].comment.text
     assert ws["H18"].fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["warning"])
@@ -323,7 +323,7 @@ def test_formula_cells_kept_when_right_replaced_when_wrong(run_cli, make_form, c
     out = fill(run_cli, path)
     result_ws = openpyxl.load_workbook(out).worksheets[0]
     kept = result_ws[rate_cell.coordinate]
-    assert kept.value == ws[rate_cell.coordinate].value and kept.comment is None and kept.number_format == "0.00%"
+    assert kept.value == ws[rate_cell.coordinate].value and kept.comment is None and kept.number_format == "0%"
     assert total_score is None or result_ws["H25"].comment is None
 
 
