@@ -40,7 +40,7 @@ def outcome_text(outcome: FileOutcome) -> str:
                 continue
             lines.append(f"  {SEVERITY_ZH[severity]} {len(items)} 项：")
             for finding in items:
-                lines.append(f"    [{finding.cell or '—'}] {finding.message}（{finding.code}）")
+                lines.append(f"    [{finding.cell or '全表'}] {finding.message}（{finding.code}）")
         verdict = "通过" if result.ok else "有错误，请改正后再提交"
         lines.append(f"  结论：{verdict}")
         blocks.append("\n".join(lines))

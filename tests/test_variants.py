@@ -27,7 +27,9 @@ def write_form(path: Path, rows: list[list], merges: tuple[str, ...] = (), forma
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             if value is not None:
-                ws.cell(r, c, value)
+                cell = ws.cell(r, c, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # typed as text (as in the published form), not a formula
     for address, fmt in (formats or {}).items():
         ws[address].number_format = fmt
     for rng in merges:
@@ -214,3 +216,23 @@ def test_indicator_score_column_missing_is_a_finding(tmp_path, run_cli):
     doc = check_json(run_cli, path)
     missing = [(f["cell"], f["message"]) for f in doc["findings"] if f["code"] == "column-missing"]
     assert any(cell == "B11" and "得分" in message for cell, message in missing), missing
+
+
+# ---------------------------------------------------------------- the same forms saved by LibreOffice
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+def test_forms_saved_by_libreoffice_read_the_same(tmp_path, run_cli):
+    from test_office import soffice_convert
+
+    built = {
+        "衔接资金": write_form(tmp_path / "衔接资金.xlsx", XIANJIE_ROWS, XIANJIE_MERGES),
+        "元": write_form(tmp_path / "元.xlsx", YUAN_ROWS, YUAN_MERGES),
+        "零": write_form(tmp_path / "零.xlsx", zero_total_rows((0, 0, 0), 0), ("A1:I1", "B2:I2", "B3:D3", "F3:I3", "A4:A8", "A9:A12", "A13:F13")),
+    }
+    for name, path in built.items():
+        saved = soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo" / name, tmp_path / "profile")
+        original, resaved = check_json(run_cli, path), check_json(run_cli, saved)
+        assert resaved["form"]["indicators"] == original["form"]["indicators"], name
+        assert resaved["form"]["funds"] == original["form"]["funds"], name
+        assert codes(resaved) == codes(original), name
