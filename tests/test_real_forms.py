@@ -513,3 +513,227 @@ def test_reads_completely(variant, corpus, run_cli):
 def test_reads_completely_after_libreoffice(variant, corpus, office_corpus, run_cli):
     _, form = corpus[variant.id]
     assert_read_completely(variant, check_json(run_cli, office_corpus[variant.id]), form)
+
+
+# ---------------------------------------------------------------- item 6: never silent
+
+SEED = Path(__file__).resolve().parents[1] / "samples" / "2020年度益阳智慧大脑+政务服务项目绩效自评表.xlsx"
+
+
+def seed_without(tmp_path: Path, cells: list[str], name: str) -> Path:
+    """The seed sample with some cells emptied (a column the province's form does not have)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(SEED)
+    ws = wb.worksheets[0]
+    for address in cells:
+        ws[address].value = None
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+# The seed's funds block is D4:I8 (年初预算数 D, 全年预算数 E, 全年执行数 F, 分值 G, 执行率 H, 得分 I);
+# its indicator table's 得分 column is H11:H24 with the 总分 score in H25.
+MISSING_COLUMNS = {
+    "funds-executed": ([f"F{r}" for r in range(4, 9)], ("执行数",), 4),
+    "indicator-score": ([f"H{r}" for r in range(11, 26)], ("得分",), 11),
+}
+
+
+def unexplained_dashes(text: str) -> list[str]:
+    """Values shown as — in the summary lines of the text report that no finding line explains.
+
+    A finding line ends with its code in （…）; a — after a label X (``全年执行数 — 万元``,
+    ``执行率 —``) is explained when a finding line names X — or, for 执行率 and 得分, the amount or
+    column it is computed from.
+    """
+    lines = text.splitlines()
+    findings = [line for line in lines if re.search(r"（[a-z0-9-]+）\s*$", line)]
+    related = {"执行率": ("执行率", "执行数", "预算数"), "预算执行率得分": ("得分", "执行数", "执行率")}
+    missing = []
+    for line in lines:
+        if line in findings:
+            continue
+        for match in re.finditer(r"([\u4e00-\u9fff]+)[：:\s]*—", line):
+            label = match.group(1)
+            words = related.get(label, (label,))
+            if not any(word in finding for finding in findings for word in words):
+                missing.append(f"{label}: {line.strip()}")
+    return missing
+
+
+@pytest.mark.parametrize("case", sorted(MISSING_COLUMNS))
+def test_missing_column_is_a_finding_and_explains_every_dash(case, tmp_path, run_cli):
+    cells, words, header_row = MISSING_COLUMNS[case]
+    path = seed_without(tmp_path, cells, f"seed-without-{case}.xlsx")
+    doc = check_json(run_cli, path)
+    missing = [f for f in doc["findings"] if f["code"] == "column-missing"]
+    assert missing, f"{case}: no column-missing finding; findings: {[(f['code'], f['cell']) for f in doc['findings']]}"
+    assert any(all(word in f["message"] for word in words) for f in missing), (
+        f"{case}: column-missing must say what was looked for ({words}): {[f['message'] for f in missing]}"
+    )
+    assert all(f["severity"] == "error" for f in missing)
+    assert not doc["ok"]
+    for f in missing:  # where: the header row of the block that lacks the column (or no cell at all)
+        assert f["cell"] is None or re.fullmatch(rf"[A-Z]+{header_row}", f["cell"]), f"{case}: column-missing at {f['cell']}"
+
+    text = run_cli("check", path)
+    assert "column-missing" in text.stdout, f"{case}: the text report does not show the finding:\n{text.stdout}"
+    assert unexplained_dashes(text.stdout) == [], f"{case}: text report:\n{text.stdout}"
+
+
+def test_missing_executed_column_is_not_guessed(tmp_path, run_cli):
+    """With no 全年执行数, the executed amount and the computed rate are unknown (null), not guessed."""
+    path = seed_without(tmp_path, MISSING_COLUMNS["funds-executed"][0], "seed-without-executed.xlsx")
+    funds = check_json(run_cli, path)["form"]["funds"]
+    assert funds["budget"] == 918.0
+    assert funds["executed"] is None and funds["rate"] is None
+
+
+def test_seed_text_report_has_no_unexplained_dash(run_cli):
+    assert unexplained_dashes(run_cli("check", SEED).stdout) == []
+
+
+# ---------------------------------------------------------------- item 8: check and fill agree
+
+
+def rate_96_form() -> R.FormSheet:
+    """1150 of 1200 spent (95.83 %), the 执行率 typed as 0.96 in a cell formatted 0% (shows 96%)."""
+    rows = std_fund_rows()
+    rows[0] = (rows[0][0], rows[0][1][:4] + [Fmt(0.96, "0%"), 9.58])
+    return standard_form(fund_rows=rows)
+
+
+def rate_96_wrong_total_form() -> R.FormSheet:
+    """The same with a deliberate error too (总分 stated 98), so that something is surely highlighted."""
+    rows = std_fund_rows()
+    rows[0] = (rows[0][0], rows[0][1][:4] + [Fmt(0.96, "0%"), 9.58])
+    return standard_form(fund_rows=rows, total=(100, 98))
+
+
+AGREEMENT_FORMS = {"rate-96-in-0pct-cell": rate_96_form, "rate-96-and-wrong-total": rate_96_wrong_total_form}
+
+
+def _fills(ws) -> dict[str, tuple]:
+    return {
+        cell.coordinate: (cell.fill.fill_type, getattr(cell.fill.fgColor, "rgb", None))
+        for row in ws.iter_rows() for cell in row
+    }
+
+
+def _anchor_of(ws, address: str) -> str:
+    for merged in ws.merged_cells.ranges:
+        if address in merged:
+            return merged.start_cell.coordinate
+    return address
+
+
+def _sheet_cells(wb) -> set[str]:
+    """Cells listed in the 校验结果 sheet (column 单元格), without a sheet prefix."""
+    ws = wb["校验结果"]
+    cells, header = set(), None
+    for row in ws.iter_rows(values_only=True):
+        if header is None:
+            if row[:3] == ("严重程度", "代码", "单元格"):
+                header = True
+            continue
+        if row[2] and row[2] != "—":
+            cells.add(str(row[2]).split("!")[-1])
+    return cells
+
+
+@pytest.mark.parametrize("case", [*AGREEMENT_FORMS, "seed"])
+def test_check_and_fill_agree_on_every_cell(case, tmp_path, run_cli):
+    """A cell is highlighted by fill if and only if a finding (JSON and 校验结果) names it."""
+    import openpyxl
+
+    if case == "seed":
+        path = Path(shutil.copy(SEED, tmp_path / SEED.name))
+    else:
+        path = AGREEMENT_FORMS[case]().save(tmp_path / f"{case}.xlsx")
+    doc = check_json(run_cli, path)
+    outdir = tmp_path / "out"
+    result = run_cli("fill", path, "-o", outdir, "--no-report")
+    assert result.exit_code in (0, 1), result.output
+    [output] = list(outdir.glob("*_自评结果.xlsx"))
+
+    before = openpyxl.load_workbook(path).worksheets[0]
+    after_wb = openpyxl.load_workbook(output)
+    after = after_wb[before.title]
+    old, new = _fills(before), _fills(after)
+    highlighted = {address for address, fill in new.items() if fill != old.get(address, (None, None))}
+    named = {_anchor_of(before, f["cell"]) for f in doc["findings"] if f["cell"]}
+    in_sheet = {_anchor_of(before, c) for c in _sheet_cells(after_wb)}
+    assert highlighted == named, (
+        f"{case}: highlighted without a finding: {sorted(highlighted - named)}; "
+        f"named by a finding but not highlighted: {sorted(named - highlighted)}"
+    )
+    assert in_sheet == named, f"{case}: 校验结果 lists {sorted(in_sheet)}, JSON names {sorted(named)}"
+
+
+def test_rate_96_in_0pct_cell_is_judged_the_same_way_by_check_and_fill(tmp_path, run_cli):
+    """The stated rate is either accepted (not highlighted) or reported (a finding at that cell, highlighted)."""
+    import openpyxl
+
+    form = rate_96_form()
+    path = form.save(tmp_path / "rate96.xlsx")
+    rate_cell = funds_cell(form, "funds_total", "执行率")
+    doc = check_json(run_cli, path)
+    reported = any(f["cell"] == rate_cell for f in doc["findings"])
+    outdir = tmp_path / "out"
+    run_cli("fill", path, "-o", outdir, "--no-report")
+    [output] = list(outdir.glob("*_自评结果.xlsx"))
+    cell = openpyxl.load_workbook(output).worksheets[0][rate_cell]
+    if reported:
+        assert cell.fill.fill_type == "solid"
+    else:
+        assert cell.fill.fill_type is None, f"{rate_cell} highlighted although check accepts 96% for 95.83%"
+
+
+# ---------------------------------------------------------------- item 9: JSON numbers rounded
+
+
+def rounding_form() -> R.FormSheet:
+    """Rates typed as text with two decimals, one of them wrong; amounts in 元."""
+    rows = [
+        ("年度资金总额", ["10,000,000", "12,000,000", "11,500,000", 10, "95.83%", 9.58]),
+        ("其中：当年财政拨款", ["10,000,000", "11,000,000", "10,500,000", None, "95.4%", None]),  # 95.45 % due
+        ("上年结转资金", [None, "1,000,000", "1,000,000", None, "100%", None]),
+        ("其他资金", [None, None, None, None, None, None]),
+    ]
+    return standard_form(funds_label="项目资金（元）", fund_rows=rows)
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text:
+        return 99
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def _numbers(node, key=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _numbers(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _numbers(v, key)
+    elif isinstance(node, float):
+        yield key, node
+
+
+def test_json_numbers_are_rounded(tmp_path, run_cli):
+    doc = check_json(run_cli, rounding_form().save(tmp_path / "rounding.xlsx"))
+    funds = doc["form"]["funds"]
+    assert funds["rate"] == 0.9583
+    assert funds.get("rate_stated", 0.9583) == 0.9583, "rate_stated: 95.83% is 0.9583, not 0.9582999999999999"
+    mismatch = [(f["cell"], f["expected"], f["actual"]) for f in doc["findings"] if f["code"] == "rate-mismatch"]
+    assert mismatch == [("H6", 0.9545, 0.954)]
+    noisy = [(key, value) for key, value in _numbers(doc) if _decimals(value) > (4 if "rate" in key or key in ("expected", "actual", "budget", "executed", "initial") else 2)]
+    assert noisy == [], "numbers in the JSON carry float noise (rates to 0.0001, scores to 0.01)"
+
+
+def test_seed_json_numbers_are_rounded(run_cli):
+    doc = check_json(run_cli, SEED)
+    assert [v for _, v in _numbers(doc) if _decimals(v) > 4] == []
