@@ -52,6 +52,8 @@ class FormSheet:
             self.ws = wb.create_sheet(sheet_name)
         self.ncols = ncols
         self.row = 1
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed on one page wide, as published
+        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
         self.ws.column_dimensions["A"].width = 10
         for col in range(2, ncols + 1):
             self.ws.column_dimensions[get_column_letter(col)].width = 14
@@ -75,6 +77,8 @@ class FormSheet:
             cell.font = Font(bold=True)
         if rows > 1 or cols > 1:
             self.ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
+        if border and not self.ws.row_dimensions[row].height:
+            self.ws.row_dimensions[row].height = 30
         if border:
             for r in range(row, row + rows):
                 for c in range(col, col + cols):
@@ -155,11 +159,11 @@ class FormSheet:
         self.row = start + 2
 
     def indicators(self, columns: list[tuple[str, str]], rows: list[dict], *, block_label="绩效指标",
-                   merge=("l1", "l2"), sub_header: dict[str, list[str]] | None = None) -> None:
+                   merge=("l1", "l2"), sub_header: dict[str, list[tuple[str, str]]] | None = None) -> None:
         """The indicator table. ``columns`` are (key, header) from column B on; keys l1 l2 l3 target
         actual weight score dev (or nature/value/unit for a split target). Each row is a dict of
         key → value; consecutive equal l1 (and l2) values are written once and merged down, as on
-        printed forms. ``sub_header``: {header key: [sub headers]} gives a two-row header where that
+        printed forms. ``sub_header``: {header key: [(sub key, sub header)]} gives a two-row header where that
         header spans its sub-columns (年度指标值 over 指标性质/指标值/度量单位); the other headers are
         merged down over both header rows.
         """
@@ -171,9 +175,9 @@ class FormSheet:
             subs = (sub_header or {}).get(key)
             if subs:
                 self.put(start, col, head, 1, len(subs))
-                for i, sub in enumerate(subs):
-                    self.put(start + 1, col + i, sub)
-                    keys.append(sub)
+                for i, (sub_key, sub_head) in enumerate(subs):
+                    self.put(start + 1, col + i, sub_head)
+                    keys.append(sub_key)
                 col += len(subs)
             else:
                 self.put(start, col, head, header_rows)
@@ -290,7 +294,7 @@ def std_fund_rows(total="年度资金总额", parts=("其中：当年财政拨�
     return rows
 
 
-def standard_form(*, title=("（2022年度）项目支出绩效自评表",), funds_label="项目资金\n（万元）", fund_columns=None,
+def standard_form(*, title=("（2022年度）项目支出绩效自评表",), funds_label="项目资金\n（万元）", funds_header_label=None, fund_columns=None,
                   fund_rows=None, columns=None, rows=None, total=(100, 99.36), total_label="总分", total_last=None,
                   goals=None, identity=None, identity_labels=("项目名称", "主管部门", "实施单位"), leading=(), notes=(), ncols=9, block_label="绩\n效\n指\n标",
                   sub_header=None, before_total=(), after_total=()) -> FormSheet:
@@ -303,7 +307,7 @@ def standard_form(*, title=("（2022年度）项目支出绩效自评表",), fun
     form.identity(*(identity or (PROJECT, DEPARTMENT, IMPLEMENTER)), project_label=project_label,
                   department_label=department_label, implementer_label=implementer_label)
     fund_rows = fund_rows if fund_rows is not None else std_fund_rows()
-    form.funds(funds_label, fund_columns or STD_FUND_COLUMNS, fund_rows,
+    form.funds(funds_label, fund_columns or STD_FUND_COLUMNS, fund_rows, header_label=funds_header_label,
                names=("funds_header", "funds_total", *[f"funds_part{i}" for i in range(1, len(fund_rows))]))
     if goals is None:
         form.goals(GOAL_EXPECTED, GOAL_ACTUAL)

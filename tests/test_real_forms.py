@@ -86,7 +86,17 @@ def std_with(**changes):
 
 # --- item 1: funds block titles, total row names, part rows, columns
 
-YUAN_ROWS = std_fund_rows(factor=10000)
+def money_format(rows, fmt="#,##0.00"):
+    """Amounts (the first columns before 分值) as numbers shown with thousands separators."""
+    out = []
+    for label, values in rows:
+        n = len(values) - 3
+        out.append((label, [Fmt(v, fmt) if isinstance(v, (int, float)) else v for v in values[:n]] + values[n:]))
+    return out
+
+
+YUAN_ROWS = money_format(std_fund_rows(factor=10000))
+OTHER_SOURCES_ROWS = relabel(std_fund_rows(), total="年度资金总计", parts=("其中：中央预算内投资", "地方政府专项债券", "单位自筹资金"))
 LEVELS_ROWS = [
     ("年度资金总额", [1000, 1200, 1150, 10, Fmt(1150 / 1200, PCT), 9.58]),
     ("其中：中央补助", [500, 600, 580, None, Fmt(580 / 600, PCT), None]),
@@ -184,7 +194,7 @@ SPLIT_COLUMNS = [
     ("l1", "一级指标"), ("l2", "二级指标"), ("l3", "三级指标"), ("target", "年度指标值"), ("actual", "完成值"),
     ("weight", "参考分值"), ("score", "得分"), ("dev", "偏差原因及改进措施说明"),
 ]
-SPLIT_SUBS = {"target": ["nature", "value", "unit"]}
+SPLIT_SUBS = {"target": [("nature", "指标性质"), ("value", "指标值"), ("unit", "度量单位")]}
 _SPLIT_TARGETS = {  # level3 → (指标性质, 指标值, 度量单位, 完成值)
     "新建集中供水工程": ("≥", 12, "处", 12), "改造供水管网长度": ("≥", 35, "公里", 36.5),
     "工程验收合格率": ("=", 100, "%", "100%"), "工程完工时间": ("定性", "12月底前完工", None, "11月25日完工"),
@@ -336,6 +346,7 @@ VARIANTS: list[Variant] = [
     Variant("parts-yiban-gonggong", lambda: standard_form(fund_rows=relabel(std_fund_rows(), parts=("其中：本年一般公共预算拨款",)))),
     Variant("parts-central-provincial-county", lambda: standard_form(fund_rows=LEVELS_ROWS)),
     Variant("parts-only-one", lambda: standard_form(fund_rows=ONE_PART_ROWS)),
+    Variant("parts-other-sources-zongji-header-label", lambda: standard_form(fund_rows=OTHER_SOURCES_ROWS, funds_header_label="资金来源")),
     Variant("parts-dash", lambda: standard_form(fund_rows=dashed(std_fund_rows(), "—"))),
     Variant("parts-slash", lambda: standard_form(fund_rows=dashed(std_fund_rows(), "/"))),
     # ---- item 1: column names
@@ -360,7 +371,7 @@ VARIANTS: list[Variant] = [
                                   identity_labels=("项 目 名 称", "主 管 部 门", "实 施 单 位"),
                                   funds_label="资 金 情 况\n（万元）",
                                   fund_columns=["预算数（A）", "执行数（B）", "权　重", "预算执行率", "得　分"],
-                                  fund_rows=SICHUAN_ROWS, block_label="绩　效　指　标")),
+                                  fund_rows=SICHUAN_ROWS, block_label="绩　效　指　标", total_label="合　计")),
     Variant("combo-formulas-without-cache", lambda: standard_form(fund_rows=FORMULA_ROWS, total=("=SUM(G12:G19)+G5", "=SUM(H12:H19)+I5"))),
     # ---- item 2: a blank or all-zero total row while the parts hold the figures
     Variant("zero-total-row", lambda: standard_form(fund_rows=ZERO_ROWS, total=(100, 89.78)),
