@@ -559,12 +559,12 @@ def unexplained_dashes(text: str) -> list[str]:
     """Values shown as — in the summary lines of the text report that no finding line explains.
 
     A finding line ends with its code in （…）; a — after a label X (``全年执行数 — 万元``,
-    ``执行率 —``) is explained when a finding line names X — or, for 执行率 and 得分, the amount or
-    column it is computed from.
+    ``执行率 —``) is explained when a finding line names X — for 执行率 (and the budget score), when
+    one names the amount it is computed from (执行数 or 预算数).
     """
     lines = text.splitlines()
     findings = [line for line in lines if re.search(r"（[a-z0-9-]+）\s*$", line)]
-    related = {"执行率": ("执行率", "执行数", "预算数"), "预算执行率得分": ("得分", "执行数", "执行率")}
+    related = {"执行率": ("执行数", "预算数"), "预算执行率得分": ("得分", "执行数", "预算数")}
     missing = []
     for line in lines:
         if line in findings:
