@@ -418,24 +418,34 @@ def corpus(tmp_path_factory) -> dict[str, tuple[Path, R.FormSheet]]:
     return built
 
 
-@pytest.fixture(scope="session")
-def office_corpus(corpus, tmp_path_factory) -> dict[str, Path]:
-    """The same workbooks opened and saved by LibreOffice (as real forms are: cached values, LO styles)."""
+def _office_convert(corpus, tmp_path_factory, fmt: str) -> dict[str, Path]:
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) 未安装")
-    outdir = tmp_path_factory.mktemp("real-forms-libreoffice")
+    outdir = tmp_path_factory.mktemp(f"real-forms-libreoffice-{fmt}")
     profile = tmp_path_factory.mktemp("lo-profile")
     sources = [str(path) for path, _ in corpus.values()]
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "xlsx", "--outdir", str(outdir), *sources],
+         "--convert-to", fmt, "--outdir", str(outdir), *sources],
         check=True, capture_output=True, timeout=600,
     )
-    converted = {vid: outdir / path.name for vid, (path, _) in corpus.items()}
+    converted = {vid: outdir / f"{path.stem}.{fmt}" for vid, (path, _) in corpus.items()}
     missing = [vid for vid, path in converted.items() if not path.exists()]
     assert not missing, f"LibreOffice did not convert {missing}"
     return converted
+
+
+@pytest.fixture(scope="session")
+def office_corpus(corpus, tmp_path_factory) -> dict[str, Path]:
+    """The same workbooks opened and saved by LibreOffice (as real forms are: cached values, LO styles)."""
+    return _office_convert(corpus, tmp_path_factory, "xlsx")
+
+
+@pytest.fixture(scope="session")
+def xls_corpus(corpus, tmp_path_factory) -> dict[str, Path]:
+    """The same workbooks as Excel 97–2003 .xls (how many 2019–2021 forms are published)."""
+    return _office_convert(corpus, tmp_path_factory, "xls")
 
 
 def check_json(run_cli, path: Path) -> dict:
@@ -527,6 +537,21 @@ def test_reads_completely(variant, corpus, run_cli):
 def test_reads_completely_after_libreoffice(variant, corpus, office_corpus, run_cli):
     _, form = corpus[variant.id]
     assert_read_completely(variant, check_json(run_cli, office_corpus[variant.id]), form)
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_reads_completely_as_xls(variant, corpus, xls_corpus, run_cli):
+    _, form = corpus[variant.id]
+    assert_read_completely(variant, check_json(run_cli, xls_corpus[variant.id]), form)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_text_report_explains_every_dash(variant, corpus, run_cli):
+    """Item 6: a value the text report shows as — is explained by a finding in the same report."""
+    path, _ = corpus[variant.id]
+    text = run_cli("check", path).stdout
+    assert unexplained_dashes(text) == [], f"variant {variant.id}:\n{text}"
 
 
 # ---------------------------------------------------------------- item 6: never silent
