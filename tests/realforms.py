@@ -77,8 +77,9 @@ class FormSheet:
             cell.font = Font(bold=True)
         if rows > 1 or cols > 1:
             self.ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
-        if border and not self.ws.row_dimensions[row].height:
-            self.ws.row_dimensions[row].height = 30
+        lines = str(value).count("\n") + 1 if isinstance(value, str) else 1
+        if border and (self.ws.row_dimensions[row].height or 0) < 15 * max(2, lines) / rows:
+            self.ws.row_dimensions[row].height = 15 * max(2, lines) / rows
         if border:
             for r in range(row, row + rows):
                 for c in range(col, col + cols):
