@@ -107,11 +107,14 @@ FALLS_SHORT_PHRASES: tuple[str, ...] = (
     "滞后", "延期", "延迟", "推迟", "逾期", "进度缓慢", "进展缓慢",
     "存在差距", "差距较大", "不足", "欠缺", "不满足", "不符合", "较差",
     "未开工", "尚未开工", "未启动", "尚未启动", "未投入使用", "未投用",
+    "尚未", "尚在", "仍在", "未能", "仅完成", "结转下年", "结转至下年",
 )
+#: What may follow a phrase above and turn it into good news: 尚未发生安全事故, 尚未发现问题.
+NEGATING_SUFFIXES: tuple[str, ...] = ("发生", "出现", "发现", "收到")
 #: What turns a phrase above into a statement that all is well: 无未完成事项, 没有未达标的.
-NEGATING_PREFIXES: tuple[str, ...] = ("无", "没有", "不存在", "杜绝", "零", "未发现", "未出现")
-#: "完成80%", "完成率为85%": a share below 100 % written as words and a number.
-SHARE_DONE = re.compile(r"完成(?:率|比例|进度)?(?:为|达|达到)?(\d+(?:\.\d+)?)%")
+NEGATING_PREFIXES: tuple[str, ...] = ("无", "没有", "不存在", "杜绝", "零", "未发现", "未出现", "未", "不")
+#: "完成80%", "完成率为85%", "完成年度计划的85%": a share below 100 % written as words and a number.
+SHARE_DONE = re.compile(r"完成[^,，;；。]{0,8}?(\d+(?:\.\d+)?)%")
 
 
 def falls_short(text: str) -> bool:
@@ -120,7 +123,8 @@ def falls_short(text: str) -> bool:
     for phrase in FALLS_SHORT_PHRASES:
         start = text.find(phrase)
         while start >= 0:
-            if not any(text[:start].endswith(prefix) for prefix in NEGATING_PREFIXES):
+            after = text[start + len(phrase):]
+            if not any(text[:start].endswith(prefix) for prefix in NEGATING_PREFIXES) and not after.startswith(NEGATING_SUFFIXES):
                 return True
             start = text.find(phrase, start + 1)
     return any(float(found.group(1)) < 100 for found in SHARE_DONE.finditer(text))

@@ -130,9 +130,11 @@ def _read_title(grid: SheetGrid, form: Form) -> None:
         if row > 6:
             break
         text = clean_text(value)
-        if "自评表" in text or "绩效" in text and "表" in text:
+        if not form.title and ("自评表" in text or "绩效" in text and "表" in text):
             form.title = display_text(value)
-            form.year = L.year_in(value)
+        if form.title and form.year is None and "年" in text:
+            form.year = L.year_in(value)  # in the title, or on a line under it (（2022年度）)
+        if form.title and form.year:
             return
     for value in grid.values.values():
         if isinstance(value, str) and "年度" in value and L.year_in(value):
@@ -151,13 +153,14 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     form.fund_columns = dict(columns)
     first_value_col = min(columns.values())
     form.funds_header = a1(header_row, first_value_col)
-    for spot in [*titles, *[(header_row, c) for c in columns.values()], labels.first("funds_block", before_row=before_row)]:
-        if spot is None:
-            continue
-        unit = L.unit_in_label(grid.value(*spot))
-        if unit and form.money_unit == "万元" and form.money_factor == 1.0:
+    # The money unit: in the block's title or headers (项目资金（元）), else on a line above (金额单位：元).
+    above = [(r, c) for (r, c), v in sorted(grid.values.items()) if r < header_row and isinstance(v, str) and "单位" in v]
+    for spot in [*titles, *[(header_row, c) for c in columns.values()], labels.first("funds_block", before_row=before_row), *above]:
+        unit = L.unit_in_label(grid.value(*spot)) if spot else None
+        if unit:
             form.money_unit = unit
             form.money_factor = 1 / 10000 if unit == "元" else 1.0
+            break
     for spot in [(header_row, columns["score"])] if "score" in columns else []:
         form.funds_weight_label = L.stated_weight(grid.value(*spot))
     for spot in titles:
