@@ -216,10 +216,6 @@ def field_of(raw: object) -> str | None:
     return found
 
 
-def matches(raw: object, field: str) -> bool:
-    return field_of(raw) == field
-
-
 def stated_weight(raw: object) -> float | None:
     """The ``（50分）`` stated inside an 一级指标 label, or None."""
     if raw is None:

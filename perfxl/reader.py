@@ -1,9 +1,12 @@
-"""Workbook → :class:`~perfxl.model.Form`, locating everything by its label text.
+"""Workbook → :class:`~perfxl.model.Form`, locating everything by its label text and the form's structure.
 
-Nothing here uses fixed cell addresses. Each part of the form is found by the labels of
-:mod:`perfxl.labels`: the identity rows (项目名称 …), the 项目资金 block (a header row holding
-全年预算数/全年执行数 and rows 年度资金总额/其中：当年财政拨款/…), the 年度总体目标 block, and the
-绩效指标 table (a header row holding 三级指标/分值/得分, then indicator rows up to 总分).
+Nothing here uses fixed cell addresses. Each part of the form is found through :mod:`perfxl.labels`:
+the identity rows (项目名称 …) and the 年度总体目标 block by their labels; the 项目资金 block and the
+绩效指标 table by their structure: a header row whose cells are recognised by the words they contain
+(预算, 执行数, 得分 …; 三级指标, 分值, 原因 …), then the rows under it. In the funds block the row
+labelled as a total (or else the first) is the total and every other row a part, whatever its name;
+in the indicator table, rows that are not indicators (placeholders, empty template rows, 其中
+breakdowns without a 分值, footnotes, narrative rows) are skipped, up to the 总分 row.
 """
 
 from __future__ import annotations
@@ -12,14 +15,11 @@ import re
 from pathlib import Path
 
 from . import labels as L
-from .labels import FOOTNOTE
 from .model import EMPTY, Cell, Form, FormError, FundRow, Indicator, Level1Group, a1
 from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
 
 FUND_KINDS = ("funds_total", "funds_current", "funds_carryover", "funds_other")
-FUND_VALUE_FIELDS = ("initial_budget", "budget", "executed", "weight", "rate", "score")
-INDICATOR_FIELDS = ("level1", "level2", "level3", "target", "actual", "weight", "score", "deviation", "nature", "measure_unit")
 _IGNORED_SHEETS = {L.FINDINGS_SHEET, L.REPORT_INFO_SHEET, L.ORIGINAL_FILLS_SHEET}
 _LEVEL1_WEIGHT_SUFFIX = re.compile(r"\d+(?:\.\d+)?分$")
 
@@ -66,14 +66,6 @@ class _Labels:
             if row > after_row and (before_row is None or row < before_row):
                 return row, col
         return None
-
-    def in_row(self, row: int, fields: tuple[str, ...]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for field in fields:
-            for r, c in self.by_field.get(field, ()):
-                if r == row and field not in found:
-                    found[field] = c
-        return found
 
 
 def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
@@ -180,7 +172,7 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
         values = [grid.value(row, c) for c in columns.values()]
         if not label and all(not clean_text(v) for v in values):
             continue
-        if label and FOOTNOTE.match(clean_text(label)):
+        if label and L.FOOTNOTE.match(clean_text(label)):
             continue
         rows.append((row, label, _fund_kind(label)))
     if not rows:
@@ -395,7 +387,7 @@ def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: For
         return False
     texts = [clean_text(grid.value(row, c)) for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c)]
     first_text = next((t for t in texts if t), "")
-    if FOOTNOTE.match(first_text):
+    if L.FOOTNOTE.match(first_text):
         return False
     field = L.field_of(first_text)
     if field in _NARRATIVE:
