@@ -91,8 +91,10 @@ PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标[0-9一二三四五六七八九�
 FOOTNOTE = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*[:：.、]")
 #: Marks of core indicators written before or after a name (★群众满意度).
 CORE_MARKS = "★☆※*＊●◆"
+#: The grade while the weights do not total 100 or scores are missing (DESIGN: no grade from such a sum).
+GRADE_PENDING = "待定"
 #: Grade words as a form writes them (优秀, 良好 …) → the grade.
-GRADE_WORDS = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中", "及格": "中", "差": "差", "较差": "差", "不合格": "差"}
+GRADE_WORDS = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中", "及格": "中", "差": "差", "较差": "差", "不合格": "差", "待定": GRADE_PENDING}
 
 
 #: Phrases of an 实际完成值 that say the target was not (fully) met. Whole phrases, not single

@@ -9,6 +9,7 @@ from pathlib import Path
 from .batch import FileOutcome
 from .catalogue import SEVERITY_ZH
 from .numbers import format_number, format_percent
+from .rules import grade_text
 
 _SEVERITIES = ("error", "warning", "info")
 
@@ -30,7 +31,7 @@ def outcome_text(outcome: FileOutcome) -> str:
         stated = form.total_score.number
         stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
         lines.append(
-            f"  总分：{stated_text}重算 {format_number(computed.total_score)}（等级：{computed.grade}），分值合计 {format_number(computed.total_weight)}"
+            f"  总分：{stated_text}重算 {format_number(computed.total_score)}（{grade_text(computed)}），分值合计 {format_number(computed.total_weight)}"
         )
         if not result.findings:
             lines.append("  未发现问题。")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from .labels import GRADE_PENDING
 from .model import FormError
 from .numbers import format_number, format_percent
 
@@ -370,12 +371,15 @@ def _conclusion_paragraph(facts: Facts, computed):
     groups = "、".join(f"{g['name']}得{g['score']}分（分值{g['weight']}分）" for g in facts.level1)
     if groups:
         parts.append(groups)
-    text = "，".join(parts) + f"，绩效自评得分{facts.total_score}分，绩效评价等级为“{facts.grade}”。"
     extra = []
+    if computed.grade == GRADE_PENDING:
+        # A sum over weights that do not total 100 (or with scores missing) is no score out of 100: no grade.
+        text = "，".join(parts) + f"，预算执行率得分与各项指标得分合计{facts.total_score}分。"
+        extra.append(_check(f"{computed.grade_reason}，绩效评价等级暂无法确定，请改正后重新生成本报告"))
+    else:
+        text = "，".join(parts) + f"，绩效自评得分{facts.total_score}分，绩效评价等级为“{facts.grade}”。"
     if facts.total_stated is not None:
         extra.append(_check(f"自评表填写的总分为{facts.total_stated}分，与预算执行率得分和各项指标得分之和{facts.total_score}分不一致，本报告采用重新计算的结果"))
-    if abs(computed.total_weight - 100) > 0.005:
-        extra.append(_check(f"各项分值合计{facts.total_weight}分，不等于100分"))
     return _paragraph(text, *extra)
 
 
@@ -535,7 +539,7 @@ def annex_tables(facts: Facts) -> list[str]:
             + c(ind.weight, w(6, 1)) + c(ind.score, w(7, 1)) + c(ind.deviation, w(8, 1), align="left")
         )
     rows.append(c("总分", w(0, 6), span=6, heading=True) + c(facts.total_weight, w(6, 1)) + c(facts.total_score, w(7, 1))
-                + c(f"等级：{facts.grade}", w(8, 1)))
+                + c(f"等级：{facts.grade}" + ("【请核实】" if facts.grade == GRADE_PENDING else ""), w(8, 1)))
     # Word repeats only a table's first rows on each page, so the 绩效指标 block is a table of its
     # own, joined to the first by a 1-point paragraph (two tables with nothing between would merge).
     joint = ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'

@@ -48,7 +48,8 @@ class Computed:
     level2: list[dict] = field(default_factory=list)  # level1, level2, weight, score
     total_weight: float = 0.0
     total_score: float = 0.0
-    grade: str = ""
+    grade: str = ""  # 优/良/中/差, or GRADE_PENDING while the weights or scores do not allow one
+    grade_reason: str = ""  # why the grade is pending: "分值合计 110 分，不是 100 分"
 
     rate: float | None = None  # 执行率 of the 年度资金总额 row (from the parts' sum when it was left blank or 0)
 
@@ -114,6 +115,7 @@ class CheckResult:
                     "score_computed": _json(computed.total_score, 2),
                 },
                 "grade": computed.grade,
+                "grade_reason": computed.grade_reason or None,
             },
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -122,6 +124,9 @@ class CheckResult:
 def _json(value: float | None, places: int) -> float | None:
     """A number as DESIGN rounds it for JSON: rates to 0.01 % (4 places of the fraction), scores to 0.01."""
     return None if value is None else round_half_up(value, places)
+
+
+GRADE_PENDING = L.GRADE_PENDING
 
 
 def grade_of(score: float) -> str:
@@ -595,7 +600,7 @@ def _check_totals(form: Form, t: _Indicators, computed: Computed, out: _Findings
     indicator_score = float(np.nansum(t.score))
     computed.total_weight = round_half_up(computed.budget_weight + indicator_weight, 2)
     computed.total_score = round_half_up((computed.budget_score or 0.0) + indicator_score, 2)
-    computed.grade = grade_of(computed.total_score)
+    computed.grade, computed.grade_reason = _grade(form, t, computed)
     total_cell = form.total_weight.address or form.total_label.address
     if not close(computed.total_weight, 100.0):
         out.add("total-weight-not-100", total_cell,
@@ -617,13 +622,39 @@ def _check_totals(form: Form, t: _Indicators, computed: Computed, out: _Findings
         out.add("score-not-number", form.total_score.address, f"总分行的得分“{form.total_score.text}”无法识别为数字：请填写数字。")
     elif stated_score.is_number and not close(stated_score.value, computed.total_score):
         out.add("total-mismatch", form.total_score.address,
-                f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{computed.grade}）：请改正。",
+                f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{grade_text(computed)}）：请改正。",
                 computed.total_score, stated_score.value)
-    grade_text = form.grade_cell.text
-    if grade_text and L.grade_word(grade_text) and stated_differs(form.grade_cell, computed.grade, "grade"):
-        out.add("grade-mismatch", form.grade_cell.address,
-                f"评价等级填写为“{grade_text}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。")
+    written = form.grade_cell.text
+    if written and L.grade_word(written) and stated_differs(form.grade_cell, computed.grade, "grade"):
+        if computed.grade == GRADE_PENDING:
+            message = f"评价等级填写为“{written}”，但{computed.grade_reason}，等级待定：请先改正分值或得分，再按总分确定等级。"
+        else:
+            message = f"评价等级填写为“{written}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。"
+        out.add("grade-mismatch", form.grade_cell.address, message)
     _check_weights_standard(form, computed, out)
+
+
+def _grade(form: Form, t: _Indicators, computed: Computed) -> tuple[str, str]:
+    """The grade of the recomputed total, or 待定 with the reason: a sum over weights that do not total
+    100, or with scores missing, is not a score out of 100."""
+    reasons = []
+    if not close(computed.total_weight, 100.0):
+        reasons.append(f"分值合计 {format_number(computed.total_weight)} 分，不是 100 分")
+    missing = sum(1 for kind in t.score_kind if kind != "number")
+    if missing:
+        reasons.append(f"{missing} 项三级指标没有可用的得分")
+    if t.size == 0:
+        reasons.append("没有三级指标")
+    if computed.budget_score is None:
+        reasons.append("预算执行率得分无法计算")
+    if reasons:
+        return GRADE_PENDING, "，".join(reasons)
+    return grade_of(computed.total_score), ""
+
+
+def grade_text(computed: Computed) -> str:
+    """“等级：优”, or “等级待定：分值合计 110 分，不是 100 分”."""
+    return f"等级待定：{computed.grade_reason}" if computed.grade == GRADE_PENDING else f"等级：{computed.grade}"
 
 
 def _subtotals(form: Form, t: _Indicators, computed: Computed) -> None:

@@ -382,7 +382,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from .rules import SEVERITY_ZH
+    from .rules import SEVERITY_ZH, grade_text
 
     if L.FINDINGS_SHEET in wb.sheetnames:
         del wb[L.FINDINGS_SHEET]
@@ -406,7 +406,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
     for result in results:
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        text(row, 1, f"工作表“{result.form.sheet}”：总分（按规则重新计算）{format_number(c.total_score)}，等级：{c.grade}；{counts}")
+        text(row, 1, f"工作表“{result.form.sheet}”：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
         row += 1
     if note:
         text(row, 1, f"说明：{note}")

@@ -200,7 +200,7 @@ def test_a_cold_run_checks_in_the_helper_and_never_loads_pandas(tmp_path, comman
     form = Path(shutil.copy(SEED, tmp_path / SEED.name))
     printed, modules = _fresh_run([command, str(form), "-o", str(tmp_path / "out")])
     assert modules == "False True 1", printed
-    assert "总分 102（优）" in printed
+    assert "总分 102（待定）" in printed
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [form.stem + suffix for suffix in outputs]
 
 
@@ -219,7 +219,7 @@ def test_the_console_script_flushes_its_output_before_leaving(tmp_path):
                          capture_output=True, env=env, timeout=120)
     assert run.returncode == 1
     out = run.stdout.decode("gbk")
-    assert out.count("已写出：") == 2 and "总分 102（优）" in out
+    assert out.count("已写出：") == 2 and "总分 102（待定）" in out
     run = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(tmp_path / "没有.xlsx")], capture_output=True, timeout=120)
     assert run.returncode == 2 and "找不到文件" in run.stderr.decode("utf-8")
 

@@ -87,7 +87,8 @@ def test_seed_numbers_and_conclusion_come_from_the_checked_data(seed_report):
     assert "预算执行率100%" in text
     assert "年初预算数918万元，全年预算数918万元（其中当年财政拨款918万元），全年执行数918万元" in text
     # The form states 总分 92; its parts add up to 102 (优): the report uses 102 and says so.
-    assert "绩效自评得分102分，绩效评价等级为“优”" in text
+    assert "预算执行率得分与各项指标得分合计102分。【请核实：分值合计 110 分，不是 100 分，绩效评价等级暂无法确定，请改正后重新生成本报告】" in text
+    assert "绩效评价等级为" not in text
     assert "自评表填写的总分为92分" in text
     assert "绩效自评得分92分" not in text
     # Each 一级 group out of its recomputed weight; 效益指标 is labelled 30 on the form but holds 40.
@@ -133,7 +134,7 @@ def test_seed_annex_table_holds_the_form(seed_form, seed_report):
         assert row[8] == indicator.deviation.text
     assert body[0][0] == "产出指标\n（50分）"
     assert body[7][0] == body[11][0] == "效益指标\n（40分）"  # the 可持续影响 row joins its 一级 group
-    assert rows[-1][0] == "总分" and rows[-1][6:] == ["110", "102", "等级：优"]
+    assert rows[-1][0] == "总分" and rows[-1][6:] == ["110", "102", "等级：待定【请核实】"]
 
 
 def test_text_and_annex_agree(seed_report):
@@ -345,7 +346,7 @@ def test_custom_template(seed_form, tmp_path):
     document = report_of(seed_form, tmp_path, template=_edited_template(tmp_path))
     text = body_text(document)
     assert "三、自评结论" in styled(document, "Heading 1")
-    assert "本单位自评总分102分，等级优，执行率100%。【模板占位符“totl”不存在】" in text
+    assert "本单位自评总分102分，等级待定，执行率100%。【模板占位符“totl”不存在】" in text
     assert len(document.tables) == 2
 
 

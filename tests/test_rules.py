@@ -165,7 +165,8 @@ def test_seed_form_golden_findings(seed_result):
     assert {f.sheet for f in seed_result.findings} == {"自评表"}
     computed = seed_result.computed
     assert (computed.rate, computed.budget_score, computed.total_weight, computed.total_score) == (1.0, 10.0, 110.0, 102.0)
-    assert computed.grade == "优"
+    # 102 points over weights of 110 is no score out of 100: no grade until the weights are corrected
+    assert (computed.grade, computed.grade_reason) == ("待定", "分值合计 110 分，不是 100 分")
     assert not seed_result.ok
     by_code = {f.code: f for f in seed_result.findings}
     assert "效益指标" in by_code["level1-weight-mismatch"].message and "40" in by_code["level1-weight-mismatch"].message
@@ -442,6 +443,14 @@ def test_rate_with_two_decimal_percent_format(tmp_path):
     assert ok.findings == []
     off = check_spec(tmp_path, variant(fund("funds_total", rate=0.9582)), formats={"H5": "0.00%"}, name="off.xlsx")
     assert pinned(off) == [("rate-mismatch", E, "H5", 0.9583, 0.9582)]
+
+
+def test_grade_is_pending_while_scores_are_missing(tmp_path):
+    result = check_spec(tmp_path, variant(ind(0, score=None)))
+    assert (result.computed.grade, result.computed.grade_reason) == ("待定", "1 项三级指标没有可用的得分")
+    stated = check_spec(tmp_path, variant(ind(0, score=None), setf(narrative_rows={"评价等级": "优"})), name="stated.xlsx")
+    [grade] = [f for f in stated.findings if f.code == "grade-mismatch"]
+    assert "等级待定" in grade.message and grade.cell == "C21"
 
 
 def test_budget_zero_does_not_crash_and_leaves_rate_unknown(tmp_path):

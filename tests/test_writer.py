@@ -86,7 +86,7 @@ def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
     sheet = wb["校验结果"]
     assert visible_sheets(wb) == ["自评表", "校验结果"]
     header_text = " ".join(str(sheet.cell(r, 1).value) for r in range(1, 5))
-    assert seed_form.name in header_text and "102" in header_text and "优" in header_text
+    assert seed_form.name in header_text and "102" in header_text and "等级待定：分值合计 110 分，不是 100 分" in header_text
     rows = findings_rows(sheet)
     assert [(code, cell, message) for _, code, cell, message, _ in rows] == [
         (f["code"], f["cell"], f["message"]) for f in check_doc["findings"]
