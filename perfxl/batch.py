@@ -200,6 +200,7 @@ class FormRow:
     warnings: int
     ok: bool
     report: Path | None = None  # this form's Word report, when one was written
+    kind: str = "project"  # project | department (model.KIND_*)
 
 
 @dataclass
@@ -248,7 +249,8 @@ class FileRecord:
                 report = next((out for out in reports if out.stem.endswith(marker)), None)
             record.forms.append(FormRow(
                 sheet=form.sheet,
-                project=form.project.text,
+                kind=form.kind,
+                project=form.project.text or form.unit.text,
                 department=form.department.text,
                 budget=computed.funds_totals.get("budget"),
                 executed=computed.funds_totals.get("executed"),

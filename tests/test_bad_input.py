@@ -99,7 +99,7 @@ def test_workbook_without_a_form(tmp_path, run_cli):
     wb = openpyxl.Workbook()
     wb.active.append(["姓名", "金额"])
     wb.save(path)
-    _check_error(run_cli, path, "not-a-form", "项目名称", "三级指标")
+    _check_error(run_cli, path, "not-a-form", "项目支出绩效自评表", "部门整体支出绩效自评表", "三级指标")
 
 
 def test_form_missing_key_parts_names_them(clean_spec, make_form, run_cli):
