@@ -8,6 +8,7 @@ or ``（B/A）`` dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -214,7 +215,12 @@ def normalize_label(raw: object) -> str:
     """Fold a label to its comparable form: NFKC, no whitespace, no parenthesised parts."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
+    return _normalized(raw if isinstance(raw, str) else str(raw))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalized(raw: str) -> str:  # a form asks for the same few hundred labels again and again
+    text = unicodedata.normalize("NFKC", raw)
     text = "".join(text.split())
     previous = None
     while previous != text:  # nested brackets

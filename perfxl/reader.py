@@ -469,8 +469,7 @@ def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: For
         return False  # an empty template row (经济效益指标 with nothing else), or zeros only
     if not scored and (L.PLACEHOLDER.match(name) or name.startswith("其中")):
         return False
-    texts = [clean_text(grid.value(row, c)) for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c)]
-    first_text = next((t for t in texts if t), "")
+    first_text = next((t for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c) and (t := clean_text(grid.value(row, c)))), "")
     if L.FOOTNOTE.match(first_text):
         return False
     field = L.field_of(first_text)

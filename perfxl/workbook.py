@@ -56,6 +56,7 @@ class SheetGrid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
     hidden: bool = False
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
+    _extent_cache: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.index_merged()
@@ -71,11 +72,19 @@ class SheetGrid:
 
     @property
     def max_row(self) -> int:
-        return max((r for r, _ in self.values), default=0)
+        return self._extent()[0]
 
     @property
     def max_col(self) -> int:
-        return max((c for _, c in self.values), default=0)
+        return self._extent()[1]
+
+    def _extent(self) -> tuple[int, int]:
+        # The reader asks for these in every row it reads; cells are only ever replaced, never added, once built.
+        if self._extent_cache is None or self._extent_cache[2] != len(self.values):
+            rows = max((r for r, _ in self.values), default=0)
+            cols = max((c for _, c in self.values), default=0)
+            self._extent_cache = (rows, cols, len(self.values))
+        return self._extent_cache[0], self._extent_cache[1]
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         return self._anchor.get((row, col), (row, col))
