@@ -194,6 +194,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
         from .helper import InProcess
 
         stage = InProcess()
+    book = None
     try:
         book = open_book(path, styles=options.workbook)
         book.converted = converted
@@ -203,6 +204,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
         reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))
                    if result.ok or not options.strict] if options.report else []
         guard_outputs(path, ([workbook_path] if options.workbook else []) + [target for _, target in reports], options.force)
+        book.ensure_unchanged()  # the writer reads the input again: it must still be the file that was checked
         if options.workbook:
             from .writer import write_filled_workbook
 
@@ -215,6 +217,10 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a bug must not stop the batch; say so plainly
+        if book is not None and book.changed:  # not a bug: the input was deleted or rewritten meanwhile
+            from .workbook import changed_error
+
+            return FileOutcome(path, error=changed_error(path))
         return FileOutcome(path, error=internal_error(path, exc))
 
 
@@ -503,8 +509,10 @@ def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish
     context = multiprocessing.get_context("spawn")
     broken: list[tuple[int, Job]] = []
     workers = min(workers, len(indexed_jobs))
+    from .lifecycle import run_in_worker
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker, initargs=(warm,)) as pool:
-        futures = {pool.submit(_safely, process, job): (index, job) for index, job in indexed_jobs}
+        futures = {pool.submit(run_in_worker, _safely, process, job): (index, job) for index, job in indexed_jobs}
         try:
             for future in as_completed(futures):
                 index, job = futures[future]
@@ -515,7 +523,17 @@ def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish
                     continue
                 finish(index, record)
         except KeyboardInterrupt:
+            # Stop the workers through their own cleanup (SIGTERM: perfxl/lifecycle.py) and wait for
+            # it, so that no worker is still writing when this process removes its temporary folder.
+            processes = list((pool._processes or {}).values())
+            manager = pool._executor_manager_thread
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in processes:
+                with contextlib.suppress(Exception):
+                    worker.terminate()
+            for worker in processes + ([manager] if manager is not None else []):
+                with contextlib.suppress(Exception):
+                    worker.join(10)
             raise
     for index, job in sorted(broken, key=lambda item: item[0]):  # finish those here rather than lose them
         finish(index, _safely(process, job))
@@ -533,6 +551,9 @@ def _warm_worker(modules: tuple[str, ...] = FILL_MODULES) -> None:
     """Import the heavy modules once per worker, so every file after the first starts fast."""
     import importlib
 
+    from .lifecycle import install_worker_handlers
+
+    install_worker_handlers()
     for name in modules:
         try:
             importlib.import_module(name)

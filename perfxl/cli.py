@@ -376,7 +376,11 @@ def _configure_streams() -> None:
 def _exit_now(code) -> None:
     """Leave without the interpreter's teardown: freeing openpyxl, numpy and lxml module by module
     takes about 0.1 s of a one-file run, and nothing is left to do. Output is flushed first; every
-    file perfxl writes is closed (and atomically renamed) before its command returns."""
+    file perfxl writes is closed (and atomically renamed) before its command returns, and the run's
+    temporary folder is removed here."""
+    from .lifecycle import remove_private_tempdir
+
+    remove_private_tempdir()
     if code is None:
         code = 0
     elif not isinstance(code, int):
@@ -392,19 +396,42 @@ def _exit_now(code) -> None:
 
 
 def main() -> None:
-    _configure_streams()
-    try:
-        app()
-    except SystemExit as done:  # how every command ends
-        _exit_now(done.code)
-    except KeyboardInterrupt:
-        typer.echo("已中断。", err=True)
-        sys.exit(130)
-    except Exception as exc:  # last resort: one Chinese line, no traceback unless --debug
-        if State.debug or "--debug" in sys.argv:
-            raise
-        from .model import FormError
+    from . import lifecycle
 
-        message = exc.message if isinstance(exc, FormError) else f"perfxl 内部错误（{exc.__class__.__name__}）。加 --debug 查看详细信息，并反馈给维护者。"
-        typer.echo(f"错误：{message}", err=True)
-        sys.exit(2)
+    _configure_streams()
+    # SIGTERM (a service stop, `timeout`) ends the run like Ctrl-C: through every cleanup path,
+    # with one Chinese line and nothing left in the output or temporary folders.
+    lifecycle.install_handlers()
+    lifecycle.use_private_tempdir()
+    if "--debug" not in sys.argv:
+        lifecycle.quiet_unraisable()
+    try:
+        try:
+            app()
+        except SystemExit as done:  # how every command ends
+            _exit_now(done.code)
+        except KeyboardInterrupt as interrupt:
+            _interrupted(interrupt)
+        except Exception as exc:  # last resort: one Chinese line, no traceback unless --debug
+            if State.debug or "--debug" in sys.argv:
+                lifecycle.remove_private_tempdir()
+                raise
+            from .model import FormError
+
+            message = exc.message if isinstance(exc, FormError) else f"perfxl 内部错误（{exc.__class__.__name__}）。加 --debug 查看详细信息，并反馈给维护者。"
+            typer.echo(f"错误：{message}", err=True)
+            _exit_now(2)
+    except KeyboardInterrupt as interrupt:  # a second signal while the first was being handled
+        _interrupted(interrupt)
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> None:
+    from . import lifecycle
+
+    signal_code = lifecycle.exit_code(interrupt)
+    try:
+        sys.stderr.write("\n" if sys.stderr.isatty() else "")
+        typer.echo(lifecycle.message(interrupt), err=True)
+    except Exception:
+        pass
+    _exit_now(signal_code)

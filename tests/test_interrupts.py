@@ -1,0 +1,171 @@
+"""SIGTERM, Ctrl-C and a full disk: no temporary file anywhere, one clean Chinese line (issue 13)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEED, sha256
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+
+NOISE = ("Traceback", "Exception ignored", "Warning", "leaked")
+
+
+def _batch(tmp_path: Path, count: int = 24) -> Path:
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    for index in range(count):
+        shutil.copy(SEED, folder / f"表{index:02d}.xlsx")
+    return folder
+
+
+def _env(temp: Path) -> dict:
+    temp.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT)}
+
+
+def _debris(*folders: Path) -> list[str]:
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.name.startswith((".~perfxl", "perfxl-", "openpyxl.", "tmp")) or path.suffix == ".tmp":
+                found.append(str(path))
+    return found
+
+
+@pytest.mark.parametrize("how", ["term-1", "term-2", "term-group-2", "int-group-1"])
+def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, how):
+    kind, *rest = how.split("-")
+    jobs = rest[-1]
+    folder, out, temp = _batch(tmp_path), tmp_path / "结果", tmp_path / "临时"
+    process = subprocess.Popen([sys.executable, "-m", "perfxl", "fill", str(folder), "-o", str(out), "--jobs", jobs],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(temp), start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("*_自评结果.xlsx"))):
+        time.sleep(0.005)
+    time.sleep(0.05)  # well inside the next files
+    number = signal.SIGTERM if kind == "term" else signal.SIGINT
+    if "group" in rest:  # as a service stop or Ctrl-C in a terminal: every process of the run
+        os.killpg(process.pid, number)
+    else:  # as `kill` or `timeout`: the main process only
+        process.send_signal(number)
+    stdout, stderr = process.communicate(timeout=120)
+    text = stderr.decode("utf-8")
+    assert process.returncode == (143 if kind == "term" else 130), text
+    assert text.rstrip().endswith("已终止。" if kind == "term" else "已中断。")
+    assert not any(word in text for word in NOISE), text
+    assert _debris(out, temp) == []
+    assert not list(temp.iterdir())
+    written = sorted(out.glob("*_自评结果.xlsx"))
+    assert 0 < len(written) < 24  # stopped mid-run
+    import openpyxl
+
+    for path in written:  # what was written is whole
+        openpyxl.load_workbook(path).close()
+
+
+def _disk_full_run(tmp_path: Path, full: Path, out: Path, temp: Path):
+    """Fill `full` (a tiny tmpfs) until a few KB are left, then run perfxl on one form."""
+    filler = full / "占位.bin"
+    with filler.open("wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 1024)
+        except OSError:
+            pass
+        handle.truncate(max(filler.stat().st_size - 6 * 1024, 0))
+    form = Path(shutil.copy(SEED, tmp_path / "表.xlsx"))
+    before = sha256(form)
+    done = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(form), "-o", str(out)],
+                          capture_output=True, env=_env(temp), timeout=120)
+    assert sha256(form) == before
+    return done
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    mount = tmp_path / "小盘"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@pytest.mark.parametrize("where", ["output", "temp"])
+def test_a_full_disk_is_one_chinese_line_and_leaves_nothing(tmp_path, tiny_disk, where):
+    out = tiny_disk if where == "output" else tmp_path / "结果"
+    temp = tiny_disk if where == "temp" else tmp_path / "临时"
+    done = _disk_full_run(tmp_path, tiny_disk, out, temp)
+    text = done.stderr.decode("utf-8")
+    assert done.returncode == 2, text
+    assert "磁盘空间不足" in text and "表_自评" in text, text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1 and "无法处理" in lines[0], text
+    assert not any(word in text for word in NOISE), text
+    assert _debris(out, temp) == []
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["占位.bin"]
+
+
+_INJECT = """
+import errno, sys, zipfile
+real = zipfile.ZipFile.write
+def full(self, filename, arcname=None, *args, **kwargs):
+    if arcname and "worksheets" in str(arcname):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(self, filename, arcname, *args, **kwargs)
+zipfile.ZipFile.write = full
+sys.argv = ["perfxl", *sys.argv[1:]]
+from perfxl.cli import main
+main()
+"""
+
+
+def test_injected_disk_full_while_saving(tmp_path):
+    """ENOSPC in the middle of openpyxl's save: its worksheet temp file exists and the zip is half written."""
+    form = Path(shutil.copy(SEED, tmp_path / "表.xlsx"))
+    out, temp = tmp_path / "结果", tmp_path / "临时"
+    done = subprocess.run([sys.executable, "-c", _INJECT, "fill", str(form), "-o", str(out), "--jobs", "1"],
+                          capture_output=True, env=_env(temp), timeout=120)
+    text = done.stderr.decode("utf-8")
+    assert done.returncode == 2, text
+    assert "无法写入 表_自评结果.xlsx：磁盘空间不足" in text
+    assert not any(word in text for word in NOISE), text
+    assert _debris(out, temp) == [] and not list(temp.iterdir())
+    assert not (out / "表_自评结果.xlsx").exists()
+
+
+def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkeypatch):
+    """In the library too: Ctrl-C (or SIGTERM, raised the same way) inside a save leaves no .~perfxl file."""
+    from openpyxl.workbook.workbook import Workbook
+
+    from perfxl.batch import FillOptions, fill_path
+    from perfxl.lifecycle import Terminated
+
+    def interrupted_save(self, filename):
+        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+        raise Terminated()
+
+    monkeypatch.setattr(Workbook, "save", interrupted_save)
+    with pytest.raises(Terminated):
+        fill_path(seed_form, FillOptions(report=False))
+    assert [p.name for p in seed_form.parent.iterdir()] == [seed_form.name]
+
+
+def test_write_error_messages():
+    from perfxl.writeutil import _write_error
+
+    full = _write_error(Path("/x/表_自评结果.xlsx"), OSError(errno.ENOSPC, "No space left on device"))
+    assert "表_自评结果.xlsx" in full.message and "磁盘空间不足" in full.message
