@@ -36,7 +36,6 @@ _SUMMARY_HEADER = ("文件", "项目名称", "主管部门")
 _MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 def written_by_perfxl(path: Path) -> bool:
@@ -88,6 +87,8 @@ def _report_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
 def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
     from defusedxml import ElementTree
 
+    from .workbook import _sheet_parts
+
     if "docProps/custom.xml" in names and f'name="{CUSTOM_PROPERTY}"'.encode() in archive.read("docProps/custom.xml"):
         return True
     for name in names:
@@ -110,17 +111,6 @@ def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
             if tuple(cells.get(ref) for ref in ("A1", "B1", "C1")) == _SUMMARY_HEADER:
                 return True
     return False
-
-
-def _sheet_parts(archive: zipfile.ZipFile, ElementTree) -> dict[str, str]:
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    parts = {}
-    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return parts
 
 
 def _shared_strings(archive: zipfile.ZipFile, names: set[str], ElementTree) -> list[str]:
