@@ -42,12 +42,12 @@ def _debris(*folders: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("how", ["term-1", "term-2", "term-group-2", "int-group-1"])
+@pytest.mark.parametrize("how", ["term-1", "term-2", "term-group-2", "term-group-auto", "int-group-1"])
 def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, how):
     kind, *rest = how.split("-")
-    jobs = rest[-1]
+    jobs = [] if rest[-1] == "auto" else ["--jobs", rest[-1]]
     folder, out, temp = _batch(tmp_path), tmp_path / "结果", tmp_path / "临时"
-    process = subprocess.Popen([sys.executable, "-m", "perfxl", "fill", str(folder), "-o", str(out), "--jobs", jobs],
+    process = subprocess.Popen([sys.executable, "-m", "perfxl", "fill", str(folder), "-o", str(out), *jobs],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(temp), start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("*_自评结果.xlsx"))):
