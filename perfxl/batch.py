@@ -22,16 +22,17 @@ from .workbook import SPREADSHEET_SUFFIXES
 OUTPUT_MARKERS = ("_自评结果", "_自评报告")
 SUMMARY_NAME = "汇总.xlsx"
 #: ``X_自评结果``, ``X_自评结果(2)`` (also with a space or full-width brackets, as copies get named).
-_OUTPUT_STEM = re.compile(r"^(?P<base>.+)_(?:自评结果|自评报告)(?:\s*[(（](?P<number>\d{1,4})[)）])?$")
+_OUTPUT_STEM = re.compile(r"^(?P<base>.+)_(?P<kind>自评结果|自评报告)(?:\s*[(（](?P<number>\d{1,4})[)）])?$")
 
 
-def output_generation(stem: str) -> tuple[str, int]:
+def output_generation(stem: str, kind: str = "自评结果") -> tuple[str, int]:
     """(the form's own stem, how many fills it has been through) of a file stem.
 
     ``表`` → (``表``, 0); ``表_自评结果`` → (``表``, 1); ``表_自评结果(3)`` → (``表``, 3).
+    ``kind``: 自评结果 (a filled workbook) or 自评报告 (a report).
     """
     found = _OUTPUT_STEM.match(stem)
-    if found is None:
+    if found is None or found.group("kind") != kind:
         return stem, 0
     return found.group("base"), int(found.group("number") or 1)
 
@@ -43,7 +44,7 @@ def is_candidate(path: Path) -> bool:
         return False
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return False
-    if name == SUMMARY_NAME or output_generation(path.stem)[1] > 0:
+    if name == SUMMARY_NAME or any(output_generation(path.stem, kind)[1] for kind in ("自评结果", "自评报告")):
         return False
     return True
 
@@ -294,7 +295,7 @@ class FileRecord:
                 report = reports[0] if reports else None
             else:
                 marker = f"_{_safe(form.sheet)}"
-                report = next((out for out in reports if output_generation(out.stem)[0].endswith(marker)), None)
+                report = next((out for out in reports if output_generation(out.stem, "自评报告")[0].endswith(marker)), None)
             record.forms.append(FormRow(
                 sheet=form.sheet,
                 project=form.project.text,

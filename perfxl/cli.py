@@ -428,10 +428,8 @@ def main() -> None:
 def _interrupted(interrupt: KeyboardInterrupt) -> None:
     from . import lifecycle
 
-    signal_code = lifecycle.exit_code(interrupt)
     try:
-        sys.stderr.write("\n" if sys.stderr.isatty() else "")
         typer.echo(lifecycle.message(interrupt), err=True)
-    except Exception:
+    except Exception:  # stderr gone: the exit code says it
         pass
-    _exit_now(signal_code)
+    _exit_now(lifecycle.exit_code(interrupt))

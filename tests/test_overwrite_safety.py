@@ -39,7 +39,8 @@ def test_naming_rule_numbers_generations_and_never_names_the_input():
     _, reports = output_paths(Path("/x/表_自评结果.xlsx"), options, ["甲", "乙"])
     assert [p.name for p in reports] == ["表_甲_自评报告(2).docx", "表_乙_自评报告(2).docx"]
     assert not is_candidate(Path("表_自评结果(2).xlsx")) and not is_candidate(Path("表_自评结果.xlsx"))
-    assert is_candidate(Path("表.xlsx"))
+    assert not is_candidate(Path("表_自评报告.xlsx")) and is_candidate(Path("表.xlsx"))
+    assert output_paths(Path("/x/表_自评报告.xlsx"), options)[0].name == "表_自评报告_自评结果.xlsx"  # only 自评结果 is a generation
 
 
 def test_filling_outputs_again_and_again(seed_form, run_cli):
