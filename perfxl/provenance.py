@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from .model import PERFXL_AUTHOR, FormError
+from .workbook import _NS_MAIN, _sheet_parts
 
 #: Word document property (keywords) that marks a report as perfxl's.
 REPORT_KEYWORD = "perfxl"
@@ -34,8 +35,6 @@ _FINDINGS_TITLE = "校验结果"
 _FINDINGS_FILE_PREFIX = "文件："
 _SUMMARY_HEADER = ("文件", "项目名称", "主管部门")
 _MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
-
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def written_by_perfxl(path: Path) -> bool:
@@ -87,8 +86,6 @@ def _report_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
 def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
     from defusedxml import ElementTree
 
-    from .workbook import _sheet_parts
-
     if "docProps/custom.xml" in names and f'name="{CUSTOM_PROPERTY}"'.encode() in archive.read("docProps/custom.xml"):
         return True
     for name in names:
@@ -118,7 +115,19 @@ def _shared_strings(archive: zipfile.ZipFile, names: set[str], ElementTree) -> l
     if part not in names:
         return []
     root = ElementTree.fromstring(archive.read(part))
-    return ["".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t")) for si in root.iter(f"{_NS_MAIN}si")]
+    return [_item_text(si) for si in root.iter(f"{_NS_MAIN}si")]
+
+
+def _item_text(item) -> str:
+    """The text of a string item (<si> or <is>): its <t>, or its runs' <t>; phonetic guides left out."""
+    parts = []
+    for child in item:
+        if child.tag == f"{_NS_MAIN}t":
+            parts.append(child.text or "")
+        elif child.tag == f"{_NS_MAIN}r":
+            text = child.find(f"{_NS_MAIN}t")
+            parts.append(text.text or "" if text is not None else "")
+    return "".join(parts)
 
 
 def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: tuple[str, ...]) -> dict[str, str]:
@@ -131,7 +140,8 @@ def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: tuple[str, 
             continue
         kind = cell.get("t")
         if kind == "inlineStr":
-            found[ref] = "".join(t.text or "" for t in cell.iter(f"{_NS_MAIN}t"))
+            inline = cell.find(f"{_NS_MAIN}is")
+            found[ref] = _item_text(inline) if inline is not None else ""
             continue
         value = cell.find(f"{_NS_MAIN}v")
         text = value.text if value is not None and value.text is not None else ""

@@ -23,13 +23,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
     with a Chinese message (folder missing, read-only, disk full, file open in Excel).
     """
     target = Path(target)
+    temp_name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
         os.close(handle)
         os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-    except OSError as exc:
-        raise _write_error(target, exc) from None
+    except BaseException as exc:  # also an interrupt right after the file was made
+        if temp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise _write_error(target, exc) from None
+        raise
     temp = Path(temp_name)
     try:
         yield temp

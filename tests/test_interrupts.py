@@ -169,3 +169,12 @@ def test_write_error_messages():
 
     full = _write_error(Path("/x/表_自评结果.xlsx"), OSError(errno.ENOSPC, "No space left on device"))
     assert "表_自评结果.xlsx" in full.message and "磁盘空间不足" in full.message
+
+
+def test_a_normal_run_leaves_its_temporary_folder_removed(tmp_path):
+    form = Path(shutil.copy(SEED, tmp_path / "表.xlsx"))
+    temp = tmp_path / "临时"
+    done = subprocess.run([sys.executable, "-m", "perfxl", "fill", str(form)], capture_output=True, env=_env(temp), timeout=120)
+    assert done.returncode == 1, done.stderr.decode("utf-8")
+    assert not list(temp.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["表.xlsx", "表_自评结果.xlsx", "表_自评报告.docx", "临时"])

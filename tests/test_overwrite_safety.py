@@ -183,3 +183,22 @@ def test_outputs_carry_perfxl_marks_and_forms_do_not(seed_form, tmp_path, run_cl
     docx.Document().save(plain)
     (tmp_path / "坏.xlsx").write_bytes(b"nope")
     assert not written_by_perfxl(plain) and not written_by_perfxl(tmp_path / "坏.xlsx")
+
+
+@pytest.mark.office
+def test_marks_survive_a_save_by_libreoffice(seed_form, tmp_path, run_cli):
+    """Saved again by another program (shared strings instead of inline ones), an output is still perfxl's."""
+    from perfxl.writer import convert_with_office
+
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    assert run_cli("fill", seed_form, "--no-report").exit_code == 1
+    output = seed_form.parent / f"{seed_form.stem}_自评结果.xlsx"
+    resaved = convert_with_office(output, "xlsx", tmp_path / "另存")
+    assert resaved is not None
+    import zipfile
+
+    with zipfile.ZipFile(resaved) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()
+    assert written_by_perfxl(resaved)
+    assert not written_by_perfxl(convert_with_office(seed_form, "xlsx", tmp_path / "原表"))
