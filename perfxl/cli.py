@@ -289,6 +289,7 @@ def watch_command(
     template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     interval: Annotated[float, typer.Option("--interval", metavar="<秒>", help="检查文件夹的间隔（秒）。", min=0.05)] = 1.0,
+    force: Annotated[bool, typer.Option("--force", help="输出文件夹中已有不是 perfxl 写出的同名文件时，仍然覆盖。")] = False,
     max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", hidden=True)] = None,
 ) -> None:
     """监视文件夹：每放入（或修改）一份自评表，待其完整写入后自动处理，结果写入“文件夹/输出/”，并随时更新 汇总.xlsx。按 Ctrl-C 停止。
@@ -302,7 +303,7 @@ def watch_command(
 
     if not folder.is_dir():
         _fail(f"找不到文件夹：{folder}。请指定一个已存在的文件夹。")
-    options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict)
+    options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict, force=force)
 
     def on_record(record) -> None:
         stamp = time.strftime("%H:%M:%S")

@@ -202,3 +202,27 @@ def test_marks_survive_a_save_by_libreoffice(seed_form, tmp_path, run_cli):
         assert "xl/sharedStrings.xml" in archive.namelist()
     assert written_by_perfxl(resaved)
     assert not written_by_perfxl(convert_with_office(seed_form, "xlsx", tmp_path / "原表"))
+
+
+def test_watch_keeps_files_it_did_not_write_unless_forced(tmp_path):
+    from perfxl.watch import OUTPUT_FOLDER, Watcher
+
+    inbox = tmp_path / "收件"
+    (inbox / OUTPUT_FOLDER).mkdir(parents=True)
+    shutil.copy(SEED, inbox / "表.xlsx")
+    own = inbox / OUTPUT_FOLDER / "汇总.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["单位自己的汇总"])
+    wb.save(own)
+    before = sha256(own)
+    problems = []
+    watcher = Watcher(inbox, FillOptions(report=False), stable_seconds=0, on_summary=lambda target, error: problems.append(error))
+    watcher.poll(now=0)
+    [record] = watcher.poll(now=1)
+    assert record.status == "有错误"  # the form itself was filled
+    assert sha256(own) == before and problems and "不是 perfxl 写出的文件" in problems[-1].message
+    forced = Watcher(inbox, FillOptions(report=False, force=True), stable_seconds=0)
+    forced.poll(now=0)
+    forced.poll(now=1)
+    forced.poll(now=2)
+    assert written_by_perfxl(own)
