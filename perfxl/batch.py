@@ -439,7 +439,13 @@ def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[J
 
         with ThreadPoolExecutor(1, thread_name_prefix="perfxl-xls") as pool:  # waits for LibreOffice before the folder goes
             future = pool.submit(convert_many_with_office, unique, Path(folder))
-            yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
+            try:
+                yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
+            except BaseException:  # the run is stopped (Ctrl-C, SIGTERM): so is LibreOffice, at once
+                from .writer import stop_office
+
+                stop_office()
+                raise
 
 
 class PendingConversion:

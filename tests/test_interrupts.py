@@ -178,3 +178,30 @@ def test_a_normal_run_leaves_its_temporary_folder_removed(tmp_path):
     assert done.returncode == 1, done.stderr.decode("utf-8")
     assert not list(temp.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["表.xlsx", "表_自评结果.xlsx", "表_自评报告.docx", "临时"])
+
+
+@pytest.mark.office
+def test_a_signal_during_an_xls_conversion_stops_libreoffice_too(tmp_path):
+    """LibreOffice converting .xls in the background is stopped at once, with nothing left behind."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    folder, out, temp = tmp_path / "收件", tmp_path / "结果", tmp_path / "临时"
+    folder.mkdir()
+    for index in range(3):
+        shutil.copy(ROOT / "tests" / "data" / "seed.xls", folder / f"表{index}.xls")
+    process = subprocess.Popen([sys.executable, "-m", "perfxl", "fill", str(folder), "-o", str(out), "--jobs", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(temp))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(temp.rglob("perfxl-lo-*")):
+        time.sleep(0.01)  # LibreOffice has started
+    time.sleep(0.3)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr.decode("utf-8")
+    assert time.monotonic() - started < 5  # not after LibreOffice has finished its work
+    assert not any(word in stderr.decode("utf-8") for word in NOISE)
+    time.sleep(0.5)
+    running = subprocess.run(["ps", "-eo", "stat,args"], capture_output=True, text=True).stdout.splitlines()
+    assert not [line for line in running if str(temp) in line and not line.startswith("Z")]
+    assert not list(temp.iterdir()) and not (out.exists() and _debris(out))
