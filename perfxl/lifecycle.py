@@ -59,29 +59,40 @@ def message(interrupt: KeyboardInterrupt | None = None) -> str:
 # ---------------------------------------------------------------- the run's temporary folder
 
 _private: str | None = None
+_TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
+_saved: tuple = ()  # tempfile.tempdir and the variables as they were
 
 
 def use_private_tempdir() -> str | None:
     """Send this process's (and its children's) temporary files into a folder of their own."""
-    global _private
+    global _private, _saved
     if _private is not None:
         return _private
     try:
         _private = tempfile.mkdtemp(prefix="perfxl-run-")
     except OSError:  # no usable temporary folder: leave things as they are
         return None
+    _saved = (tempfile.tempdir, {name: os.environ.get(name) for name in _TEMP_VARIABLES})
     tempfile.tempdir = _private
-    for name in ("TMPDIR", "TEMP", "TMP"):
+    for name in _TEMP_VARIABLES:
         os.environ[name] = _private
     return _private
 
 
 def remove_private_tempdir() -> None:
-    """Delete the run's temporary folder with whatever is left in it."""
+    """Delete the run's temporary folder with whatever is left in it (and use the usual one again)."""
     global _private
     folder, _private = _private, None
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    if folder is None:
+        return
+    tempdir, variables = _saved
+    tempfile.tempdir = tempdir
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def quiet_unraisable() -> None:

@@ -205,3 +205,21 @@ def test_a_signal_during_an_xls_conversion_stops_libreoffice_too(tmp_path):
     running = subprocess.run(["ps", "-eo", "stat,args"], capture_output=True, text=True).stdout.splitlines()
     assert not [line for line in running if str(temp) in line and not line.startswith("Z")]
     assert not list(temp.iterdir()) and not (out.exists() and _debris(out))
+
+
+def test_private_tempdir_is_used_and_given_back(tmp_path, monkeypatch):
+    import tempfile
+
+    from perfxl import lifecycle
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = lifecycle.use_private_tempdir()
+    try:
+        assert Path(folder).parent == tmp_path and Path(folder).name.startswith("perfxl-run-")
+        assert tempfile.gettempdir() == folder and os.environ["TMPDIR"] == folder
+        Path(tempfile.mkstemp()[1]).write_text("openpyxl leftovers")
+    finally:
+        lifecycle.remove_private_tempdir()
+    assert not Path(folder).exists() and list(tmp_path.iterdir()) == []
+    assert tempfile.gettempdir() == str(tmp_path) and os.environ["TMPDIR"] == str(tmp_path)
