@@ -69,7 +69,7 @@ def _release(exc: BaseException) -> None:
     while tb is not None:
         for value in list(tb.tb_frame.f_locals.values()):
             if isinstance(value, zipfile.ZipFile):
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(BaseException):  # it fails again; the first error is the one to report
                     value.close()
         tb = tb.tb_next
     traceback.clear_frames(exc.__traceback__)
