@@ -140,7 +140,7 @@ class Watcher:
 
         records = [self.records[path] for path in sorted(self.records, key=lambda p: p.name)]
         try:
-            target = write_summary(records, self.output_dir)
+            target = write_summary(records, self.output_dir, force=self.options.force)
         except FormError as error:  # e.g. 汇总.xlsx open in Excel: keep it dirty and retry next poll
             if self.on_summary is not None:
                 self.on_summary(None, error)
