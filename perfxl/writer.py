@@ -106,6 +106,10 @@ def write_filled_workbook(book, results, target: Path | str) -> None:
     ``target`` is written atomically; the input file is only read. ``roundtrip-loss`` findings
     are appended to ``results`` for whatever of the input cannot be kept.
     """
+    if book.kind in ("xlsx", "xlsm"):  # the input package with surgical edits (see perfxl.patch)
+        from .patch import write_patched_workbook
+
+        return write_patched_workbook(book, results, target)
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="perfxl-") as scratch:
         wb, source, note, annotated = _load_for_writing(book, results, Path(scratch))
