@@ -153,7 +153,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
 
         stage = InProcess()
     try:
-        book = open_book(path, styles=options.workbook)
+        book = open_book(path, styles=False)  # the workbook is written by patching the input (perfxl.patch), not from openpyxl
         book.converted = converted
         results = stage.check(read_forms(path, book))
         outcome = FileOutcome(path, results)

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Finding, a1, column_index, original_comment, original_from_comment
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_comment, original_from_comment
 from .numbers import format_number
 from .writeutil import atomic_path
 
@@ -197,18 +197,15 @@ class Package:
         number = start
         while True:
             name = pattern.format(number)
-            if not self.exists(name) and name not in self._removed_then_reused():
+            if not self.exists(name):
                 return name
             number += 1
-
-    def _removed_then_reused(self) -> set[str]:
-        return set()
 
     def serialise(self, root) -> bytes:
         return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + self._etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
     def save(self, target: Path) -> None:
-        """Write the package to ``target``: unchanged parts copied, edited ones serialised, in the input's order."""
+        """Write the package to ``target``: unchanged parts copied as stored (raw), edited ones serialised, in the input's order."""
         written = set()
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
             for info in self.infos:
@@ -220,11 +217,43 @@ class Package:
                     out.writestr(_fresh_info(name, info), self.serialise(self._trees[name]))
                 elif name in self._new:
                     out.writestr(_fresh_info(name, info), self._new[name])
-                else:
+                elif not _copy_raw(self.zip, out, info):
                     out.writestr(_fresh_info(name, info), self.zip.read(info))
             for name in sorted((set(self._new) | self._dirty) - written):
                 data = self._new[name] if name in self._new else self.serialise(self._trees[name])
                 out.writestr(_fresh_info(name), data)
+
+
+def _copy_raw(source: zipfile.ZipFile, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Copy one entry's stored (compressed) bytes unchanged: fast, and byte-identical even where a
+    part is damaged in a way perfxl never needed to read. False when the entry is unusual (then
+    the caller recompresses it)."""
+    import struct
+
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return False
+    try:
+        source.fp.seek(info.header_offset)
+        header = source.fp.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            return False
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        source.fp.seek(info.header_offset + 30 + name_length + extra_length)
+        raw = source.fp.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            return False
+        entry = copy.copy(info)
+        entry.flag_bits &= ~0x08  # sizes and CRC go into the local header: no data descriptor
+        entry.extra = b""
+        entry.header_offset = out.fp.tell()
+        out.fp.write(entry.FileHeader())
+        out.fp.write(raw)
+        out.start_dir = out.fp.tell()
+        out.filelist.append(entry)
+        out.NameToInfo[entry.filename] = entry
+        return True
+    except (OSError, ValueError, struct.error, AttributeError):
+        return False
 
 
 def _fresh_info(name: str, like: zipfile.ZipInfo | None = None) -> zipfile.ZipInfo:
@@ -1192,63 +1221,86 @@ def write_patched_workbook(book, results, target: Path | str) -> None:
     The output is the input package with perfxl's edits; ``target`` is written atomically and the
     input is only read.
     """
-    package = Package(Path(book.path))
+    path = Path(book.path)
     try:
-        content_types = ContentTypes(package)
-        workbook = Workbook(package)
-        styles = Styles(package)
-        strings = SharedStrings(package, workbook.rels)
-        names_before = workbook.names()
-
-        def sheet_of(entry: SheetEntry) -> Sheet:
-            return Sheet(package, entry.name, entry.part, entry.element.get("sheetId", ""), strings, styles)
-
-        records: dict[tuple[str, str], str] = {}
-        file_name = None
-        for entry in list(workbook.entries):
-            if not entry.part or not package.exists(entry.part):
-                continue
-            if entry.name == L.ORIGINAL_FILLS_SHEET:
-                records = _read_records(sheet_of(entry))
-                workbook.remove_sheet(entry, content_types)
-            elif entry.name.startswith(L.FINDINGS_SHEET):
-                previous = _findings_sheet_file_name(sheet_of(entry))
-                if previous is not None:
-                    file_name = file_name or previous
-                    workbook.remove_sheet(entry, content_types)
-
-        by_sheet = {result.form.sheet: result for result in results}
-        originals: dict[str, str] = {}
-        lost_formulas: dict[str, list[str]] = {}
-        for entry in list(workbook.entries):
-            result = by_sheet.get(entry.name)
-            if not entry.part or not package.exists(entry.part) or (result is None and not _has_perfxl_comments(package, entry.part)):
-                continue
-            sheet = sheet_of(entry)
-            comments = Comments.load(sheet)
-            derived = _derived(sheet, result) if result is not None else {}
-            _undo_marks(sheet, comments, styles, records, keep_values=set(derived))
-            if result is not None:
-                _annotate(sheet, comments, styles, result, derived, originals)
-            comments.finish(content_types)
-            sheet.rels.save()
-            lost_formulas[sheet.sheet_id] = sheet.formula_removed
-
-        name = L.FINDINGS_SHEET
-        number = 2
-        while name.lower() in {n.lower() for n in workbook.names()}:
-            name, number = f"{L.FINDINGS_SHEET}{number}", number + 1
-        sheet_names = set(workbook.names())
-        workbook.add_sheet(name, findings_sheet_xml(styles, file_name or Path(book.path).name, results, sheet_names), content_types)
-        if originals:
-            workbook.add_sheet(L.ORIGINAL_FILLS_SHEET, records_sheet_xml(originals), content_types, state="veryHidden")
-        workbook.full_calc_on_load()
-        workbook.drop_from_calc_chain(lost_formulas, content_types)
-        workbook.save(AppProperties(package, names_before))
-        with atomic_path(Path(target)) as temp:
-            package.save(temp)
+        package = Package(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+    try:
+        _patch(package, book, results, Path(target))
+    except FormError:
+        raise
+    except Exception as exc:  # a part perfxl must edit is damaged (XML, zip entry, missing element)
+        raise _damaged(path, exc) from None
     finally:
         package.close()
+
+
+def _damaged(path: Path, exc: BaseException) -> FormError:
+    import traceback
+
+    return FormError(
+        "corrupt",
+        f"{path.name} 的内部结构有损坏（{exc.__class__.__name__}），无法在其上写出填写结果。请在 Excel/WPS 中打开后另存为 .xlsx 再试。",
+        path, "".join(traceback.format_exception(exc)),
+    )
+
+
+def _patch(package: Package, book, results, target: Path) -> None:
+    """Undo a previous run's marks, annotate the form sheets, add perfxl's sheets, save."""
+    content_types = ContentTypes(package)
+    workbook = Workbook(package)
+    styles = Styles(package)
+    strings = SharedStrings(package, workbook.rels)
+    names_before = workbook.names()
+
+    def sheet_of(entry: SheetEntry) -> Sheet:
+        return Sheet(package, entry.name, entry.part, entry.element.get("sheetId", ""), strings, styles)
+
+    records: dict[tuple[str, str], str] = {}
+    file_name = None
+    for entry in list(workbook.entries):
+        if not entry.part or not package.exists(entry.part):
+            continue
+        if entry.name == L.ORIGINAL_FILLS_SHEET:
+            records = _read_records(sheet_of(entry))
+            workbook.remove_sheet(entry, content_types)
+        elif entry.name.startswith(L.FINDINGS_SHEET):
+            previous = _findings_sheet_file_name(sheet_of(entry))
+            if previous is not None:
+                file_name = file_name or previous
+                workbook.remove_sheet(entry, content_types)
+
+    by_sheet = {result.form.sheet: result for result in results}
+    originals: dict[str, str] = {}
+    lost_formulas: dict[str, list[str]] = {}
+    for entry in list(workbook.entries):
+        result = by_sheet.get(entry.name)
+        if not entry.part or not package.exists(entry.part) or (result is None and not _has_perfxl_comments(package, entry.part)):
+            continue
+        sheet = sheet_of(entry)
+        comments = Comments.load(sheet)
+        derived = _derived(sheet, result) if result is not None else {}
+        _undo_marks(sheet, comments, styles, records, keep_values=set(derived))
+        if result is not None:
+            _annotate(sheet, comments, styles, result, derived, originals)
+        comments.finish(content_types)
+        sheet.rels.save()
+        lost_formulas[sheet.sheet_id] = sheet.formula_removed
+
+    name = L.FINDINGS_SHEET
+    number = 2
+    while name.lower() in {n.lower() for n in workbook.names()}:
+        name, number = f"{L.FINDINGS_SHEET}{number}", number + 1
+    sheet_names = set(workbook.names())
+    workbook.add_sheet(name, findings_sheet_xml(styles, file_name or Path(book.path).name, results, sheet_names), content_types)
+    if originals:
+        workbook.add_sheet(L.ORIGINAL_FILLS_SHEET, records_sheet_xml(originals), content_types, state="veryHidden")
+    workbook.full_calc_on_load()
+    workbook.drop_from_calc_chain(lost_formulas, content_types)
+    workbook.save(AppProperties(package, names_before))
+    with atomic_path(target) as temp:
+        package.save(temp)
 
 
 def _has_perfxl_comments(package: Package, part: str) -> bool:
