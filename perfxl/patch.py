@@ -388,20 +388,25 @@ class Styles:
         """Index of ``element`` in the fonts/fills/borders list, appended if new."""
         from lxml import etree
 
-        key = (name, etree.tostring(element))
+        key = (name, signature(element))
         if key not in self._pool_cache:
             pool = self._list(name)
+            for index, existing in enumerate(pool):  # already there (a re-run): reuse it
+                if signature(existing) == key[1]:
+                    self._pool_cache[key] = index
+                    return index
             pool.append(element)
             pool.set("count", str(len(pool)))
             self._pool_cache[key] = len(pool) - 1
             self.package.touch(self.NAME)
         return self._pool_cache[key]
 
-    def derive(self, style: int, *, fill=None, fill_none: bool = False, num_fmt: int | None = None) -> int:
-        """Index of a copy of cell format ``style`` with another fill and/or number format."""
-        from lxml import etree
+    def derive(self, style: int, *, fill=None, fill_none: bool = False, num_fmt: int | None = None, restore: bool = False) -> int:
+        """Index of a copy of cell format ``style`` with another fill and/or number format.
 
-        key = (style, etree.tostring(fill) if fill is not None else None, fill_none, num_fmt)
+        ``restore``: the fill is one the cell had before perfxl highlighted it.
+        """
+        key = (style, signature(fill) if fill is not None else None, fill_none, num_fmt, restore)
         if key in self._cache:
             return self._cache[key]
         base = self.xf(style)
@@ -416,9 +421,11 @@ class Styles:
             xf.set("numFmtId", str(num_fmt))
             xf.set("applyNumberFormat", "1")
         xfs = self._list("cellXfs")
-        serial = etree.tostring(xf)
-        for index, existing in enumerate(xfs):  # an identical format already there (a re-run): reuse it
-            if etree.tostring(existing) == serial:
+        # An identical format already there (a re-run) is reused; when undoing a highlight, the
+        # cell's own format before it (which may not say applyFill) is the one to return to.
+        serial = _loose(signature(xf)) if (fill_none or restore) else signature(xf)
+        for index, existing in enumerate(xfs):
+            if (_loose(signature(existing)) if (fill_none or restore) else signature(existing)) == serial:
                 self._cache[key] = index
                 return index
         xfs.append(xf)
@@ -460,16 +467,33 @@ class Styles:
         if alignment:
             xf.set("applyAlignment", "1")
             xf.append(wrap(alignment))
-        from lxml import etree
-
-        key = ("new", etree.tostring(xf))
+        key = ("new", signature(xf))
         if key not in self._cache:
             xfs = self._list("cellXfs")
+            for index, existing in enumerate(xfs):  # already there (a re-run): reuse it
+                if signature(existing) == key[1]:
+                    self._cache[key] = index
+                    return index
             xfs.append(xf)
             xfs.set("count", str(len(xfs)))
             self.package.touch(self.NAME)
             self._cache[key] = len(xfs) - 1
         return self._cache[key]
+
+
+def signature(element) -> tuple:
+    """What an element says, whatever prefixes its namespaces have (to find an identical one)."""
+    if not isinstance(element.tag, str):
+        return ()
+    return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(), tuple(signature(child) for child in element))
+
+
+_APPLY = {"applyFill", "applyNumberFormat", "applyFont", "applyBorder", "applyAlignment", "applyProtection"}
+
+
+def _loose(sig: tuple) -> tuple:
+    """A cell format's signature without its apply* flags."""
+    return (sig[0], tuple(item for item in sig[1] if item[0] not in _APPLY), *sig[2:])
 
 
 def fill_record(fill) -> str:
@@ -954,7 +978,7 @@ class Comments:
             f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>{_SHAPETYPE}</xml>'
         )
         self.vml_rid = self.sheet.rels.add(REL_VML, self.vml_part)
-        legacy = self.sheet.root.makeelement(q("legacyDrawing"), {q("id", R_NS): self.vml_rid})
+        legacy = self.sheet.root.makeelement(q("legacyDrawing"), {q("id", R_NS): self.vml_rid}, nsmap={"r": R_NS})
         insert_in_order(self.sheet.root, legacy, WORKSHEET_CHILDREN)
         self.sheet.touch()
         self.vml_created = True
@@ -1104,7 +1128,7 @@ class Workbook:
         if state:
             attrs["state"] = state
         attrs[q("id", R_NS)] = rid
-        element = self.sheets_element.makeelement(q("sheet"), attrs)
+        element = self.sheets_element.makeelement(q("sheet"), attrs, nsmap={"r": R_NS})
         self.sheets_element.append(element)
         self.entries.append(SheetEntry(name, element, part))
         content_types.override(part, CT_WORKSHEET)
@@ -1353,7 +1377,7 @@ def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict,
         if is_highlight(styles.fill(style)):  # perfxl's colour, not one the user gave it since
             record = records.get((sheet.name, ref))
             fill = fill_from_record(sheet.package, record) if record else None
-            sheet.set_style(ref, styles.derive(style, fill=fill) if fill is not None else styles.derive(style, fill_none=True))
+            sheet.set_style(ref, styles.derive(style, fill=fill, restore=True) if fill is not None else styles.derive(style, fill_none=True))
         text = comments.text_of(comment)
         if ref not in keep_values:
             original = original_from_comment(text, sheet.value(ref), styles.number_format(style))
