@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_comment, original_from_comment
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_comment, original_formula, original_from_comment, original_record
 from .numbers import format_number
 from .writeutil import atomic_path
 
@@ -747,6 +747,16 @@ class Sheet:
             insert_in_order(cell, inline, CELL_CHILDREN)
         self.touch()
 
+    def set_formula(self, ref: str, formula: str) -> None:
+        """Give the cell a formula (``=…``), keeping its value as the cached result."""
+        cell = self.cell(ref)
+        for old in cell.findall(q("f")):
+            cell.remove(old)
+        f = cell.makeelement(q("f"), {})
+        f.text = formula[1:] if formula.startswith("=") else formula
+        insert_in_order(cell, f, CELL_CHILDREN)
+        self.touch()
+
     def _clear(self, cell, keep_formula: bool) -> None:
         for child in list(cell):
             name = _local(child.tag)
@@ -1305,7 +1315,7 @@ def _patch(package: Package, book, results, target: Path) -> None:
         sheet = sheet_of(entry)
         comments = Comments.load(sheet)
         derived = _derived(sheet, result) if result is not None else {}
-        _undo_marks(sheet, comments, styles, records, keep_values=set(derived))
+        _undo_marks(sheet, comments, styles, records)
         if result is not None:
             _annotate(sheet, comments, styles, result, derived, originals)
         comments.finish(content_types)
@@ -1364,10 +1374,9 @@ def _findings_sheet_file_name(sheet: Sheet) -> str | None:
     return None
 
 
-def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict, keep_values: set[str]) -> None:
+def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict) -> None:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
     fills return), cells it rewrote get their stated value back."""
-    from .workbook import _typed
     from .writer import USER_COMMENT_MARKER
 
     for ref, comment in comments.items().items():
@@ -1379,21 +1388,30 @@ def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict,
             fill = fill_from_record(sheet.package, record) if record else None
             sheet.set_style(ref, styles.derive(style, fill=fill, restore=True) if fill is not None else styles.derive(style, fill_none=True))
         text = comments.text_of(comment)
-        if ref not in keep_values:
-            original = original_from_comment(text, sheet.value(ref), styles.number_format(style))
-            if original is not None:
-                value = _typed(original)
-                if isinstance(value, (int, float)):
-                    sheet.set_number(ref, value)
-                elif isinstance(value, str):
-                    sheet.set_text(ref, value)  # text, even if it looks like a formula
-                else:
-                    sheet._clear(sheet.cell(ref), keep_formula=False)
-                    sheet.cell(ref).attrib.pop("t", None)
+        original = original_from_comment(text, sheet.value(ref), styles.number_format(style))
+        if original is not None:  # the cell still holds what perfxl wrote: give it back what the form said
+            _restore(sheet, ref, original, original_formula(text))
         if USER_COMMENT_MARKER in text:
             comments.restore_user(ref, comment)
         else:
             comments.remove(ref)
+
+
+def _restore(sheet: Sheet, ref: str, original: str, formula: str | None) -> None:
+    """Put a recorded original back: a number, text (always as text), or the formula with the value it showed."""
+    from .workbook import _typed
+
+    value = None if formula is not None and original == formula else _typed(original)
+    if isinstance(value, (int, float)):
+        sheet.set_number(ref, value)
+    elif isinstance(value, str):
+        sheet.set_text(ref, value, keep_formula=formula is not None)
+    else:
+        cell = sheet.cell(ref)
+        sheet._clear(cell, keep_formula=False)
+        cell.attrib.pop("t", None)
+    if formula is not None:
+        sheet.set_formula(ref, formula)
 
 
 def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived: dict, originals: dict[str, str]) -> None:
@@ -1422,7 +1440,9 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
             if xf is None or xf.get("numFmtId") != str(number_format):
                 sheet.set_style(address, styles.derive(style, num_fmt=number_format))
         if differs:
-            text = original_comment(formula_text or _shown_original(stated, kind), _shown_value(value, kind))
+            shown = _shown_original(stated, kind) if not (formula_text and stated.raw is None) else ""
+            record = original_record(shown, formula_text, is_text=isinstance(stated.raw, str))
+            text = original_comment(record, _shown_value(value, kind))
             if findings:
                 text += "\n" + _findings_text(findings)
             _flag(sheet, comments, styles, address, text, _worst(findings) if findings else "warning", originals)
