@@ -951,7 +951,7 @@ class Comments:
         if self.vml is None:
             self._new_vml()
         row, col = split_ref(note.ref)
-        if _find_shape(self.vml, row - 1, col - 1) is not None and (row - 1, col - 1) not in self.removed_shapes:
+        if _find_shape(self.vml, row - 1, col - 1) is not None:  # a box from an earlier run (or the user's): keep it
             return
         numbers = [int(n) for n in re.findall(r'id="_x0000_s(\d+)"', self.vml)]
         shape_id = max(numbers, default=self._id_block() * 1024) + 1
@@ -1013,6 +1013,25 @@ class Comments:
                         content_types.override(self.vml_part, CT_VML)
         if getattr(self, "created", False):
             content_types.override(self.part, CT_COMMENTS)
+        if self.root is not None and not self.items():
+            self._drop_empty(content_types)
+
+    def _drop_empty(self, content_types: ContentTypes) -> None:
+        """No comment left (a re-run on a corrected output): the comments part goes, and the VML
+        drawing too when it holds nothing else (form controls stay)."""
+        package = self.sheet.package
+        for rid, part in self.sheet.rels.by_type(REL_COMMENTS):
+            self.sheet.rels.remove(rid)
+        package.remove(self.part)
+        content_types.drop(self.part)
+        if self.vml is not None and self.vml_part and "<v:shape " not in self.vml and "<v:shape>" not in self.vml:
+            self.sheet.rels.remove(self.vml_rid)
+            package.remove(self.vml_part)
+            content_types.drop(self.vml_part)
+            legacy = self.sheet.root.find(q("legacyDrawing"))
+            if legacy is not None:
+                self.sheet.root.remove(legacy)
+            self.sheet.touch()
 
 
 _SHAPETYPE = (

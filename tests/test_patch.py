@@ -506,3 +506,23 @@ def test_user_sheet_named_like_the_findings_sheet_is_never_replaced(run_cli, cle
         assert result.sheetnames[:2] == ["自评表", "校验结果"] and result.sheetnames[2] == "校验结果2"
         assert result["校验结果"]["A2"].value == "文件：自己记的"
         assert result["校验结果2"]["A2"].value == f"文件：{path.name}"
+
+
+def test_a_corrected_output_gets_its_comment_parts_back_out(run_cli, clean_form, tmp_path):
+    """Flagged once, fixed by the user, filled again: no comment left, so no empty comments part or VML either."""
+    wb = openpyxl.load_workbook(clean_form)
+    wb["自评表"]["H18"] = 12  # a wrong score: total-mismatch and a comment on it
+    flagged = tmp_path / "有误.xlsx"
+    wb.save(flagged)
+    first = fill(run_cli, flagged)
+    assert any(name.endswith(".vml") for name in parts(first))
+    fixed = tmp_path / "已改.xlsx"
+    shutil.copy(first, fixed)
+    rewrite_zip(fixed, {"xl/worksheets/sheet1.xml": lambda xml: re.sub(r'(<c r="H18"[^>]*>)<v>12</v>', r"\g<1><v>15</v>", xml)})
+    second = fill(run_cli, fixed)
+    content = parts(second)
+    assert not [n for n in content if n.endswith(".vml") or "comments" in n]
+    assert b"legacyDrawing" not in content["xl/worksheets/sheet1.xml"]
+    assert b"comments" not in content["[Content_Types].xml"] and b"comments" not in content.get("xl/worksheets/_rels/sheet1.xml.rels", b"")
+    assert findings_of(run_cli, second) == findings_of(run_cli, clean_form)
+    openpyxl.load_workbook(second)
