@@ -1,8 +1,9 @@
 """Checked form → the filled, annotated workbook ``<stem>_自评结果.xlsx``.
 
-The input's own workbook (loaded by :mod:`perfxl.workbook` with formulas and styles) is edited in
-place and saved under a new name, so sheets, merges, fonts, borders, widths and print setup stay
-as they were. perfxl changes only:
+.xlsx/.xlsm inputs are written by :mod:`perfxl.patch`: the input package with surgical edits.
+This module keeps what both writers share (which cells are derived, comment texts, highlight
+colours, the findings sheet's layout) and the writer of .xls inputs: LibreOffice converts them to
+.xlsx, openpyxl loads the conversion, perfxl edits it and saves it. perfxl changes only:
 
 * derived cells (执行率, 预算执行率得分, 总分 分值/得分, 等级): the recalculated value, shown as
   ``100.00%`` / ``10.00``; where the form stated something else, the original goes into a comment
@@ -10,9 +11,9 @@ as they were. perfxl changes only:
 * cells with findings: highlighted, with the findings as a comment, value untouched;
 * a ``校验结果`` sheet listing every finding, each linked to its cell.
 
-openpyxl drops some parts of a workbook on load/save. Before saving we look into the input zip:
-dropdowns stored as ``x14`` extensions are re-created as classic validations; whatever else cannot
-be kept becomes a ``roundtrip-loss`` finding, so the user learns of it before submitting.
+openpyxl drops some parts of a workbook on load/save. Before saving a converted .xls we look into
+its zip: dropdowns stored as ``x14`` extensions are re-created as classic validations; whatever
+else cannot be kept becomes a ``roundtrip-loss`` finding, so the user learns of it before submitting.
 
 All comments are written by :data:`~perfxl.model.PERFXL_AUTHOR`; a re-run removes them first, so
 filling an output again gives the same workbook.
