@@ -69,6 +69,8 @@ CELL_CHILDREN = ("f", "v", "is", "extLst")
 RATE_NUMFMT = 10  # built-in "0.00%"
 SCORE_NUMFMT = 2  # built-in "0.00"
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 
 
 def q(tag: str, ns: str = MAIN) -> str:
@@ -151,6 +153,7 @@ class Package:
         self._dirty: set[str] = set()
         self._new: dict[str, bytes] = {}
         self._removed: set[str] = set()
+        self.serialisers: dict[str, object] = {}  # part → a function giving its bytes (see Sheet.serialise)
 
     def close(self) -> None:
         self.zip.close()
@@ -214,7 +217,7 @@ class Package:
                     continue
                 written.add(name)
                 if name in self._dirty:
-                    out.writestr(_fresh_info(name, info), self.serialise(self._trees[name]))
+                    out.writestr(_fresh_info(name, info), self.serialisers.get(name, lambda: self.serialise(self._trees[name]))())
                 elif name in self._new:
                     out.writestr(_fresh_info(name, info), self._new[name])
                 elif not _copy_raw(self.zip, out, info):
@@ -622,9 +625,115 @@ class Sheet:
                 self.merged.append((r0, c0, r1, c1))
         self.formula_removed: list[str] = []
         self.rels = Relationships(package, part)
+        self.changed_cells: set[str] = set()  # cells whose XML perfxl rewrote
+        self.changed_rows: set[int] = set()  # rows perfxl added, or added cells to
+        self.changed_children: set[str] = set()  # worksheet children perfxl added or removed
+        package.serialisers[part] = self.serialise
 
     def touch(self) -> None:
         self.package.touch(self.part)
+
+    def serialise(self) -> bytes:
+        """The sheet's XML: the input's bytes with only the changed cells, rows and children replaced.
+
+        Falls back to serialising the whole tree when the input is written in a way the splice
+        does not follow (prefixed main namespace, cells without ``r``, another encoding); either
+        way the result says exactly what the edited tree says (checked).
+        """
+        try:
+            spliced = self._splice()
+        except (ValueError, UnicodeDecodeError):
+            spliced = None
+        if spliced is not None:
+            try:
+                if signature(self.package.parse(spliced)) == signature(self.root):
+                    return spliced
+            except Exception:  # the splice went wrong somewhere: the whole tree is always right
+                pass
+        return self.package.serialise(self.root)
+
+    def _splice(self) -> bytes | None:
+        from lxml import etree
+
+        source = self.package.zip.read(self.part).decode("utf-8")
+        if self.root.prefix is not None:
+            return None
+        data = re.search(r"<sheetData\b[^>]*?(/?)>", source)
+        if data is None or data.group(1):
+            return None
+        data_end = source.index("</sheetData>", data.end())
+        nsmap = self.root.nsmap
+
+        def fragment(element) -> str:
+            text = etree.tostring(element, encoding="unicode")
+            head_end = text.index(">")
+            head = re.sub(r'\sxmlns(?::([\w.-]+))?="([^"]*)"', lambda m: "" if nsmap.get(m.group(1)) == m.group(2) else m.group(0), text[:head_end])
+            return head + text[head_end:]
+
+        edits: list[tuple[int, int, str]] = []
+        rows_seen: dict[int, tuple[int, int]] = {}
+        for row_match in _ROW.finditer(source, data.end(), data_end):
+            number = re.search(r'\sr="(\d+)"', row_match.group(0)[:row_match.group(0).index(">") + 1])
+            if number is None:
+                return None
+            rows_seen[int(number.group(1))] = row_match.span()
+        wanted = set(self.changed_cells)
+        for number in sorted(self.changed_rows):
+            if number in rows_seen:  # an input row perfxl added cells to: the whole row
+                start, end = rows_seen[number]
+                edits.append((start, end, fragment(self.rows[number])))
+                wanted -= {ref for ref in wanted if split_ref(ref)[0] == number}
+            else:  # a new row, before the next input row
+                later = [r for r in rows_seen if r > number]
+                at = rows_seen[min(later)][0] if later else data_end
+                edits.append((at, at, fragment(self.rows[number])))
+                wanted -= {ref for ref in wanted if split_ref(ref)[0] == number}
+        for ref in wanted:
+            row_span = rows_seen.get(split_ref(ref)[0])
+            if row_span is None:
+                return None
+            found = None
+            for cell_match in _CELL.finditer(source, *row_span):
+                head = cell_match.group(0)[: cell_match.group(0).index(">") + 1]
+                r = re.search(r'\sr="([A-Za-z]+\d+)"', head)
+                if r is None:
+                    return None
+                if r.group(1).upper() == ref:
+                    found = cell_match.span()
+                    break
+            if found is None:
+                return None
+            edits.append((found[0], found[1], fragment(self.cells[ref])))
+        if self.changed_children - {"legacyDrawing"}:
+            return None
+        if "legacyDrawing" in self.changed_children:
+            old = re.search(r"<legacyDrawing\b[^>]*?/>", source[data_end:])
+            if old is not None:
+                edits.append((data_end + old.start(), data_end + old.end(), ""))
+            legacy = self.root.find(q("legacyDrawing"))
+            if legacy is not None:
+                following = legacy.getnext()
+                while following is not None and not isinstance(following.tag, str):
+                    following = following.getnext()
+                if following is None:
+                    at = source.rindex("</")
+                else:
+                    name = (f"{following.prefix}:" if following.prefix else "") + _local(following.tag)
+                    hit = re.search(rf"<{re.escape(name)}\b", source[data_end:])
+                    if hit is None:
+                        return None
+                    at = data_end + hit.start()
+                edits.append((at, at, fragment(legacy)))
+        edits.sort(key=lambda edit: (edit[0], edit[1]))
+        pieces, position = [], 0
+        for start, end, text in edits:
+            if start < position:
+                return None  # overlapping edits: not a case the splice handles
+            pieces.append(source[position:start])
+            pieces.append(text)
+            position = end
+        pieces.append(source[position:])
+        return "".join(pieces).encode("utf-8")
 
     def anchor(self, ref: str) -> str:
         row, col = split_ref(ref)
@@ -685,6 +794,7 @@ class Sheet:
         style = self.style(ref)
         row_number, col = split_ref(ref)
         row = self.rows.get(row_number)
+        self.changed_rows.add(row_number)
         if row is None:
             row = self.data.makeelement(q("row"), {"r": str(row_number)})
             later = [r for r in self.rows if r > row_number]
@@ -711,7 +821,7 @@ class Sheet:
         return cell
 
     def set_style(self, ref: str, style: int) -> None:
-        cell = self.cell(ref)
+        cell = self._changing(ref)
         if style:
             cell.set("s", str(style))
         elif "s" in cell.attrib:
@@ -719,7 +829,7 @@ class Sheet:
         self.touch()
 
     def set_number(self, ref: str, value, keep_formula: bool = False) -> None:
-        cell = self.cell(ref)
+        cell = self._changing(ref)
         self._clear(cell, keep_formula)
         cell.attrib.pop("t", None)
         v = cell.makeelement(q("v"), {})
@@ -729,7 +839,7 @@ class Sheet:
 
     def set_text(self, ref: str, text: str, keep_formula: bool = False) -> None:
         """Text, always as text: an inline string (or a formula's cached string result)."""
-        cell = self.cell(ref)
+        cell = self._changing(ref)
         self._clear(cell, keep_formula)
         if keep_formula:
             cell.set("t", "str")
@@ -749,12 +859,24 @@ class Sheet:
 
     def set_formula(self, ref: str, formula: str) -> None:
         """Give the cell a formula (``=…``), keeping its value as the cached result."""
-        cell = self.cell(ref)
+        cell = self._changing(ref)
         for old in cell.findall(q("f")):
             cell.remove(old)
         f = cell.makeelement(q("f"), {})
         f.text = formula[1:] if formula.startswith("=") else formula
         insert_in_order(cell, f, CELL_CHILDREN)
+        self.touch()
+
+    def _changing(self, ref: str):
+        cell = self.cell(ref)
+        self.changed_cells.add(cell.get("r").upper())
+        return cell
+
+    def clear(self, ref: str) -> None:
+        """Remove the cell's value (and formula); its style stays."""
+        cell = self._changing(ref)
+        self._clear(cell, keep_formula=False)
+        cell.attrib.pop("t", None)
         self.touch()
 
     def _clear(self, cell, keep_formula: bool) -> None:
@@ -781,6 +903,7 @@ class Sheet:
                     f.text = Translator("=" + formula.text, origin=master).translate_formula(other.get("r"))[1:]
                     for attr in ("t", "si", "ref"):
                         f.attrib.pop(attr, None)
+                    self.changed_cells.add(other.get("r").upper())
 
     # -- child elements of the worksheet
 
@@ -788,6 +911,7 @@ class Sheet:
         element = self.root.find(q(name))
         if element is None and create:
             element = insert_in_order(self.root, self.root.makeelement(q(name), {}), WORKSHEET_CHILDREN)
+            self.changed_children.add(name)
             self.touch()
         return element
 
@@ -990,6 +1114,7 @@ class Comments:
         self.vml_rid = self.sheet.rels.add(REL_VML, self.vml_part)
         legacy = self.sheet.root.makeelement(q("legacyDrawing"), {q("id", R_NS): self.vml_rid}, nsmap={"r": R_NS})
         insert_in_order(self.sheet.root, legacy, WORKSHEET_CHILDREN)
+        self.sheet.changed_children.add("legacyDrawing")
         self.sheet.touch()
         self.vml_created = True
 
@@ -1031,6 +1156,7 @@ class Comments:
             legacy = self.sheet.root.find(q("legacyDrawing"))
             if legacy is not None:
                 self.sheet.root.remove(legacy)
+                self.sheet.changed_children.add("legacyDrawing")
             self.sheet.touch()
 
 
@@ -1426,9 +1552,7 @@ def _restore(sheet: Sheet, ref: str, original: str, formula: str | None) -> None
     elif isinstance(value, str):
         sheet.set_text(ref, value, keep_formula=formula is not None)
     else:
-        cell = sheet.cell(ref)
-        sheet._clear(cell, keep_formula=False)
-        cell.attrib.pop("t", None)
+        sheet.clear(ref)
     if formula is not None:
         sheet.set_formula(ref, formula)
 
