@@ -542,3 +542,37 @@ def test_a_corrected_output_gets_its_comment_parts_back_out(run_cli, clean_form,
     assert b"comments" not in content["[Content_Types].xml"] and b"comments" not in content.get("xl/worksheets/_rels/sheet1.xml.rels", b"")
     assert findings_of(run_cli, second) == findings_of(run_cli, clean_form)
     openpyxl.load_workbook(second)
+
+
+def test_a_wrong_shared_formula_hands_its_formula_on(run_cli, clean_form):
+    """执行率 filled down as a shared formula whose master cell shows a wrong result: the master gets
+    perfxl's value, the cells that shared its formula keep it as their own formula."""
+    rewrite_zip(clean_form, {"xl/worksheets/sheet1.xml": lambda xml: xml.replace(
+        '<c r="H5" s="6" t="n"><v>0.9583</v></c>', '<c r="H5" s="6"><f t="shared" ref="H5:H6" si="0">F5/E5</f><v>0.5</v></c>').replace(
+        '<c r="H6" s="6" t="n"><v>0.9545</v></c>', '<c r="H6" s="6"><f t="shared" si="0"/><v>0.9545</v></c>')})
+    assert 'si="0"/>' in parts(clean_form)["xl/worksheets/sheet1.xml"].decode()
+    out = fill(run_cli, clean_form)
+    root = etree.fromstring(parts(out)["xl/worksheets/sheet1.xml"])
+    by_ref = {c.get("r"): c for c in root.iter(f"{{{MAIN}}}c")}
+    assert by_ref["H5"].find(f"{{{MAIN}}}f") is None and float(by_ref["H5"].findtext(f"{{{MAIN}}}v")) == pytest.approx(1150 / 1200)
+    formula = by_ref["H6"].find(f"{{{MAIN}}}f")
+    assert formula.text == "F6/E6" and formula.get("t") is None
+    assert float(by_ref["H6"].findtext(f"{{{MAIN}}}v")) == pytest.approx(1050 / 1100)
+    ws = openpyxl.load_workbook(out)["自评表"]
+    assert ws["H5"].comment.text.startswith("原填写：50%（公式：=F5/E5）；") and ws["H6"].comment is None
+    assert findings_of(run_cli, out) == findings_of(run_cli, clean_form)
+
+
+def test_a_sheet_with_a_prefixed_namespace_is_written_whole(run_cli, clean_form):
+    """Some generators write <x:worksheet xmlns:x=…>: no splice, the edited tree is serialised (same content)."""
+    def prefixed(xml: str) -> str:
+        body = re.sub(r"<(/?)(?!\?)([A-Za-z]+)", r"<\1x:\2", xml.split("?>", 1)[-1])
+        return body.replace(f'xmlns="{MAIN}"', f'xmlns:x="{MAIN}"', 1)
+
+    rewrite_zip(clean_form, {"xl/worksheets/sheet1.xml": prefixed})
+    assert parts(clean_form)["xl/worksheets/sheet1.xml"].startswith(b"<x:worksheet")
+    before = findings_of(run_cli, clean_form)
+    out = fill(run_cli, clean_form)
+    assert findings_of(run_cli, out) == before
+    assert parts(out)["xl/worksheets/sheet1.xml"].count(b"<x:c ") == parts(clean_form)["xl/worksheets/sheet1.xml"].count(b"<x:c ")
+    assert openpyxl.load_workbook(out)["自评表"]["H5"].number_format == "0.00%"
