@@ -401,7 +401,7 @@ def default_jobs() -> int:
 WORKER_TASKS = 200
 
 
-FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.report")
+FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.patch", "perfxl.report")
 
 
 def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True,

@@ -345,9 +345,12 @@ class Styles:
 
     NAME = "xl/styles.xml"
 
-    def __init__(self, package: Package):
+    def __init__(self, package: Package, workbook_rels: Relationships):
         self.package = package
-        if package.exists(self.NAME):
+        found = [part for _, part in workbook_rels.by_type(f"{R_NS}/styles") if package.exists(part)]
+        self.NAME = found[0] if found else Styles.NAME
+        self.created = not package.exists(self.NAME)
+        if not self.created:
             self.root = package.xml(self.NAME)
         else:  # a package without styles (rare, written by scripts): start a minimal one
             self.root = package.parse((
@@ -357,7 +360,6 @@ class Styles:
                 '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
                 '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>').encode())
             package.set_xml(self.NAME, self.root)
-            self._add_content_type = True
         self._cache: dict[tuple, int] = {}
         self._pool_cache: dict[tuple[str, bytes], int] = {}
 
@@ -387,15 +389,15 @@ class Styles:
                 return fmt.get("formatCode", "General")
         return BUILTIN_FORMATS.get(fmt_id, "General")
 
-    def _pool(self, name: str, element) -> int:
-        """Index of ``element`` in the fonts/fills/borders list, appended if new."""
-        from lxml import etree
-
-        key = (name, signature(element))
+    def _pool(self, name: str, element, loose: bool = False) -> int:
+        """Index of ``element`` in the fonts/fills/borders/cellXfs list: an identical one already
+        there (a re-run) is reused, else it is appended. ``loose``: apply* flags do not count."""
+        sig = _loose(signature(element)) if loose else signature(element)
+        key = (name, sig)
         if key not in self._pool_cache:
             pool = self._list(name)
-            for index, existing in enumerate(pool):  # already there (a re-run): reuse it
-                if signature(existing) == key[1]:
+            for index, existing in enumerate(pool):
+                if (_loose(signature(existing)) if loose else signature(existing)) == sig:
                     self._pool_cache[key] = index
                     return index
             pool.append(element)
@@ -423,18 +425,8 @@ class Styles:
         if num_fmt is not None:
             xf.set("numFmtId", str(num_fmt))
             xf.set("applyNumberFormat", "1")
-        xfs = self._list("cellXfs")
-        # An identical format already there (a re-run) is reused; when undoing a highlight, the
-        # cell's own format before it (which may not say applyFill) is the one to return to.
-        serial = _loose(signature(xf)) if (fill_none or restore) else signature(xf)
-        for index, existing in enumerate(xfs):
-            if (_loose(signature(existing)) if (fill_none or restore) else signature(existing)) == serial:
-                self._cache[key] = index
-                return index
-        xfs.append(xf)
-        xfs.set("count", str(len(xfs)))
-        self.package.touch(self.NAME)
-        self._cache[key] = len(xfs) - 1
+        # When undoing a highlight, the cell's own format before it (which may not say applyFill) is the one to return to.
+        self._cache[key] = self._pool("cellXfs", xf, loose=fill_none or restore)
         return self._cache[key]
 
     def _no_fill(self) -> int:
@@ -470,18 +462,7 @@ class Styles:
         if alignment:
             xf.set("applyAlignment", "1")
             xf.append(wrap(alignment))
-        key = ("new", signature(xf))
-        if key not in self._cache:
-            xfs = self._list("cellXfs")
-            for index, existing in enumerate(xfs):  # already there (a re-run): reuse it
-                if signature(existing) == key[1]:
-                    self._cache[key] = index
-                    return index
-            xfs.append(xf)
-            xfs.set("count", str(len(xfs)))
-            self.package.touch(self.NAME)
-            self._cache[key] = len(xfs) - 1
-        return self._cache[key]
+        return self._pool("cellXfs", xf)
 
 
 def signature(element) -> tuple:
@@ -904,16 +885,6 @@ class Sheet:
                     for attr in ("t", "si", "ref"):
                         f.attrib.pop(attr, None)
                     self.changed_cells.add(other.get("r").upper())
-
-    # -- child elements of the worksheet
-
-    def child(self, name: str, create: bool = True):
-        element = self.root.find(q(name))
-        if element is None and create:
-            element = insert_in_order(self.root, self.root.makeelement(q(name), {}), WORKSHEET_CHILDREN)
-            self.changed_children.add(name)
-            self.touch()
-        return element
 
 
 # ---------------------------------------------------------------- comments
@@ -1429,7 +1400,10 @@ def _patch(package: Package, book, results, target: Path) -> None:
     """Undo a previous run's marks, annotate the form sheets, add perfxl's sheets, save."""
     content_types = ContentTypes(package)
     workbook = Workbook(package)
-    styles = Styles(package)
+    styles = Styles(package, workbook.rels)
+    if styles.created:  # a package without styles (written by a script): the new part needs its relationship
+        workbook.rels.add(f"{R_NS}/styles", styles.NAME)
+        content_types.override(styles.NAME, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml")
     strings = SharedStrings(package, workbook.rels)
     names_before = workbook.names()
 

@@ -28,11 +28,12 @@ import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import labels as L
 from .model import PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_from_comment
 from .numbers import display_text, format_number, format_percent, round_half_up
+from .patch import resolve as _resolve
 from .writeutil import atomic_path
 
 RATE_FORMAT = "0.00%"
@@ -566,19 +567,6 @@ def _rel_targets(archive, part: str, xml, type_suffix: str) -> list[str]:
     if root is None:
         return []
     return [_resolve(part, rel.get("Target")) for rel in root if (rel.get("Type") or "").endswith(type_suffix)]
-
-
-def _resolve(source: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in (str(PurePosixPath(source).parent) + "/" + target).split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def _x14_validations(root, sheet: str) -> list[Validation]:

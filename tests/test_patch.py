@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import SEED
+from test_writer import rewrite_zip
 from lxml import etree
 
 from perfxl import writer
@@ -36,19 +37,6 @@ office = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice
 def parts(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
-
-
-def rewrite_zip(path: Path, edits: dict[str, object]) -> None:
-    """Replace (callable: transform the text) or add (str/bytes) parts of an xlsx in place."""
-    content = parts(path)
-    for name, edit in edits.items():
-        if callable(edit):
-            content[name] = edit(content[name].decode("utf-8")).encode("utf-8")
-        else:
-            content[name] = edit.encode("utf-8") if isinstance(edit, str) else edit
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in content.items():
-            archive.writestr(name, data)
 
 
 def c14n(element) -> bytes:
@@ -575,4 +563,23 @@ def test_a_sheet_with_a_prefixed_namespace_is_written_whole(run_cli, clean_form)
     out = fill(run_cli, clean_form)
     assert findings_of(run_cli, out) == before
     assert parts(out)["xl/worksheets/sheet1.xml"].count(b"<x:c ") == parts(clean_form)["xl/worksheets/sheet1.xml"].count(b"<x:c ")
+    assert openpyxl.load_workbook(out)["自评表"]["H5"].number_format == "0.00%"
+
+
+def test_a_package_without_styles_gets_one(run_cli, clean_form):
+    """Scripts sometimes write workbooks with no styles part: perfxl adds one (with its relationship and type)."""
+    def unstyled(xml: str) -> str:
+        return re.sub(r'\ss="\d+"', "", xml)
+
+    rewrite_zip(clean_form, {"xl/worksheets/sheet1.xml": unstyled,
+                             "xl/_rels/workbook.xml.rels": lambda xml: re.sub(r"<Relationship[^>]*/styles\"[^>]*/>", "", xml),
+                             "[Content_Types].xml": lambda xml: re.sub(r'<Override PartName="/xl/styles.xml"[^>]*/>', "", xml)})
+    content = parts(clean_form)
+    del content["xl/styles.xml"]
+    with zipfile.ZipFile(clean_form, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in content.items():
+            archive.writestr(name, data)
+    out = fill(run_cli, clean_form)
+    result = parts(out)
+    assert "xl/styles.xml" in result and b"styles.xml" in result["xl/_rels/workbook.xml.rels"] and b"/xl/styles.xml" in result["[Content_Types].xml"]
     assert openpyxl.load_workbook(out)["自评表"]["H5"].number_format == "0.00%"
