@@ -361,7 +361,7 @@ class Styles:
                 '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>').encode())
             package.set_xml(self.NAME, self.root)
         self._cache: dict[tuple, int] = {}
-        self._pool_cache: dict[tuple[str, bytes], int] = {}
+        self._pool_cache: dict[tuple[str, bool], dict[tuple, int]] = {}
 
     def _list(self, name: str):
         element = self.root.find(q(name))
@@ -392,18 +392,26 @@ class Styles:
     def _pool(self, name: str, element, loose: bool = False) -> int:
         """Index of ``element`` in the fonts/fills/borders/cellXfs list: an identical one already
         there (a re-run) is reused, else it is appended. ``loose``: apply* flags do not count."""
+        index = self._pool_index(name, loose)
         sig = _loose(signature(element)) if loose else signature(element)
-        key = (name, sig)
-        if key not in self._pool_cache:
+        if sig not in index:
             pool = self._list(name)
-            for index, existing in enumerate(pool):
-                if (_loose(signature(existing)) if loose else signature(existing)) == sig:
-                    self._pool_cache[key] = index
-                    return index
             pool.append(element)
             pool.set("count", str(len(pool)))
-            self._pool_cache[key] = len(pool) - 1
             self.package.touch(self.NAME)
+            for variant in (False, True):  # keep both indexes of this list up to date
+                if (name, variant) in self._pool_cache:
+                    self._pool_cache[(name, variant)].setdefault(_loose(signature(element)) if variant else signature(element), len(pool) - 1)
+        return index[sig]
+
+    def _pool_index(self, name: str, loose: bool) -> dict[tuple, int]:
+        """signature → first index, for one list of styles.xml (built once: WPS files carry thousands of formats)."""
+        key = (name, loose)
+        if key not in self._pool_cache:
+            index: dict[tuple, int] = {}
+            for position, existing in enumerate(self._list(name)):
+                index.setdefault(_loose(signature(existing)) if loose else signature(existing), position)
+            self._pool_cache[key] = index
         return self._pool_cache[key]
 
     def derive(self, style: int, *, fill=None, fill_none: bool = False, num_fmt: int | None = None, restore: bool = False) -> int:
