@@ -917,6 +917,8 @@ class Comments:
     vml: str | None = None
     vml_rid: str | None = None
     removed_shapes: set = field(default_factory=set)
+    created: bool = False  # the comments part is new (needs a content type)
+    vml_created: bool = False
 
     @classmethod
     def load(cls, sheet: Sheet) -> Comments:
@@ -1113,9 +1115,9 @@ class Comments:
                 original = package.read(self.vml_part).decode("utf-8", "replace") if self.vml_part in package.names else None
                 if self.vml != original:
                     package.set_bytes(self.vml_part, self.vml.encode("utf-8"))
-                    if getattr(self, "vml_created", False) and not content_types.has_default("vml"):
+                    if self.vml_created and not content_types.has_default("vml"):
                         content_types.override(self.vml_part, CT_VML)
-        if getattr(self, "created", False):
+        if self.created and self.root is not None and self.items():
             content_types.override(self.part, CT_COMMENTS)
         if self.root is not None and not self.items():
             self._drop_empty(content_types)
