@@ -164,10 +164,27 @@ def converts_with_office(path: Path, tmp_path: Path) -> bool:
     return bool(produced) and produced[0].stat().st_size > 0
 
 
+SCHEMA_ORDER = (  # CT_Worksheet, as ECMA-376 lists it
+    "sheetPr dimension sheetViews sheetFormatPr cols sheetData sheetCalcPr sheetProtection protectedRanges scenarios autoFilter "
+    "sortState dataConsolidate customSheetViews mergeCells phoneticPr conditionalFormatting dataValidations hyperlinks printOptions "
+    "pageMargins pageSetup headerFooter rowBreaks colBreaks customProperties cellWatches ignoredErrors smartTags drawing "
+    "legacyDrawing legacyDrawingHF picture oleObjects controls webPublishItems tableParts extLst"
+).split()
+
+
 def well_formed(path: Path) -> None:
-    for name, data in parts(path).items():
+    """Every XML part parses; every worksheet's children are in schema order; every relationship target exists."""
+    content = parts(path)
+    for name, data in content.items():
         if name.endswith((".xml", ".rels")):
-            etree.fromstring(data)
+            root = etree.fromstring(data)
+            if etree.QName(root).localname == "worksheet":
+                ranks = [SCHEMA_ORDER.index(etree.QName(c).localname) for c in root if etree.QName(c).localname in SCHEMA_ORDER]
+                assert ranks == sorted(ranks), name
+        if name.endswith(".rels"):
+            source = name.replace("_rels/", "")[: -len(".rels")]
+            for kind, target in rels_of(content, source).values():
+                assert target.startswith("http") or target in content, (name, target)
 
 
 # ---------------------------------------------------------------- an enriched workbook, edited as XML
@@ -583,3 +600,18 @@ def test_a_package_without_styles_gets_one(run_cli, clean_form):
     result = parts(out)
     assert "xl/styles.xml" in result and b"styles.xml" in result["xl/_rels/workbook.xml.rels"] and b"/xl/styles.xml" in result["[Content_Types].xml"]
     assert openpyxl.load_workbook(out)["自评表"]["H5"].number_format == "0.00%"
+
+
+def test_new_comment_parts_are_wired_up(run_cli, seed_form):
+    """A form without comments: perfxl adds a comments part, a VML drawing and a legacyDrawing, all linked."""
+    assert not [n for n in parts(seed_form) if "comments" in n or n.endswith(".vml")]
+    out = fill(run_cli, seed_form)
+    well_formed(out)
+    content = parts(out)
+    kinds = {kind.rsplit("/", 1)[-1] for kind, _ in rels_of(content, "xl/worksheets/sheet1.xml").values()}
+    assert kinds == {"comments", "vmlDrawing"}
+    types = content["[Content_Types].xml"].decode()
+    assert "/xl/comments1.xml" in types and ("vmlDrawing" in types)
+    vml = content["xl/drawings/vmlDrawing1.vml"].decode()
+    notes = openpyxl.load_workbook(out)["自评表"]
+    assert vml.count('ObjectType="Note"') == sum(1 for row in notes.iter_rows() for c in row if c.comment) > 5
