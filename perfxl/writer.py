@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_from_comment
+from .model import PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_formula, original_from_comment, original_record
 from .numbers import display_text, format_number, format_percent, round_half_up
 from .patch import resolve as _resolve
 from .writeutil import atomic_path
@@ -223,7 +223,8 @@ def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: l
     elif kind == "score":
         cell.number_format = SCORE_FORMAT
     if differs:
-        text = original_comment(formula or _shown_original(stated, kind), _shown_value(value, kind))
+        shown = _shown_original(stated, kind) if not (formula and stated.raw is None) else ""
+        text = original_comment(original_record(shown, formula, is_text=isinstance(stated.raw, str)), _shown_value(value, kind))
         if findings:
             text += "\n" + _findings_text(findings)
         _set_comment(cell, text)
@@ -320,9 +321,10 @@ def _remove_perfxl_marks(wb) -> None:
             text = cell.comment.text or ""
             original = original_from_comment(text, cell.value, cell.number_format)
             if original is not None:
-                cell.value = _typed(original)
-                if isinstance(cell.value, str) and not cell.value.startswith("="):
-                    cell.data_type = "s"
+                formula = original_formula(text)
+                cell.value = formula if formula else _typed(original)  # the form's own formula, or its value
+                if isinstance(cell.value, str) and not formula:
+                    cell.data_type = "s"  # text stays text, even where it looks like a formula
             head, marker, rest = text.partition(USER_COMMENT_MARKER)
             if marker:
                 author, _, user_text = rest.partition("）】\n")
