@@ -615,3 +615,34 @@ def test_new_comment_parts_are_wired_up(run_cli, seed_form):
     vml = content["xl/drawings/vmlDrawing1.vml"].decode()
     notes = openpyxl.load_workbook(out)["自评表"]
     assert vml.count('ObjectType="Note"') == sum(1 for row in notes.iter_rows() for c in row if c.comment) > 5
+
+
+def test_an_output_of_the_openpyxl_writer_is_filled_again_cleanly(run_cli, clean_form, tmp_path):
+    """Outputs written before the patch writer (openpyxl re-save: shared strings, its own VML, the
+    原底色 records in openpyxl's XML) are undone and re-annotated like any other output."""
+    from openpyxl.styles import PatternFill
+
+    from perfxl.workbook import open_book
+
+    wb = openpyxl.load_workbook(clean_form)
+    wb["自评表"]["H18"] = 12
+    wb["自评表"]["I18"].fill = PatternFill(fill_type="solid", start_color="FFE2EFDA", end_color="FFE2EFDA")
+    form = tmp_path / "旧.xlsx"
+    wb.save(form)
+    book = open_book(form, styles=True)
+    results = [check(f) for f in read_forms(form, book)]
+    book.kind = "xls"  # the openpyxl writer, as it wrote every output before
+    old_output = tmp_path / "旧_自评结果.xlsx"
+    writer.write_filled_workbook(book, results, old_output)
+    assert "perfxl原底色" in openpyxl.load_workbook(old_output).sheetnames
+
+    fixed = tmp_path / "旧（已改）.xlsx"
+    shutil.copy(old_output, fixed)
+    rewrite_zip(fixed, {"xl/worksheets/sheet1.xml": lambda xml: re.sub(r'(<c r="H18"[^>]*>)<v>12</v>', r"\g<1><v>15</v>", xml)})
+    out = fill(run_cli, fixed)
+    result = openpyxl.load_workbook(out)
+    assert result.sheetnames == ["自评表", "校验结果"]  # the old 校验结果 replaced, the records read and gone
+    cell = result["自评表"]["I18"]
+    assert cell.comment is None and cell.fill.fgColor.rgb == "FFE2EFDA"  # the user's own colour is back
+    assert not [c.coordinate for row in result["自评表"].iter_rows() for c in row if c.comment]
+    assert findings_of(run_cli, out) == findings_of(run_cli, clean_form) == []
