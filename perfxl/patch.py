@@ -144,7 +144,7 @@ class Package:
         from lxml import etree
 
         self._etree = etree
-        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=True)
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False)
         self.path = path
         self.zip = zipfile.ZipFile(path)
         self.infos = self.zip.infolist()
