@@ -919,6 +919,7 @@ class Comments:
     removed_shapes: set = field(default_factory=set)
     created: bool = False  # the comments part is new (needs a content type)
     vml_created: bool = False
+    vml_codec: str = "utf-8"
 
     @classmethod
     def load(cls, sheet: Sheet) -> Comments:
@@ -933,7 +934,7 @@ class Comments:
             target = sheet.rels.target(rid) if rid else None
             if target and sheet.package.exists(target):
                 self.vml_part, self.vml_rid = target, rid
-                self.vml = sheet.package.read(target).decode("utf-8", "replace")
+                self.vml, self.vml_codec = _decode_vml(sheet.package.read(target))
         return self
 
     def authors(self) -> list[str]:
@@ -1112,9 +1113,9 @@ class Comments:
                 if span is not None:
                     self.vml = self.vml[: span[0]] + self.vml[span[1]:]
             if self.vml_part:
-                original = package.read(self.vml_part).decode("utf-8", "replace") if self.vml_part in package.names else None
+                original = _decode_vml(package.read(self.vml_part))[0] if self.vml_part in package.names else None
                 if self.vml != original:
-                    package.set_bytes(self.vml_part, self.vml.encode("utf-8"))
+                    package.set_bytes(self.vml_part, self.vml.encode(self.vml_codec))
                     if self.vml_created and not content_types.has_default("vml"):
                         content_types.override(self.vml_part, CT_VML)
         if self.created and self.root is not None and self.items():
@@ -1146,6 +1147,15 @@ _SHAPETYPE = (
     '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
 )
 _SHAPE = re.compile(r"<v:shape\b.*?</v:shape>", re.S)
+
+
+def _decode_vml(data: bytes) -> tuple[str, str]:
+    """VML text and the codec that gives its bytes back unchanged (older files are not always UTF-8;
+    what perfxl adds is ASCII)."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
 
 
 def _find_shape(vml: str, row: int, col: int) -> tuple[int, int] | None:

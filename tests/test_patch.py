@@ -648,3 +648,27 @@ def test_an_output_of_the_openpyxl_writer_is_filled_again_cleanly(run_cli, clean
     assert cell.comment is None and cell.fill.fgColor.rgb == "FFE2EFDA"  # the user's own colour is back
     assert not [c.coordinate for row in result["自评表"].iter_rows() for c in row if c.comment]
     assert findings_of(run_cli, out) == findings_of(run_cli, clean_form) == []
+
+
+def test_form_control_vml_in_another_encoding_is_kept_byte_for_byte(run_cli, seed_form):
+    """A legacy check box (VML, its label in GBK as old files have it): perfxl's note boxes join it, its bytes stay."""
+    control = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">'
+               '<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout>'
+               '<v:shape id="_x0000_s1025" type="#_x0000_t201" style="position:absolute;width:60pt;height:15pt"><v:textbox><div>已审核</div></v:textbox>'
+               '<x:ClientData ObjectType="Checkbox"><x:Anchor>10, 0, 2, 0, 12, 0, 3, 0</x:Anchor></x:ClientData></v:shape></xml>').encode("gbk")
+    rewrite_zip(seed_form, {
+        "xl/drawings/vmlDrawing9.vml": control,
+        "xl/worksheets/_rels/sheet1.xml.rels": _rels(_rel("rIdCtl", "vmlDrawing", "../drawings/vmlDrawing9.vml")),
+        "xl/worksheets/sheet1.xml": lambda xml: xml.replace(f'<worksheet xmlns="{MAIN}">', f'<worksheet xmlns="{MAIN}" xmlns:r="{R_NS}">').replace(
+            "</worksheet>", '<legacyDrawing r:id="rIdCtl"/></worksheet>'),
+        "[Content_Types].xml": lambda xml: xml.replace("</Types>", '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/></Types>'),
+    })
+    out = fill(run_cli, seed_form)
+    vml = parts(out)["xl/drawings/vmlDrawing9.vml"]
+    assert vml.startswith(control[: control.rindex(b"</xml>")]) and vml.endswith(b"</xml>")
+    notes = openpyxl.load_workbook(out)["自评表"]
+    assert vml.count(b'ObjectType="Note"') == sum(1 for row in notes.iter_rows() for c in row if c.comment) > 5
+    assert b'ObjectType="Checkbox"' in vml and "已审核".encode("gbk") in vml
+    well_formed(out)
+    again = fill(run_cli, out)
+    assert parts(again) == parts(out)
