@@ -188,13 +188,13 @@ def original_record(shown: str, formula: str | None = None, is_text: bool = Fals
     """What a 原填写 record says, keeping the type of what it records.
 
     A formula is recorded with the value it showed (``100（公式：=SUM(G5:G24)）``), so that reading
-    the record back gives that value; text that looks like a formula gets Excel's text mark
-    (``'=HYPERLINK(…)``), so that it is read back as text, never as a formula.
+    the record back gives that value; text that looks like a formula (or like such a record) gets
+    Excel's text mark (``'=HYPERLINK(…)``), so that it is read back as that text, never as a formula.
     """
     if formula:
         return f"{shown}{_FORMULA_PREFIX}{formula}）"
-    if is_text and shown.startswith("="):
-        return "'" + shown
+    if is_text and (shown.startswith(("=", "'")) or _FORMULA_PREFIX in shown):
+        return "'" + shown  # text, verbatim: never read back as a formula or a formula's record
     return shown
 
 
@@ -211,7 +211,7 @@ def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
     original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
-    formula = _FORMULA_RECORD.fullmatch(original)
+    formula = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)
     if formula:  # "100（公式：=SUM(…)）": the value the formula showed; its formula when it showed none
         original = formula.group(1) or formula.group(2)
     if current is not _NOT_GIVEN and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
@@ -224,7 +224,7 @@ def original_formula(text: str | None) -> str | None:
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
     original = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)[0]
-    match = _FORMULA_RECORD.fullmatch(original)
+    match = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)  # 'text is text
     return match.group(2) if match else None
 
 

@@ -367,11 +367,11 @@ class Text(str):
 def _typed(text: str) -> object:
     """A number where the text is a plain number (as openpyxl would have loaded it), else the text.
 
-    ``'=…`` (how a perfxl record marks text that looks like a formula) is that text, as :class:`Text`.
+    ``'…`` (how a perfxl record marks text that must stay text) is that text, as :class:`Text`.
     """
     if not text:
         return None
-    if text.startswith("'="):
+    if text.startswith("'"):
         return Text(text[1:])
     try:
         number = float(text)
