@@ -127,6 +127,15 @@ def rels_name(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text XML can hold: control characters (which forms can carry, read from ``_x0001_``) as
+    OOXML writes them, ``_xHHHH_``."""
+    return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 def _number_text(value) -> str:
     number = float(value)
     if number.is_integer() and abs(number) < 1e15:
@@ -833,13 +842,13 @@ class Sheet:
         if keep_formula:
             cell.set("t", "str")
             v = cell.makeelement(q("v"), {})
-            v.text = text
+            v.text = xml_text(text)
             insert_in_order(cell, v, CELL_CHILDREN)
         else:
             cell.set("t", "inlineStr")
             inline = cell.makeelement(q("is"), {})
             t = inline.makeelement(q("t"), {})
-            t.text = text
+            t.text = xml_text(text)
             if text != text.strip():
                 t.set(q("space", XML_NS), "preserve")
             inline.append(t)
@@ -1019,7 +1028,7 @@ class Comments:
                 new_text.append(copy.deepcopy(run))
         else:
             t = new_text.makeelement(q("t"), {})
-            t.text = user_text
+            t.text = xml_text(user_text)
             new_text.append(t)
         comment.replace(text, new_text) if text is not None else comment.append(new_text)
         comment.set("authorId", self.author_id(author))
@@ -1191,7 +1200,7 @@ def _run(parent, text: str, bold: bool):
     props.append(props.makeelement(q("charset"), {"val": "134"}))
     run.append(props)
     t = run.makeelement(q("t"), {q("space", XML_NS): "preserve"})
-    t.text = text
+    t.text = xml_text(text)
     run.append(t)
     return run
 
@@ -1607,7 +1616,7 @@ def _flag(sheet: Sheet, comments: Comments, styles: Styles, ref: str, text: str,
 def _cell_xml(ref: str, text: str, style: int) -> str:
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     style_attr = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(xml_text(text))}</t></is></c>'
 
 
 def _sheet_xml(rows: dict[int, list[str]], *, head: str = "", cols: str = "", tail: str = "", heights: dict[int, float] | None = None) -> bytes:

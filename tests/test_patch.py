@@ -674,3 +674,19 @@ def test_form_control_vml_in_another_encoding_is_kept_byte_for_byte(run_cli, see
     well_formed(out)
     again = fill(run_cli, out)
     assert parts(again) == parts(out)
+
+
+def test_control_characters_from_a_form_are_written_as_ooxml_escapes(run_cli, seed_form, tmp_path):
+    """A form's text can carry control characters (stored as _x0001_); quoted in perfxl's notes and findings they stay valid XML."""
+    wb = openpyxl.load_workbook(seed_form)
+    wb["自评表"]["D16"] = wb["自评表"]["D16"].value + "QQQ"
+    path = tmp_path / "控制字符.xlsx"
+    wb.save(path)
+    rewrite_zip(path, {"xl/worksheets/sheet1.xml": lambda xml: xml.replace("QQQ", "_x0001_")})
+    before = findings_of(run_cli, path)
+    assert any("\x01" in message for *_, message in before)
+    out = fill(run_cli, path)
+    well_formed(out)
+    # The output is read by openpyxl (it has perfxl's notes), which leaves _x0001_ as it is; calamine decodes it.
+    assert findings_of(run_cli, out) == [(*f[:3], f[3].replace("\x01", "_x0001_")) for f in before]
+    assert any("_x0001_" in row[3] for row in openpyxl.load_workbook(out)["校验结果"].iter_rows(values_only=True) if row[3])
