@@ -1638,7 +1638,7 @@ def records_sheet_xml(originals: dict[str, str]) -> bytes:
     return _sheet_xml(rows, tail='<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
 
 
-def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set[str], note: str = "") -> bytes:
+def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set[str]) -> bytes:
     """The 校验结果 sheet: a header per form, then one row per finding linked to its cell."""
     from .rules import SEVERITY_ZH
     from .writer import SEVERITY_FILL, SEVERITY_ORDER, display_width
@@ -1670,9 +1670,6 @@ def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
         put(row, 1, f"工作表“{result.form.sheet}”：总分（按规则重新计算）{format_number(c.total_score)}，等级：{c.grade}；{counts}", body)
-        row += 1
-    if note:
-        put(row, 1, f"说明：{note}", body)
         row += 1
     row += 1
     header_row = row
