@@ -347,9 +347,20 @@ def build_context(result) -> dict:
         "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
         "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
         "errors": error_paragraphs, "error_count": len(errors),
+        # 落款: the unit that reports (实施单位, else 主管部门) and the date the report was drafted.
+        "unit": facts.implementer or facts.department or _todo("单位名称"),
+        "date": _date_line(),
         "annex_table": _ANNEX_TOKEN,
         "_facts": facts,
     }
+
+
+def _date_line(today=None) -> str:
+    """成文日期 as GB/T 9704 writes it: Arabic numerals, year, month and day in full (2021年3月5日)."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    return f"{today.year}年{today.month}月{today.day}日"
 
 
 _TITLE_CHARS = 20  # 二号 characters on one line of the 156 mm type area
@@ -570,6 +581,9 @@ def _needed(text: str) -> int:
     return int(max((_width(line) for line in text.split("\n")), default=0) * _CHAR) + _PADDING
 
 
+_LABEL_TAILS = ("满意度指标", "效益指标", "影响指标", "指标")
+
+
 def _label(text: str, limit: float = 6) -> str:
     """A label the table may break only where a reader would: 其中：| 当年财政拨款, 服务对象满意度 | 指标."""
     if _width(text) <= limit or "\n" in text:
@@ -577,9 +591,8 @@ def _label(text: str, limit: float = 6) -> str:
     for head in ("其中：", "其中:"):
         if text.startswith(head):
             return head + "\n" + text[len(head):]
-    if text.endswith("指标") and len(text) > 2:
-        return text[:-2] + "\n指标"
-    return text
+    splits = [text[:-len(tail)] + "\n" + tail for tail in _LABEL_TAILS if text.endswith(tail) and len(text) > len(tail)]
+    return min(splits, key=lambda label: max(_width(line) for line in label.split("\n")), default=text)
 
 
 def _column_widths(facts: Facts) -> list[int]:
@@ -591,7 +604,7 @@ def _column_widths(facts: Facts) -> list[int]:
         4: [_FUND_HEADS[1], _INDICATOR_HEADS[3]] + [f.budget for f in facts.funds],
         5: [_FUND_HEADS[2], _INDICATOR_HEADS[4], "实施单位"] + [f.executed for f in facts.funds],
         6: ["分值", facts.total_weight] + [f.weight for f in facts.funds] + [ind.weight for ind in facts.indicators],
-        7: ["执行率", "得分", facts.total_score] + [f.rate for f in facts.funds] + [ind.score for ind in facts.indicators],
+        7: ["执行率", "得分", "100.00%", facts.total_score] + [f.rate for f in facts.funds] + [ind.score for ind in facts.indicators],
         8: ["得分", "等级：待定"] + [f.score for f in facts.funds],
     }
     for column, texts in unbroken.items():
@@ -608,7 +621,7 @@ def _column_widths(facts: Facts) -> list[int]:
         5: sum(_width(ind.actual) for ind in facts.indicators),
         8: sum(_width(ind.deviation) for ind in facts.indicators) + 20,
     }
-    weights = {column: max(held[column], 4) ** 0.5 for column in _TEXT_COLUMNS}
+    weights = {column: max(held[column], 4) ** 0.75 for column in _TEXT_COLUMNS}
     total = sum(weights.values())
     for column in _TEXT_COLUMNS[:-1]:
         need[column] += int(spare * weights[column] / total)
@@ -778,7 +791,7 @@ class CompiledTemplate:
         import zipfile
 
         xml = self.docxtpl.render_xml_part(self.body, None, context, self.environment)
-        xml = _fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts)
+        xml = _highlight_marks(_fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts))
         has_tables = "<w:tbl>" in xml or "<w:tbl " in xml
         xml = _insert_annex(xml, facts)
         if has_tables or _RUN_WITHOUT_EAST_ASIA.search(xml):
@@ -790,7 +803,7 @@ class CompiledTemplate:
             xml = etree.tostring(body, encoding="unicode")
         rendered = {self.main: (self.head + xml + self.tail).encode("utf-8")}
         for filename, source in self.parts.items():
-            rendered[filename] = self.docxtpl.render_xml_part(source, None, context, self.environment).encode("utf-8")
+            rendered[filename] = _highlight_marks(self.docxtpl.render_xml_part(source, None, context, self.environment)).encode("utf-8")
         if self.core is not None:
             rendered["docProps/core.xml"] = _with_title(self.core, title)
         out = io.BytesIO(self.base)
@@ -958,6 +971,46 @@ _EMPTY_RUN = '<w:r><w:t xml:space="preserve"></w:t></w:r>'  # docxtpl leaves one
 _HIGHLIGHT = '<w:highlight w:val="yellow"/>'
 # Runs the report writes carry these slots; _fill_run_fonts puts in the fonts of the paragraph's style.
 _FONT_SLOTS = '<w:rFonts w:ascii="\ue000L" w:hAnsi="\ue000L" w:eastAsia="\ue000E" w:cs="\ue000L"/>'
+
+
+_MARK = re.compile(r"(【(?:待补充|请核实)[^】]*】)")
+_MARKED_RUN = re.compile(r"<w:r>(?:<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>)?((?:<w:t(?: [^>]*)?>[^<]*</w:t>|<w:br/>)+)</w:r>", re.S)
+_RUN_PIECE = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br/>")
+# CT_RPr children that come after w:highlight in the schema's sequence.
+_AFTER_HIGHLIGHT = ("u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+
+
+def _with_highlight(rpr: str) -> str:
+    """Run properties with yellow highlighting added in its schema place."""
+    if "<w:highlight " in rpr:
+        return rpr
+    match = re.search(r"<w:(?:%s)\b" % "|".join(_AFTER_HIGHLIGHT), rpr)
+    at = match.start() if match else len(rpr)
+    return rpr[:at] + _HIGHLIGHT + rpr[at:]
+
+
+def _highlight_marks(xml: str) -> str:
+    """【待补充：…】 and 【请核实…】 that reached the document through plain ``{{ … }}`` tags (the title,
+    a user's template) are highlighted like the ones the report writes itself."""
+    if "【待补充" not in xml and "【请核实" not in xml:
+        return xml
+
+    def run(match: re.Match) -> str:
+        rpr, content = match.group(1) or "", match.group(2)
+        if "<w:highlight " in rpr or not _MARK.search(content):
+            return match.group(0)
+        runs = []
+        for piece in _RUN_PIECE.finditer(content):
+            if piece.group(1) is None:
+                runs.append(f"<w:r><w:rPr>{rpr}</w:rPr><w:br/></w:r>")
+                continue
+            for part in _MARK.split(piece.group(1)):
+                if part:
+                    props = _with_highlight(rpr) if _MARK.fullmatch(part) else rpr
+                    runs.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{part}</w:t></w:r>')
+        return "".join(runs)
+
+    return _MARKED_RUN.sub(run, xml)
 
 
 def _fill_run_fonts(xml: str, fonts: dict) -> str:
