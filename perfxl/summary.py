@@ -1,4 +1,8 @@
-"""The batch summary workbook 汇总.xlsx: one row per form (or per unreadable file).
+"""The batch summary workbook 汇总.xlsx, printed and read by a 财政局 department by department.
+
+Three sheets: 汇总 (one row per form or unreadable file, then a 合计 row), 按主管部门 (a pandas groupby
+over the same rows) and 图表 (grade distribution, 执行率 by 主管部门). Each prints on A4 landscape, one
+page wide, with the header row repeated and page numbers at the foot.
 
 Text that came from the forms is written as text (``data_type = "s"``), so a project named
 ``=HYPERLINK(...)`` stays a name and never becomes a formula. Links to the outputs are relative,
@@ -23,7 +27,7 @@ COLUMNS = (
 _MONEY, _RATE, _SCORE, _COUNT = "#,##0.00", "0.00%", "0.00", "0"
 _FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "总分（填写）": _SCORE, "总分（重算）": _SCORE, "错误数": _COUNT, "警告数": _COUNT}
 _MAX_WIDTH = 60
-_WRAPPED = {"文件": 44, "项目名称": 24, "主管部门": 20, "等级": 16, "状态": 30}  # wrap within this width
+_WRAPPED = {"文件": 32, "项目名称": 20, "主管部门": 16, "等级": 12, "状态": 24}  # wrap within this width
 _TOTAL_FORMATS = {"总分（重算）": '"平均 "0.00'}
 GRADES = ("优", "良", "中", "差", GRADE_PENDING)
 STATUSES = ("通过", "有错误", "无法读取")
@@ -144,7 +148,7 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
     ws = wb.active
     ws.title = SHEET_NAME
     _header(ws, COLUMNS)
-    widths = [_text_width(name) for name in COLUMNS]
+    widths = [max(_text_width(name) / 2, 6) for name in COLUMNS]  # a header may wrap onto two lines
     error_font = Font(color="C00000")
     wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for row_index, row in enumerate(rows, start=2):
@@ -182,7 +186,9 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
             cell.number_format = _TOTAL_FORMATS.get(name, _FORMATS.get(name, "General"))
         cell.font, cell.border, cell.alignment = bold, rule, wrap
     grade_col = COLUMNS.index("等级")
-    widths[grade_col] = max(widths[grade_col], 14)  # the 合计 row's grade counts on two lines
+    widths[grade_col] = max(widths[grade_col], 12)  # the 合计 row's grade counts on a few lines
+    for name in ("总分（填写）", "总分（重算）"):  # one-line header; room for the 合计 row's "平均 99.36"
+        widths[COLUMNS.index(name)] = max(widths[COLUMNS.index(name)], _text_width(name))
     for col, width in enumerate(widths, start=1):
         cap = _WRAPPED.get(COLUMNS[col - 1], _MAX_WIDTH)
         ws.column_dimensions[get_column_letter(col)].width = min(width + 2, cap)
@@ -220,9 +226,10 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
             cell.number_format = _DEPARTMENT_FORMATS.get(name, _COUNT)
         cell.font, cell.border = bold, rule
     for col, width in enumerate(dep_widths, start=1):
-        dep.column_dimensions[get_column_letter(col)].width = min(width + 2, _WRAPPED["主管部门"] if col == 1 else _MAX_WIDTH)
-    for row in dep.iter_rows(min_row=2, max_col=1):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        dep.column_dimensions[get_column_letter(col)].width = min(width + 2, 32 if col == 1 else _MAX_WIDTH)
+    for row in dep.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=cell.column == 1, vertical="center")
     _fit_row_heights(dep, _text_width)
     dep.freeze_panes = "B2"
     _print_setup(dep)
