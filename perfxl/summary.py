@@ -27,7 +27,7 @@ COLUMNS = (
 _MONEY, _RATE, _SCORE, _COUNT = "#,##0.00", "0.00%", "0.00", "0"
 _FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "总分（填写）": _SCORE, "总分（重算）": _SCORE, "错误数": _COUNT, "警告数": _COUNT}
 _MAX_WIDTH = 60
-_WRAPPED = {"文件": 32, "项目名称": 20, "主管部门": 16, "等级": 12, "状态": 24}  # wrap within this width
+_WRAPPED = {"文件": 32, "项目名称": 26, "主管部门": 16, "等级": 12, "状态": 24}  # wrap within this width
 _TOTAL_FORMATS = {"总分（重算）": '"平均 "0.00'}
 GRADES = ("优", "良", "中", "差", GRADE_PENDING)
 STATUSES = ("通过", "有错误", "无法读取")
@@ -35,7 +35,8 @@ DEPARTMENT_SHEET = "按主管部门"
 CHART_SHEET = "图表"
 UNNAMED_DEPARTMENT = "（未填写主管部门）"
 DEPARTMENT_COLUMNS = ("主管部门", "项目数", "全年预算数", "全年执行数", "执行率", "平均分", *GRADES, "有错误的表")
-_DEPARTMENT_FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "平均分": _SCORE}
+_DEPARTMENT_FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "平均分": _SCORE,
+                       **{name: _COUNT for name in ("项目数", *GRADES, "有错误的表")}}
 
 
 def summary_rows(records: list[FileRecord]) -> list[dict]:
@@ -137,18 +138,50 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
     Sheets: 汇总 (one row per form, a 合计 row), 按主管部门 (pandas groupby) and 图表 (grade
     distribution, 执行率 by 主管部门); each prints on A4 landscape, one page wide, header repeated."""
     import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    from .writer import display_width as _text_width
 
     target = Path(folder) / SUMMARY_NAME
     rows = summary_rows(records)
+    totals = summary_totals(rows)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    _summary_sheet(wb.active, rows, totals, target.parent)
+    departments = department_frame(rows)
+    dep = wb.create_sheet(DEPARTMENT_SHEET)
+    _department_sheet(dep, departments, totals)
+    _charts(wb, totals["_grades"], dep, len(departments))
+    with atomic_path(target) as temp:
+        wb.save(temp)
+    return target
+
+
+def _put(cell, value, name: str, formats: dict) -> None:
+    """One value: text stays text, numbers rounded as accountants see them, NaN/None left empty."""
+    if isinstance(value, str):
+        _text(cell, value)
+    elif value is not None and value == value:  # NaN != NaN
+        value = value.item() if hasattr(value, "item") else value  # numpy scalars from pandas
+        cell.value = _rounded(float(value), name) if isinstance(value, float) else value
+        cell.number_format = formats.get(name, "General")
+
+
+def _total_row(ws, row: int, columns, values: dict, formats: dict) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    bold, rule, wrap = Font(bold=True), Border(top=Side(style="thin")), Alignment(wrap_text=True, vertical="top")
+    for col, name in enumerate(columns, start=1):
+        cell = ws.cell(row=row, column=col)
+        _put(cell, values.get(name), name, formats)
+        cell.font, cell.border, cell.alignment = bold, rule, wrap
+
+
+def _summary_sheet(ws, rows: list[dict], totals: dict, base: Path) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from .writer import display_width as text_width
+
     ws.title = SHEET_NAME
     _header(ws, COLUMNS)
-    widths = [max(_text_width(name) / 2, 6) for name in COLUMNS]  # a header may wrap onto two lines
+    widths = [max(text_width(name) / 2, 6) for name in COLUMNS]  # a header may wrap onto two lines
     error_font = Font(color="C00000")
     wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for row_index, row in enumerate(rows, start=2):
@@ -158,86 +191,55 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
             cell.alignment = wrap if name in _WRAPPED else top
             if name in ("自评结果", "自评报告"):
                 if value is not None:  # a short label: the name is the input's plus _自评结果/_自评报告
-                    _link(cell, name, _relative(Path(value), target.parent))
+                    _link(cell, name, _relative(Path(value), base))
                     cell.alignment = top
                 continue
             if name == "文件":
-                _link(cell, value, _relative(row["_file"], target.parent))
+                _link(cell, value, _relative(row["_file"], base))
                 cell.alignment = top  # LibreOffice does not wrap a link's text
-            elif isinstance(value, str):
-                _text(cell, value)
-            elif value is not None:
-                cell.value = _rounded(value, name)
-                cell.number_format = _FORMATS.get(name, "General")
+            else:
+                _put(cell, value, name, _FORMATS)
             if name == "状态" and value != "通过":
                 cell.font = error_font
-            widths[col - 1] = max(widths[col - 1], _text_width(_shown(value, name)))
+            widths[col - 1] = max(widths[col - 1], text_width(_shown(value, name)))
     last = len(rows) + 1
-    totals = summary_totals(rows)
-    total_row = last + 1
-    bold, rule = Font(bold=True), Border(top=Side(style="thin"))
-    for col, name in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=total_row, column=col)
-        value = totals.get(name)
-        if isinstance(value, str):
-            _text(cell, value)
-        elif value is not None:
-            cell.value = _rounded(value, name)
-            cell.number_format = _TOTAL_FORMATS.get(name, _FORMATS.get(name, "General"))
-        cell.font, cell.border, cell.alignment = bold, rule, wrap
-    grade_col = COLUMNS.index("等级")
-    widths[grade_col] = max(widths[grade_col], 12)  # the 合计 row's grade counts on a few lines
+    _total_row(ws, last + 1, COLUMNS, totals, {**_FORMATS, **_TOTAL_FORMATS})
+    widths[COLUMNS.index("等级")] = max(widths[COLUMNS.index("等级")], 12)  # the 合计 row's grade counts on a few lines
     for name in ("总分（填写）", "总分（重算）"):  # one-line header; room for the 合计 row's "平均 99.36"
-        widths[COLUMNS.index(name)] = max(widths[COLUMNS.index(name)], _text_width(name))
+        widths[COLUMNS.index(name)] = max(widths[COLUMNS.index(name)], text_width(name))
     for col, width in enumerate(widths, start=1):
-        cap = _WRAPPED.get(COLUMNS[col - 1], _MAX_WIDTH)
-        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, cap)
-    _fit_row_heights(ws, _text_width)
+        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, _WRAPPED.get(COLUMNS[col - 1], _MAX_WIDTH))
+    _fit_row_heights(ws, text_width)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(last, 1)}"  # the 合计 row stays out of the filter
     _print_setup(ws)
 
-    departments = department_frame(rows)
-    dep = wb.create_sheet(DEPARTMENT_SHEET)
-    _header(dep, DEPARTMENT_COLUMNS)
-    dep_widths = [_text_width(name) for name in DEPARTMENT_COLUMNS]
+
+def _department_sheet(ws, departments, totals: dict) -> None:
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from .writer import display_width as text_width
+
+    _header(ws, DEPARTMENT_COLUMNS)
+    widths = [text_width(name) for name in DEPARTMENT_COLUMNS]
     for row_index, record in enumerate(departments.itertuples(index=False), start=2):
         for col, (name, value) in enumerate(zip(DEPARTMENT_COLUMNS, record), start=1):
-            cell = dep.cell(row=row_index, column=col)
-            if isinstance(value, str):
-                _text(cell, value)
-            elif value is not None and value == value:  # NaN: no value
-                value = value.item() if hasattr(value, "item") else value
-                cell.value = _rounded(float(value), name) if name in _DEPARTMENT_FORMATS else int(value)
-                cell.number_format = _DEPARTMENT_FORMATS.get(name, _COUNT)
-            dep_widths[col - 1] = max(dep_widths[col - 1], _text_width(_shown(value, name)))
-    dep_total = len(departments) + 2
-    dep_values = {"主管部门": f"合计（{len(departments)} 个主管部门）", "项目数": sum(totals["_grades"].values()),
-                  "全年预算数": totals["全年预算数"], "全年执行数": totals["全年执行数"], "执行率": totals["执行率"],
-                  "平均分": totals["总分（重算）"], **totals["_grades"],
-                  "有错误的表": int(departments["有错误的表"].sum()) if len(departments) else 0}
-    for col, name in enumerate(DEPARTMENT_COLUMNS, start=1):
-        cell = dep.cell(row=dep_total, column=col)
-        value = dep_values.get(name)
-        if isinstance(value, str):
-            _text(cell, value)
-        elif value is not None:
-            cell.value = _rounded(value, name)
-            cell.number_format = _DEPARTMENT_FORMATS.get(name, _COUNT)
-        cell.font, cell.border = bold, rule
-    for col, width in enumerate(dep_widths, start=1):
-        dep.column_dimensions[get_column_letter(col)].width = min(width + 2, 32 if col == 1 else _MAX_WIDTH)
-    for row in dep.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=cell.column == 1, vertical="center")
-    _fit_row_heights(dep, _text_width)
-    dep.freeze_panes = "B2"
-    _print_setup(dep)
-
-    _charts(wb, totals["_grades"], dep, len(departments))
-    with atomic_path(target) as temp:
-        wb.save(temp)
-    return target
+            cell = ws.cell(row=row_index, column=col)
+            _put(cell, value, name, _DEPARTMENT_FORMATS)
+            cell.alignment = Alignment(wrap_text=col == 1, vertical="center")
+            widths[col - 1] = max(widths[col - 1], text_width(_shown(cell.value, name)))
+    _total_row(ws, len(departments) + 2, DEPARTMENT_COLUMNS, {
+        "主管部门": f"合计（{len(departments)} 个主管部门）", "项目数": sum(totals["_grades"].values()),
+        "全年预算数": totals["全年预算数"], "全年执行数": totals["全年执行数"], "执行率": totals["执行率"],
+        "平均分": totals["总分（重算）"], **totals["_grades"],
+        "有错误的表": int(departments["有错误的表"].sum()) if len(departments) else 0,
+    }, _DEPARTMENT_FORMATS)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, 32 if col == 1 else _MAX_WIDTH)
+    _fit_row_heights(ws, text_width)
+    ws.freeze_panes = "B2"
+    _print_setup(ws)
 
 
 _LINE_HEIGHT = 15  # points per line of 11-point text
