@@ -611,3 +611,24 @@ def test_annex_heading_keeps_with_the_table(seed_report):
     for row in header.rows:
         for cell in row.cells:
             assert cell.paragraphs[0].paragraph_format.keep_with_next  # the whole header block moves with it
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="LibreOffice/poppler not installed")
+@pytest.mark.parametrize("name", ["seed", "blank"])
+def test_printed_annex_heading_shares_its_page_with_the_table(name, tmp_path):
+    """Through LibreOffice: the 附件 heading is never alone on a page, the 落款 is printed, labels stay whole."""
+    from test_ooxml_order import _forms
+
+    form = _forms(tmp_path)[name]
+    report = tmp_path / f"{name}_自评报告.docx"
+    write_report(check(read_form(form)), report)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(report)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", str(report.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace(" ", "")  # LibreOffice spaces digits from Chinese text
+    pages = text.split("\f")
+    [annex] = [page for page in pages if page.lstrip().startswith("附件\n")]
+    assert "项目名称" in annex and "年度总体目标" in annex and "当年财政拨款" in annex
+    assert _date_line() in text
