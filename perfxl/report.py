@@ -534,7 +534,8 @@ def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
             where = f"（单元格 {finding.cell}）" if finding.cell else ""
             items.append((_sentence(f"自评表仍有错误{where}：{finding.message}"), None))
         if items:
-            problems = [_paragraph(f"{_chinese_number(n)}是", text, *(t for t in (todo,) if t), _REVIEW)
+            # _paragraph skips the empty parts (no 【待补充：扣分原因】 where the form gives one)
+            problems = [_paragraph(f"{_chinese_number(n)}是", text, todo or "", _REVIEW)
                         for n, (text, todo) in enumerate(items, 1)]
         else:
             problems = [_paragraph(_todo(TODO_TEXT["problems"]))]
