@@ -163,3 +163,14 @@ def test_summary_prints_through_libreoffice(summary, tmp_path):
     assert "第 1 页，共 3 页" in pages[0] and "合计（7 个文件" in pages[0]
     assert "益阳市行政审批服务局" in pages[1] and "合计（5 个主管部门）" in pages[1]
     assert "自评等级分布" in pages[2] and "各主管部门预算执行率" in pages[2]
+
+
+def test_summary_of_nothing_readable(tmp_path):
+    from perfxl.batch import FileRecord
+    from perfxl.summary import write_summary
+
+    broken = FileRecord(tmp_path / "坏.xlsx", label="坏.xlsx", error_code="not-a-workbook", error_message="坏.xlsx 不是 Excel 工作簿。")
+    wb = openpyxl.load_workbook(write_summary([broken], tmp_path))
+    assert wb.sheetnames == [SHEET_NAME, DEPARTMENT_SHEET, CHART_SHEET]
+    assert _rows(wb[SHEET_NAME])[-1]["状态"] == "通过 0，有错误 0，无法读取 1"
+    assert [r["主管部门"] for r in _rows(wb[DEPARTMENT_SHEET])] == ["合计（0 个主管部门）"]
