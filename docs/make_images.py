@@ -2,11 +2,15 @@
 
     python docs/make_images.py
 
-Writes the seed form's Word report, converts it to PDF with LibreOffice (a private profile, so a
-running LibreOffice is not disturbed) and renders two pages to PNG with pdftoppm:
+Writes Word reports and a 汇总.xlsx, converts them to PDF with LibreOffice (a private profile, so a
+running LibreOffice is not disturbed) and renders pages to PNG with pdftoppm:
 
-* ``docs/images/report-page1.png``: the first page of the report;
-* ``docs/images/report-annex.png``: the first page of the 附件 自评表.
+* ``docs/images/report-page1.png``: the first page of the seed form's report;
+* ``docs/images/report-signature.png``: the page with the 附件 note and the 落款;
+* ``docs/images/report-annex.png``: the first page of the 附件 自评表;
+* ``docs/images/report-blank-page1.png``: the first page of the blank template's report;
+* ``docs/images/summary-page1.png``, ``summary-departments.png``, ``summary-charts.png``: the three
+  printed pages of the 汇总.xlsx of a demo folder (samples, a blank form, three more projects, a broken file).
 
 The 公文 fonts (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312) are rarely installed on Linux, so the
 rendering maps them to Noto Serif/Sans CJK through a private fontconfig file; on a Windows PC with
@@ -63,32 +67,87 @@ def render_page(pdf: Path, page: int, target: Path) -> None:
     subprocess.run(["pdftoppm", "-r", DPI, "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(stem)], check=True)
 
 
+def to_pdf(path: Path, folder: Path, env: dict) -> Path:
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder), str(path)],
+        check=True, capture_output=True, env=env, timeout=300,
+    )
+    return folder / f"{path.stem}.pdf"
+
+
+def demo_folder(folder: Path) -> Path:
+    """A folder as a 财政局 receives it: the samples, a blank form, forms of two more departments, a broken file."""
+    import copy
+
+    sys.path.insert(0, str(ROOT / "samples"))
+    import make_samples
+
+    from perfxl.formbuilder import build_workbook
+    from perfxl.templates import blank_form_bytes
+
+    inbox = folder / "收件"
+    inbox.mkdir()
+    for sample in sorted((ROOT / "samples").glob("*.xlsx")):
+        shutil.copy(sample, inbox / sample.name)
+    (inbox / "空白自评表.xlsx").write_bytes(blank_form_bytes())
+    for name, project, department, funds, score in (
+        ("背街小巷整治项目.xlsx", "背街小巷整治项目", "示例市城市管理局", (500, 800, 600, 10, 0.75, 7.5), 2),
+        ("公园绿地养护项目.xlsx", "公园绿地养护项目", "示例市城市管理局", (300, 300, 285, 10, 0.95, 9.5), 10),
+        ("农村公路养护项目.xlsx", "农村公路养护项目", "示例市交通运输局", (600, 650, 520, 10, 0.8, 8), 6),
+    ):
+        spec = copy.deepcopy(make_samples.clean_spec())
+        spec.project, spec.department, spec.implementer = project, department, department.replace("局", "事务中心")
+        spec.funds = dict(spec.funds, funds_total=funds)
+        spec.blocks[0][0].score = score
+        spec.total_score = None
+        build_workbook(spec).save(inbox / name)
+    (inbox / "损坏的文件.xlsx").write_bytes(b"not a workbook")
+    return inbox
+
+
 def main() -> int:
     from perfxl.reader import read_form
     from perfxl.report import write_report
     from perfxl.rules import check
+    from perfxl.templates import blank_form_bytes
 
     for tool in ("soffice", "pdftoppm", "pdftotext"):
         if shutil.which(tool) is None:
             print(f"需要 {tool}（LibreOffice / poppler-utils）才能生成图片。", file=sys.stderr)
             return 1
     IMAGES.mkdir(parents=True, exist_ok=True)
+    written = []
     with tempfile.TemporaryDirectory(prefix="perfxl-docs-") as temp:
         folder = Path(temp)
+        env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig(folder)))
+
         report = folder / "seed_自评报告.docx"
         write_report(check(read_form(SEED)), report)
-        env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig(folder)))
-        subprocess.run(
-            ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(folder), str(report)],
-            check=True, capture_output=True, env=env, timeout=300,
-        )
-        pdf = report.with_suffix(".pdf")
+        pdf = to_pdf(report, folder, env)
         pages = page_texts(pdf)
         annex = next(i for i, text in enumerate(pages, 1) if text.lstrip().startswith("附件\n") or text.lstrip().startswith("附件 "))
-        render_page(pdf, 1, IMAGES / "report-page1.png")
-        render_page(pdf, annex, IMAGES / "report-annex.png")
-    for name in ("report-page1.png", "report-annex.png"):
+        signed = next(i for i, text in enumerate(pages, 1) if "附件：" in text)
+        for page, name in ((1, "report-page1.png"), (signed, "report-signature.png"), (annex, "report-annex.png")):
+            render_page(pdf, page, IMAGES / name)
+            written.append(name)
+
+        blank_form = folder / "blank.xlsx"
+        blank_form.write_bytes(blank_form_bytes())
+        blank = folder / "blank_自评报告.docx"
+        write_report(check(read_form(blank_form)), blank)
+        pdf = to_pdf(blank, folder, env)
+        render_page(pdf, 1, IMAGES / "report-blank-page1.png")
+        written.append("report-blank-page1.png")
+
+        inbox = demo_folder(folder)
+        subprocess.run([sys.executable, "-m", "perfxl", "fill", str(inbox), "-o", str(folder / "结果"), "--no-report", "--jobs", "1"],
+                       capture_output=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        pdf = to_pdf(folder / "结果" / "汇总.xlsx", folder, env)
+        for page, name in ((1, "summary-page1.png"), (2, "summary-departments.png"), (3, "summary-charts.png")):
+            render_page(pdf, page, IMAGES / name)
+            written.append(name)
+    for name in written:
         print(IMAGES / name)
     return 0
 

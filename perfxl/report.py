@@ -320,8 +320,7 @@ def build_context(result) -> dict:
     goal += [_paragraph(line) for line in _split(info.get("goal", ""))]
     indicators = _indicator_paragraphs(facts)
     indicators += [_paragraph(line) for line in _split(info.get("indicators", ""))]
-    problems = _from_info(info, "problems", _paragraph(_todo(TODO_TEXT["problems"])))
-    problems += _from_info(info, "measures", _paragraph(_todo(TODO_TEXT["measures"])))
+    problems = _problem_paragraphs(facts, result, info)
     application = _from_info(info, "application", _paragraph(STANDARD_TEXT["application"]))
 
     errors = [f for f in result.findings if f.severity == "error"]
@@ -348,9 +347,20 @@ def build_context(result) -> dict:
         "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
         "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
         "errors": error_paragraphs, "error_count": len(errors),
+        # 落款: the unit that reports (实施单位, else 主管部门) and the date the report was drafted.
+        "unit": facts.implementer or facts.department or _todo("单位名称"),
+        "date": _date_line(),
         "annex_table": _ANNEX_TOKEN,
         "_facts": facts,
     }
+
+
+def _date_line(today=None) -> str:
+    """成文日期 as GB/T 9704 writes it: Arabic numerals, year, month and day in full (2021年3月5日)."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    return f"{today.year}年{today.month}月{today.day}日"
 
 
 _TITLE_CHARS = 20  # 二号 characters on one line of the 156 mm type area
@@ -361,26 +371,46 @@ def _width(text: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
 
 
+def _quoted(text: str) -> str:
+    """Form text inside “…”, without the punctuation its author left at the end (no “…水平，”，)."""
+    return f"“{_tidy(text).rstrip(_TRAILING)}”"
+
+
+_TRAILING = "，,、；;：:。.！!？? \u3000"
+_JOINS = re.compile(r"[，,、；;：:]+(?=[。，；！？])|(?<=[。；！？])[，,、；;。]+|(?<=[“‘（(])[，,、；;。]+")
+
+
+def _tidy(text: str) -> str:
+    """Stray punctuation at the joins of generated sentences and form text removed (“，。” → “。”)."""
+    return _JOINS.sub("", text)
+
+
+def _scored(facts: Facts) -> bool:
+    """Whether anything on the form carries a score (else there is no sum to report)."""
+    return bool(facts.budget_score) or any(ind.score for ind in facts.indicators)
+
+
 def _conclusion_paragraph(facts: Facts, computed):
-    parts = []
     lead = f"经自评，{facts.project}" if facts.project else "经自评，本项目"
+    parts = []
     if facts.rate:
-        parts.append(f"{lead}{facts.year + '年度' if facts.year else ''}预算执行率为{facts.rate}")
-    else:
-        parts.append(lead)
-    groups = "、".join(f"{g['name']}得{g['score']}分（分值{g['weight']}分）" for g in facts.level1)
-    if groups:
-        parts.append(groups)
+        parts.append(f"{facts.year + '年度' if facts.year else ''}预算执行率为{facts.rate}")
+    scored_groups = [g for g in facts.level1 if g["score"] not in ("", "—")]
+    if scored_groups:
+        parts.append("、".join(f"{g['name']}得{g['score']}分（分值{g['weight']}分）" for g in scored_groups))
     extra = []
     if computed.grade == GRADE_PENDING:
         # A sum over weights that do not total 100 (or with scores missing) is no score out of 100: no grade.
-        text = "，".join(parts) + f"，预算执行率得分与各项指标得分合计{facts.total_score}分。"
+        if not parts and not _scored(facts):
+            text = f"{lead}的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。"
+        else:
+            text = lead + "，".join(parts) + f"，预算执行率得分与各项指标得分合计{facts.total_score}分。"
         extra.append(_check(f"{computed.grade_reason}，绩效评价等级暂无法确定，请改正后重新生成本报告"))
     else:
-        text = "，".join(parts) + f"，绩效自评得分{facts.total_score}分，绩效评价等级为“{facts.grade}”。"
+        text = lead + "，".join(parts) + f"，绩效自评得分{facts.total_score}分，绩效评价等级为“{facts.grade}”。"
     if facts.total_stated is not None:
         extra.append(_check(f"自评表填写的总分为{facts.total_stated}分，与预算执行率得分和各项指标得分之和{facts.total_score}分不一致，本报告采用重新计算的结果"))
-    return _paragraph(text, *extra)
+    return _paragraph(_tidy(text), *extra)
 
 
 def _funds_paragraph(facts: Facts, result):
@@ -393,12 +423,14 @@ def _funds_paragraph(facts: Facts, result):
         parts.append(f"全年预算数{facts.budget}万元" + (f"（其中{'、'.join(sources)}）" if sources else ""))
     if facts.executed:
         parts.append(f"全年执行数{facts.executed}万元")
-    text = f"{year}，项目" + "，".join(parts) if parts else f"{year}，项目"
     extra = []
-    if facts.rate:
-        text += f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
+    if not parts:
+        text = f"自评表未填写{year}项目资金的预算数和执行数。"
+        extra.append(_check("请在自评表“年度资金总额”行填写全年预算数和全年执行数"))
+    elif facts.rate:
+        text = f"{year}，项目" + "，".join(parts) + f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
     else:
-        text += "。"
+        text = f"{year}，项目" + "，".join(parts) + "。"
         extra.append(_check("全年预算数未填写或为0，无法计算预算执行率"))
     if any(f.code == "executed-exceeds-budget" for f in result.findings):
         extra.append(_check("全年执行数超过全年预算数"))
@@ -408,9 +440,11 @@ def _funds_paragraph(facts: Facts, result):
 def _goal_paragraphs(facts: Facts) -> list:
     paragraphs = []
     if facts.goal_expected:
-        paragraphs.append(_paragraph(_sentence(f"项目年度总体目标：{facts.goal_expected}")))
+        paragraphs.append(_paragraph(_sentence(f"项目年度总体目标：{_tidy(facts.goal_expected)}")))
+    else:
+        paragraphs.append(_paragraph("项目年度总体目标：", _todo("年度总体目标（自评表“预期目标”未填写）")))
     if facts.goal_actual:
-        paragraphs.append(_paragraph(_sentence(f"实际完成情况：{facts.goal_actual}")))
+        paragraphs.append(_paragraph(_sentence(f"实际完成情况：{_tidy(facts.goal_actual)}")))
     else:
         paragraphs.append(_paragraph("实际完成情况：", _todo(TODO_TEXT["goal_actual"])))
     return paragraphs
@@ -418,41 +452,186 @@ def _goal_paragraphs(facts: Facts) -> list:
 
 def _indicator_paragraphs(facts: Facts) -> list:
     count = len(facts.indicators)
-    paragraphs = [_paragraph(
-        f"本项目共设置三级绩效指标{count}项。预算执行率指标分值{facts.budget_weight}分，"
-        f"得分{facts.budget_score or '0'}分（预算执行率{facts.rate or '无法计算'}）。")]
+    if facts.budget_score:
+        budget = f"预算执行率指标分值{facts.budget_weight}分，得分{facts.budget_score}分（预算执行率{facts.rate}）。"
+    else:
+        budget = f"预算执行率指标分值{facts.budget_weight}分，因预算执行率无法计算，暂未评分。"
+    if not count:
+        return [_paragraph("自评表尚未填写三级绩效指标。", _check("请在自评表中填写三级指标、指标值、分值和得分"), budget)]
+    paragraphs = [_paragraph(f"本项目共设置三级绩效指标{count}项。{budget}")]
     for number, group in enumerate(facts.level1, 1):
         text = f"{number}.{group['name']}：分值{group['weight']}分"
         extra = []
         if group["stated_weight"] is not None:
             extra.append(_check(f"自评表标注为{group['stated_weight']}分"))
-        tail = f"，得分{group['score']}分"
-        if group["level2"]:
-            tail += "。其中，" + "，".join(f"{sub['name']}（{sub['weight']}分）得{sub['score']}分" for sub in group["level2"])
-        paragraphs.append(_paragraph(text, *extra, tail + "。"))
+        unscored = [ind for ind in facts.indicators if ind.level1 == group["name"] and not ind.score]
+        if len(unscored) == sum(1 for ind in facts.indicators if ind.level1 == group["name"]):
+            tail = "，尚未评分。"
+        else:
+            tail = f"，得分{group['score']}分"
+            if group["level2"]:
+                tail += "。其中，" + "，".join(
+                    f"{sub['name']}（{sub['weight']}分）得{sub['score']}分" for sub in group["level2"] if sub["score"] not in ("", "—"))
+            tail += "。"
+        paragraphs.append(_paragraph(text, *extra, _tidy(tail)))
+    unscored = [ind for ind in facts.indicators if not ind.score]
     deducted = [ind for ind in facts.indicators if ind.deducted]
-    if not deducted:
+    if unscored:
+        paragraphs.append(_paragraph(
+            f"有{len(unscored)}项三级指标尚未评分：{'、'.join(_quoted(ind.name or '（未命名）') for ind in unscored)}。",
+            _check("请在自评表中填写这些指标的得分")))
+    elif not deducted:
         paragraphs.append(_paragraph("各项三级指标均得满分。"))
+    if not deducted:
         return paragraphs
     paragraphs.append(_paragraph(f"扣分指标共{len(deducted)}项，扣分原因及改进措施如下："))
     for number, ind in enumerate(deducted, 1):
         where = ind.level2 or ind.level1
-        text = (f"（{number}）“{ind.name}”（{where}）：年度指标值为“{ind.target}”，实际完成值为“{ind.actual}”，"
+        text = (f"（{number}）{_quoted(ind.name)}（{where}）：年度指标值为{_quoted(ind.target)}，实际完成值为{_quoted(ind.actual)}，"
                 f"分值{ind.weight}分，得分{ind.score}分，扣{ind.lost}分。偏差原因分析及改进措施：")
-        parts = [text, _sentence(ind.deviation) if ind.deviation else _todo(TODO_TEXT["deviation"])]
+        parts = [_tidy(text), _sentence(_tidy(ind.deviation)) if ind.deviation else _todo(TODO_TEXT["deviation"])]
         if any("已完成" in hint or "完成值为" in hint for hint in ind.hints):
-            parts.append(_check(f"实际完成值填写为“{ind.actual}”却未得满分，请核实完成情况或得分"))
+            parts.append(_check(f"实际完成值填写为{_quoted(ind.actual)}却未得满分，请核实完成情况或得分"))
         elif ind.hints:
             parts.append(_check("得分与评分规则不一致"))
         paragraphs.append(_paragraph(*parts))
     return paragraphs
 
 
+#: A clause of a 偏差原因分析及改进措施 text that says what will be done (else it says what went wrong).
+_MEASURE_START = re.compile(r"^(?:进一步|下一步|今后|将|应|需|要|加强|加快|强化|提高|提升|完善|健全|建立|继续|持续|积极|认真|严格|督促|优化|做好)")
+_CLAUSES = re.compile(r"[。；;，,]")
+_REVIEW = Todo("【请核实】")
+
+
+def _reasons_and_measures(text: str) -> tuple[str, str]:
+    """Split a form's 偏差原因分析及改进措施 into what went wrong and what will be done."""
+    reasons, measures = [], []
+    for clause in (c.strip(" \u3000") for c in _CLAUSES.split(text)):
+        if clause:
+            (measures if _MEASURE_START.match(clause) else reasons).append(clause)
+    return "，".join(reasons), "，".join(measures)
+
+
+def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
+    """存在的问题 and 改进措施: the 报告信息 text where given, else drafted from the data and marked 【请核实】."""
+    deducted = [ind for ind in facts.indicators if ind.deducted]
+    if info.get("problems"):
+        problems = [_paragraph(line) for line in _split(info["problems"])]
+    else:
+        items = []
+        for ind in deducted:
+            reasons, _ = _reasons_and_measures(ind.deviation)
+            text = f"{_quoted(ind.name)}指标（{ind.level2 or ind.level1}）得{ind.score}分（分值{ind.weight}分），扣{ind.lost}分"
+            items.append((_tidy(text + (f"，{reasons}。" if reasons else "。")),
+                          None if reasons else _todo("扣分原因")))
+        if facts.rate and result.computed.rate is not None and result.computed.rate < 1 - 1e-9:
+            budget, executed = result.computed.funds_totals.get("budget"), result.computed.funds_totals.get("executed")
+            unspent = format_number(budget - executed) if budget is not None and executed is not None else "—"
+            items.append((f"预算执行率为{facts.rate}，全年预算数{facts.budget}万元，全年执行数{facts.executed}万元，"
+                          f"尚有{unspent}万元未支出。", None))
+        for finding in (f for f in result.findings if f.severity == "error"):
+            where = f"（单元格 {finding.cell}）" if finding.cell else ""
+            items.append((_sentence(f"自评表仍有错误{where}：{finding.message}"), None))
+        if items:
+            # _paragraph skips the empty parts (no 【待补充：扣分原因】 where the form gives one)
+            problems = [_paragraph(f"{_chinese_number(n)}是", text, todo or "", _REVIEW)
+                        for n, (text, todo) in enumerate(items, 1)]
+        else:
+            problems = [_paragraph(_todo(TODO_TEXT["problems"]))]
+    if info.get("measures"):
+        measures = [_paragraph(line) for line in _split(info["measures"])]
+    else:
+        drafted = []
+        for ind in deducted:
+            _, measure = _reasons_and_measures(ind.deviation)
+            if measure:
+                drafted.append(_tidy(f"针对{_quoted(ind.name)}指标：{measure}。"))
+        if drafted:
+            measures = [_paragraph("改进措施：", drafted[0], _REVIEW)] if len(drafted) == 1 else (
+                [_paragraph("改进措施：")] + [_paragraph(f"{n}.{text}", _REVIEW) for n, text in enumerate(drafted, 1)])
+        else:
+            measures = [_paragraph(_todo(TODO_TEXT["measures"]))]
+    return problems + measures
+
+
+def _chinese_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十 (for 一是、二是 …)."""
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (_NUMERALS[ones - 1] if ones else "")
+
+
 # ---------------------------------------------------------------- the 附件 table
 
 
-# Column widths of the 9-column 自评表 in twips (sum 8844 = 156 mm, the type area's width).
-_COLUMNS = (454, 600, 900, 1250, 1750, 1020, 660, 660, 1550)
+# The 9-column 自评表 fills the type area's width (8844 twips = 156 mm). Columns: 0-1 the row labels
+# (一级指标, 年度总体目标), 2 二级指标 / fund source, 3-5 三级指标, 年度指标值, 实际完成值 (amounts in
+# the funds block), 6 分值, 7 得分 / 执行率, 8 偏差原因分析及改进措施 (得分 in the funds block).
+_TABLE_WIDTH = 8844
+_CHAR = 180  # one full-width character of 小五 (9 pt) in twips
+_PADDING = 57 * 2 + 70  # cell margins plus slack for the renderer's rounding
+_TEXT_COLUMNS = (3, 4, 5, 8)  # these take what the labels and numbers leave, by how much they hold
+_FUND_HEADS = ("年初\n预算数", "全年\n预算数", "全年\n执行数", "分值", "执行率", "得分")
+_INDICATOR_HEADS = ("一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施")
+
+
+def _needed(text: str) -> int:
+    """Twips a cell needs to show ``text`` without breaking any of its lines."""
+    return int(max((_width(line) for line in text.split("\n")), default=0) * _CHAR) + _PADDING
+
+
+_LABEL_TAILS = ("满意度指标", "效益指标", "影响指标", "指标")
+
+
+def _label(text: str, limit: float = 6) -> str:
+    """A label the table may break only where a reader would: 其中：| 当年财政拨款, 服务对象满意度 | 指标."""
+    if _width(text) <= limit or "\n" in text:
+        return text
+    for head in ("其中：", "其中:"):
+        if text.startswith(head):
+            return head + "\n" + text[len(head):]
+    splits = [text[:-len(tail)] + "\n" + tail for tail in _LABEL_TAILS if text.endswith(tail) and len(text) > len(tail)]
+    return min(splits, key=lambda label: max(_width(line) for line in label.split("\n")), default=text)
+
+
+def _column_widths(facts: Facts) -> list[int]:
+    """Grid widths sized to the content: labels, amounts and rates on one line, text columns share the rest."""
+    need = [0] * 9
+    unbroken = {
+        2: [_label(f.label) for f in facts.funds] + [_label(ind.level2) for ind in facts.indicators] + ["实施单位"],
+        3: [_FUND_HEADS[0], _INDICATOR_HEADS[2]] + [f.initial for f in facts.funds],
+        4: [_FUND_HEADS[1], _INDICATOR_HEADS[3]] + [f.budget for f in facts.funds],
+        5: [_FUND_HEADS[2], _INDICATOR_HEADS[4], "实施单位"] + [f.executed for f in facts.funds],
+        6: ["分值", facts.total_weight] + [f.weight for f in facts.funds] + [ind.weight for ind in facts.indicators],
+        7: ["执行率", "得分", "100.00%", facts.total_score] + [f.rate for f in facts.funds] + [ind.score for ind in facts.indicators],
+        8: ["得分", "等级：待定"] + [f.score for f in facts.funds],
+    }
+    for column, texts in unbroken.items():
+        need[column] = max(_needed(text) for text in texts if text is not None)
+    labels = ["年度总体目标", "项目资金", "一级指标"] + [line for g in facts.level1 for line in _level1_label(g["name"], g["weight"]).split("\n")]
+    need[0] = 300
+    need[1] = max(_needed(text) for text in labels) - need[0]
+    spare = _TABLE_WIDTH - sum(need)
+    if spare < 0:  # cannot happen with sane content; shrink proportionally rather than overflow the page
+        return [int(n * _TABLE_WIDTH / sum(need)) for n in need[:-1]] + [_TABLE_WIDTH - sum(int(n * _TABLE_WIDTH / sum(need)) for n in need[:-1])]
+    held = {
+        3: sum(_width(ind.name) for ind in facts.indicators),
+        4: sum(_width(ind.target) for ind in facts.indicators),
+        5: sum(_width(ind.actual) for ind in facts.indicators),
+        8: sum(_width(ind.deviation) for ind in facts.indicators) + 20,
+    }
+    weights = {column: max(held[column], 4) ** 0.75 for column in _TEXT_COLUMNS}
+    total = sum(weights.values())
+    for column in _TEXT_COLUMNS[:-1]:
+        need[column] += int(spare * weights[column] / total)
+    need[_TEXT_COLUMNS[-1]] += _TABLE_WIDTH - sum(need)
+    return need
+
+
+def _level1_label(name: str, weight: str | None) -> str:
+    return f"{name}\n（{weight}分）" if name and weight else name
 
 
 def _cell_xml(text: str, width: int, *, span: int = 1, vmerge: str | None = None, heading: bool = False,
@@ -476,8 +655,12 @@ def _cell_xml(text: str, width: int, *, span: int = 1, vmerge: str | None = None
             f'<w:jc w:val="{align}"/></w:pPr>{runs}</w:p></w:tc>')
 
 
-def _table_xml(rows: list[str], header_rows: int = 0, bottom: bool = True) -> str:
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in _COLUMNS)
+def _table_xml(rows: list[str], widths: list[int], header_rows: int = 0, bottom: bool = True,
+               keep_together: bool = False) -> str:
+    """A table of ``rows``; ``keep_together`` keeps it on the page of what follows (Word: keepNext in every row)."""
+    if keep_together:
+        rows = [re.sub(r'(<w:pPr><w:pStyle w:val="[^"]*"/>)', r"\1<w:keepNext/>", row) for row in rows]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     border = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
     borders = "".join(
         f"<w:{side} {border}/>" if bottom or side != "bottom" else '<w:bottom w:val="nil"/>'
@@ -488,7 +671,7 @@ def _table_xml(rows: list[str], header_rows: int = 0, bottom: bool = True) -> st
         header = "<w:tblHeader/>" if index < header_rows else ""
         body.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>{row}</w:tr>")
     return (
-        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(_COLUMNS)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
         f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
         '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
         f'<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
@@ -496,33 +679,33 @@ def _table_xml(rows: list[str], header_rows: int = 0, bottom: bool = True) -> st
     )
 
 
-def _span_width(start: int, span: int) -> int:
-    return sum(_COLUMNS[start:start + span])
-
-
 def annex_tables(facts: Facts) -> list[str]:
     """The 自评表 as two Word tables that print as one: header block, then the 绩效指标 block whose
     column-heading row repeats on every page."""
+    widths = _column_widths(facts)
     c = _cell_xml
-    w = _span_width
+
+    def w(start: int, span: int) -> int:
+        return sum(widths[start:start + span])
+
     top = [
         c("项目名称", w(0, 2), span=2, heading=True) + c(facts.project, w(2, 7), span=7, align="left"),
         c("主管部门", w(0, 2), span=2, heading=True) + c(facts.department, w(2, 3), span=3, align="left")
         + c("实施单位", w(5, 1), heading=True) + c(facts.implementer, w(6, 3), span=3, align="left"),
     ]
-    fund_heads = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+    fund_heads = _FUND_HEADS
     top.append(c("项目资金\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
                + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(fund_heads)))
     for fund in facts.funds:
         values = (fund.initial, fund.budget, fund.executed, fund.weight, fund.rate, fund.score)
-        top.append(c("", w(0, 2), span=2, vmerge="continue") + c(fund.label, w(2, 1), align="left")
+        top.append(c("", w(0, 2), span=2, vmerge="continue") + c(_label(fund.label), w(2, 1), align="left")
                    + "".join(c(value, w(3 + i, 1)) for i, value in enumerate(values)))
     top.append(c("年度总体目标", w(0, 2), span=2, vmerge="restart", heading=True) + c("预期目标", w(2, 3), span=3, heading=True)
                + c("实际完成情况", w(5, 4), span=4, heading=True))
     top.append(c("", w(0, 2), span=2, vmerge="continue") + c(facts.goal_expected, w(2, 3), span=3, align="both")
                + c(facts.goal_actual, w(5, 4), span=4, align="both"))
 
-    heads = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+    heads = _INDICATOR_HEADS
     # The 一级指标 column spans grid columns 1-2 (a 绩效指标 cell merged down the whole block would
     # break the repeated heading row on later pages).
     rows = [c(heads[0], w(0, 2), span=2, heading=True) + "".join(c(h, w(2 + i, 1), heading=True) for i, h in enumerate(heads[1:]))]
@@ -531,10 +714,10 @@ def annex_tables(facts: Facts) -> list[str]:
     for index, ind in enumerate(indicators):
         first1 = index == 0 or indicators[index - 1].level1 != ind.level1
         first2 = first1 or indicators[index - 1].level2 != ind.level2
-        level1 = f"{ind.level1}\n（{weights[ind.level1]}分）" if ind.level1 in weights and ind.level1 else ind.level1
+        level1 = _level1_label(ind.level1, weights.get(ind.level1))
         rows.append(
             c(level1 if first1 else "", w(0, 2), span=2, vmerge="restart" if first1 else "continue")
-            + c(ind.level2 if first2 else "", w(2, 1), vmerge="restart" if first2 else "continue")
+            + c(_label(ind.level2) if first2 else "", w(2, 1), vmerge="restart" if first2 else "continue")
             + c(ind.name, w(3, 1), align="left") + c(ind.target, w(4, 1), align="left") + c(ind.actual, w(5, 1))
             + c(ind.weight, w(6, 1)) + c(ind.score, w(7, 1)) + c(ind.deviation, w(8, 1), align="left")
         )
@@ -542,9 +725,9 @@ def annex_tables(facts: Facts) -> list[str]:
                 + c(f"等级：{facts.grade}" + ("【请核实】" if facts.grade == GRADE_PENDING else ""), w(8, 1)))
     # Word repeats only a table's first rows on each page, so the 绩效指标 block is a table of its
     # own, joined to the first by a 1-point paragraph (two tables with nothing between would merge).
-    joint = ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    joint = ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:keepNext/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
              '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
-    return [_table_xml(top, bottom=False), joint, _table_xml(rows, header_rows=1)]
+    return [_table_xml(top, widths, bottom=False, keep_together=True), joint, _table_xml(rows, widths, header_rows=1)]
 
 
 # ---------------------------------------------------------------- rendering
@@ -609,7 +792,7 @@ class CompiledTemplate:
         import zipfile
 
         xml = self.docxtpl.render_xml_part(self.body, None, context, self.environment)
-        xml = _fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts)
+        xml = _highlight_marks(_fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts))
         has_tables = "<w:tbl>" in xml or "<w:tbl " in xml
         xml = _insert_annex(xml, facts)
         if has_tables or _RUN_WITHOUT_EAST_ASIA.search(xml):
@@ -621,7 +804,7 @@ class CompiledTemplate:
             xml = etree.tostring(body, encoding="unicode")
         rendered = {self.main: (self.head + xml + self.tail).encode("utf-8")}
         for filename, source in self.parts.items():
-            rendered[filename] = self.docxtpl.render_xml_part(source, None, context, self.environment).encode("utf-8")
+            rendered[filename] = _highlight_marks(self.docxtpl.render_xml_part(source, None, context, self.environment)).encode("utf-8")
         if self.core is not None:
             rendered["docProps/core.xml"] = _with_title(self.core, title)
         out = io.BytesIO(self.base)
@@ -805,6 +988,46 @@ _EMPTY_RUN = '<w:r><w:t xml:space="preserve"></w:t></w:r>'  # docxtpl leaves one
 _HIGHLIGHT = '<w:highlight w:val="yellow"/>'
 # Runs the report writes carry these slots; _fill_run_fonts puts in the fonts of the paragraph's style.
 _FONT_SLOTS = '<w:rFonts w:ascii="\ue000L" w:hAnsi="\ue000L" w:eastAsia="\ue000E" w:cs="\ue000L"/>'
+
+
+_MARK = re.compile(r"(【(?:待补充|请核实)[^】]*】)")
+_MARKED_RUN = re.compile(r"<w:r>(?:<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>)?((?:<w:t(?: [^>]*)?>[^<]*</w:t>|<w:br/>)+)</w:r>", re.S)
+_RUN_PIECE = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br/>")
+# CT_RPr children that come after w:highlight in the schema's sequence.
+_AFTER_HIGHLIGHT = ("u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+
+
+def _with_highlight(rpr: str) -> str:
+    """Run properties with yellow highlighting added in its schema place."""
+    if "<w:highlight " in rpr:
+        return rpr
+    match = re.search(r"<w:(?:%s)\b" % "|".join(_AFTER_HIGHLIGHT), rpr)
+    at = match.start() if match else len(rpr)
+    return rpr[:at] + _HIGHLIGHT + rpr[at:]
+
+
+def _highlight_marks(xml: str) -> str:
+    """【待补充：…】 and 【请核实…】 that reached the document through plain ``{{ … }}`` tags (the title,
+    a user's template) are highlighted like the ones the report writes itself."""
+    if "【待补充" not in xml and "【请核实" not in xml:
+        return xml
+
+    def run(match: re.Match) -> str:
+        rpr, content = match.group(1) or "", match.group(2)
+        if "<w:highlight " in rpr or not _MARK.search(content):
+            return match.group(0)
+        runs = []
+        for piece in _RUN_PIECE.finditer(content):
+            if piece.group(1) is None:
+                runs.append(f"<w:r><w:rPr>{rpr}</w:rPr><w:br/></w:r>")
+                continue
+            for part in _MARK.split(piece.group(1)):
+                if part:
+                    props = _with_highlight(rpr) if _MARK.fullmatch(part) else rpr
+                    runs.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{part}</w:t></w:r>')
+        return "".join(runs)
+
+    return _MARKED_RUN.sub(run, xml)
 
 
 def _fill_run_fonts(xml: str, fonts: dict) -> str:

@@ -81,7 +81,7 @@ def style_font(style, east_asia: str, size: float, bold: bool = False, latin: st
 
 def style_paragraph(style, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE, indent_chars: int = 0,
                     before: float = 0, after: float = 0, keep_next: bool = False, outline: int | None = None,
-                    page_break_before: bool = False) -> None:
+                    page_break_before: bool = False, right_chars: int = 0) -> None:
     ppr = style.element.get_or_add_pPr()
     for child in list(ppr):
         ppr.remove(child)
@@ -97,7 +97,9 @@ def style_paragraph(style, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE, inden
     fmt.keep_with_next = keep_next
     fmt.widow_control = False
     fmt.page_break_before = page_break_before
-    if indent_chars:
+    if right_chars:
+        ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:rightChars="{right_chars}" w:right="{int(right_chars / 100 * SANHAO * 20)}" w:firstLineChars="0" w:firstLine="0"/>'))
+    elif indent_chars:
         # firstLineChars wins in Word/WPS; firstLine (16 pt per character) is the fallback.
         ind = parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="{indent_chars}" w:firstLine="{int(indent_chars / 100 * SANHAO * 20)}"/>')
         ppr.append(ind)
@@ -240,6 +242,10 @@ def build_styles(document) -> None:
     table_head = add_style(document, "TableHeading", "表格表头", base="表格文字")
     style_font(table_head, HEADING1_FONT, XIAOWU)
     style_paragraph(table_head, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    # 落款 (GB/T 9704 7.3.5): unit and date at the right, four characters in from the margin.
+    signature = add_style(document, "Signature", "落款")
+    style_font(signature, BODY_FONT, SANHAO)
+    style_paragraph(signature, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=400)
     note_head = add_style(document, "CheckNoteHeading", "校验说明标题")
     style_font(note_head, HEADING1_FONT, SANHAO)
     style_paragraph(note_head, align=WD_ALIGN_PARAGRAPH.LEFT, before=28, keep_next=True, page_break_before=True)
@@ -274,6 +280,7 @@ def _page_number_footer(footer, align) -> None:
     side = "right" if align == WD_ALIGN_PARAGRAPH.RIGHT else "left"
     ppr = paragraph._p.get_or_add_pPr()
     ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:{side}="{SIHAO * 20}"/>'))
+    _sort_ppr(ppr)  # the schema puts w:ind before w:jc (Word refuses or "repairs" the other order)
     fonts = f'<w:rFonts w:ascii="{PAGE_NUMBER_FONT}" w:hAnsi="{PAGE_NUMBER_FONT}" w:eastAsia="{PAGE_NUMBER_FONT}" w:cs="{PAGE_NUMBER_FONT}" w:hint="eastAsia"/>'
     size = f'<w:sz w:val="{SIHAO * 2}"/><w:szCs w:val="{SIHAO * 2}"/>'
 
@@ -318,6 +325,10 @@ BODY: list[tuple[str, str]] = [
     ("Normal", "{%p for p in application %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
     ("Normal", ""),
     ("Normal", "附件：{{ year }}年度项目支出绩效自评表"),
+    ("Normal", ""),
+    ("Normal", ""),
+    ("Signature", "{{ unit }}"),
+    ("Signature", "{{ date }}"),
     ("AnnexLabel", "附件"),
     ("AnnexTitle", "{{ year }}年度项目支出绩效自评表"),
     ("TableText", MARKER_TABLE),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from docx.shared import Mm, Pt
 
 from perfxl.model import Cell, FormError
 from perfxl.reader import read_form
-from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _CACHE, build_context, default_template, render_report, write_report
+from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _CACHE, _date_line, build_context, default_template, render_report, write_report
 from perfxl.rules import check
 
 from conftest import ROOT, spec_copy
@@ -107,7 +108,7 @@ def test_seed_lists_every_deducted_indicator_with_its_note(seed_report):
         assert f"实际完成值为“已完成”，分值{weight}分，得分{score}分" in line
         assert note in line
         assert "【请核实：实际完成值填写为“已完成”却未得满分" in line
-    [partly] = [p for p in paragraphs if "“全市数据共融共享”" in p]
+    [partly] = [p for p in paragraphs if p.startswith("（") and "“全市数据共融共享”" in p]
     assert "实际完成值为“有待完善”" in partly and "进一步打通各部门政务数据" in partly
     assert "请核实" not in partly
 
@@ -122,7 +123,7 @@ def test_seed_annex_table_holds_the_form(seed_form, seed_report):
     assert total_row[3:] == ["918", "918", "918", "10", "100%", "10"]
 
     rows = [[cell.text for cell in row.cells] for row in indicators.rows]
-    assert rows[0][2:] == ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    assert [h.replace("\n", "") for h in rows[0][2:]] == ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
     assert indicators.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on every page
     body = rows[1:-1]
     assert len(body) == len(form.indicators) == 13
@@ -163,7 +164,7 @@ def test_missing_prose_is_a_highlighted_placeholder_and_standard_text_is_used(se
     marked = highlighted_texts(seed_report)
     assert any(t.startswith("【待补充：项目背景") for t in marked)
     assert any(t.startswith("【待补充：绩效自评工作过程") for t in marked)
-    assert any(t.startswith("【待补充：项目实施中存在的问题") for t in marked)
+    assert "【请核实】" in marked  # 存在的问题 drafted from the data, for the author to review
     text = body_text(seed_report)
     assert STANDARD_TEXT["purpose"] in text
     assert STANDARD_TEXT["application"] in text
@@ -221,7 +222,12 @@ def test_clean_form_report(clean_form, tmp_path):
     assert "绩效自评得分99.36分，绩效评价等级为“优”" in text
     assert "扣分指标共1项" in text and "部分小区施工期间噪音扰民" in text
     assert "自评表校验发现的问题" not in text
-    assert "请核实" not in text
+    before, problems = text.split("五、存在的问题和改进措施")
+    assert "请核实" not in before
+    problems = problems.split("六、")[0]
+    assert "一是“居民满意度”指标（服务对象满意度指标）得9.78分（分值10分），扣0.22分，部分小区施工期间噪音扰民。【请核实】" in problems
+    assert "二是预算执行率为95.83%，全年预算数1200万元，全年执行数1150万元，尚有50万元未支出。【请核实】" in problems
+    assert "改进措施：针对“居民满意度”指标：下一步加强施工管理、错峰施工。【请核实】" in problems
     assert len(document.tables) == 2 and len(document.tables[1].rows) == 1 + 8 + 1
 
 
@@ -442,3 +448,187 @@ def test_seed_report_renders_to_a_sane_number_of_pages(seed_report, seed_form, t
         pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     # Body ≈ 5 pages, annex 2, error note 1 (GB/T 9704: 22 lines a page).
     assert 6 <= pages <= 10, pages
+
+
+# ---------------------------------------------------------------- blank and half-filled forms
+
+
+@pytest.fixture(scope="module")
+def partial_reports(tmp_path_factory) -> dict[str, Document]:
+    """Reports of the blank template, a form with only the header, one with funds but no scores, the seed."""
+    from test_ooxml_order import _forms
+
+    folder = tmp_path_factory.mktemp("partial")
+    out = {}
+    for name, form in _forms(folder).items():
+        target = folder / f"{name}_自评报告.docx"
+        write_report(check(read_form(form)), target)
+        out[name] = Document(str(target))
+    return out
+
+
+def _section(document, heading: str) -> list[str]:
+    """The body paragraphs under a 一级/二级 heading, up to the next heading."""
+    texts, inside = [], False
+    for p in document.paragraphs:
+        if p.style.name in ("Heading 1", "Heading 2"):
+            inside = p.text == heading
+        elif inside and p.text:
+            texts.append(p.text)
+    return texts
+
+
+BROKEN_JOINS = ("本项目，", "，项目。", "项目。", "，。", "。。", "，”", "，，", "得分0分", "得—分", "0项", "”，”")
+
+
+@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
+def test_every_sentence_reads_right(partial_reports, name):
+    document = partial_reports[name]
+    body = [p.text for p in document.paragraphs if p.style.name not in ("校验说明", "校验说明标题")]
+    for text in body:
+        for join in BROKEN_JOINS:
+            assert join not in text, (join, text)
+    assert styled(document, "Heading 1") == SIX_SECTIONS
+    conclusion = _section(document, "三、综合评价结论")
+    assert len(conclusion) == 1 and "绩效评价等级暂无法确定" in conclusion[0] and "【请核实：" in conclusion[0]
+    if name != "blank" and name != "seed":
+        assert "各项三级指标均得满分" not in "".join(_section(document, "（三）绩效指标完成情况分析"))
+    # every 【…】 is highlighted, the title's included
+    marked = highlighted_texts(document)
+    for p in document.paragraphs:
+        for mark in re.findall(r"【(?:待补充|请核实)[^】]*】", p.text):
+            assert mark in marked, (mark, p.text)
+
+
+def test_blank_form_sentences(partial_reports):
+    document = partial_reports["blank"]
+    assert styled(document, "Title")[0].replace("\n", "") == "【待补充：年度】年度【待补充：项目名称】绩效自评报告"
+    assert {"【待补充：年度】", "【待补充：项目名称】"} <= set(highlighted_texts(document))
+    assert _section(document, "三、综合评价结论")[0].startswith("经自评，本项目的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。")
+    assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写本年度项目资金的预算数和执行数。【请核实：")
+    indicators = _section(document, "（三）绩效指标完成情况分析")
+    assert indicators == ["自评表尚未填写三级绩效指标。【请核实：请在自评表中填写三级指标、指标值、分值和得分】"
+                          "预算执行率指标分值10分，因预算执行率无法计算，暂未评分。"]
+    assert styled(document, "落款") == ["【待补充：单位名称】", _date_line()]
+
+
+def test_header_only_form_sentences(partial_reports):
+    document = partial_reports["header"]
+    assert _section(document, "一、项目概况")[1] == "本项目主管部门为示例县交通运输局，实施单位为示例县公路事务中心。"
+    assert _section(document, "三、综合评价结论")[0].startswith("经自评，城区道路维修项目的自评表尚未填写预算执行情况和绩效指标得分")
+    assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写2023年度项目资金的预算数和执行数。")
+    assert styled(document, "落款") == ["示例县公路事务中心", _date_line()]
+
+
+def test_funds_without_scores_sentences(partial_reports):
+    document = partial_reports["funds"]
+    assert _section(document, "三、综合评价结论")[0].startswith(
+        "经自评，城区道路维修项目2023年度预算执行率为75%，预算执行率得分与各项指标得分合计7.5分。【请核实：2 项三级指标")
+    indicators = _section(document, "（三）绩效指标完成情况分析")
+    assert indicators[0] == "本项目共设置三级绩效指标2项。预算执行率指标分值10分，得分7.5分（预算执行率75%）。"
+    assert indicators[1:3] == ["1.产出指标：分值50分，尚未评分。", "2.效益指标：分值40分，尚未评分。"]
+    assert indicators[3].startswith("有2项三级指标尚未评分：“维修道路里程”、“群众出行便利”。【请核实")
+    problems = _section(document, "五、存在的问题和改进措施")
+    assert problems[0] == "一是预算执行率为75%，全年预算数120万元，全年执行数90万元，尚有30万元未支出。【请核实】"
+    assert problems[1].startswith("二是自评表仍有错误（单元格 ") and "得分未填写" in problems[1] and problems[1].endswith("【请核实】")
+    assert problems[-1].startswith("【待补充：针对上述问题的改进措施")
+
+
+def test_seed_problems_are_drafted_from_the_data(partial_reports):
+    problems = _section(partial_reports["seed"], "五、存在的问题和改进措施")
+    assert problems[0] == "一是“全市数据共融共享”指标（时效指标）得8分（分值10分），扣2分。【待补充：扣分原因】【请核实】"
+    assert problems[3] == "四是“简政放权”指标（社会效益指标）得8分（分值10分），扣2分，各部门简政放权力度有待加强。【请核实】"
+    assert not any("未支出" in p for p in problems)  # 100 % executed
+    errors = [p for p in problems if "自评表仍有错误" in p]
+    assert len(errors) == 4 and all(p.endswith("【请核实】") for p in errors)
+    at = problems.index("改进措施：")
+    assert problems[at + 1:] == [
+        "1.针对“全市数据共融共享”指标：进一步打通各部门政务数据，强化政务数据共享。【请核实】",
+        "2.针对“简政放权”指标：应提高认识，加强简政放权力度。【请核实】",
+        "3.针对“节能情况”指标：进一步加强节能宣传，提高节能意识。【请核实】",
+    ]
+
+
+def test_report_info_problems_win_over_the_draft(info_form, tmp_path):
+    problems = _section(report_of(info_form, tmp_path), "五、存在的问题和改进措施")
+    assert problems[0].startswith("一是数据资源共享方面") and not any("【请核实】" in p for p in problems)
+
+
+def test_form_text_loses_stray_punctuation_at_joins(partial_reports):
+    text = body_text(partial_reports["seed"])
+    assert "提升益阳市的整体城市发展水平”，实际完成值" in text
+    assert "发展水平，”" not in text
+
+
+def test_signature_follows_the_annex_note(partial_reports):
+    document = partial_reports["seed"]
+    texts = [p.text for p in document.paragraphs]
+    at = texts.index("附件：2020年度项目支出绩效自评表")
+    assert [t for t in texts[at + 1:at + 5] if t] == ["益阳市智慧城市和大数据中心", _date_line()]
+    style = document.styles["落款"]
+    assert style.paragraph_format.alignment == 2  # right
+    assert style.element.pPr.find(qn("w:ind")).get(qn("w:rightChars")) == "400"
+
+
+def test_date_line_is_written_in_full():
+    import datetime as dt
+
+    assert _date_line(dt.date(2021, 3, 5)) == "2021年3月5日"
+
+
+def _twips_needed(text: str) -> int:
+    return max(int(sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in line) * 180) for line in text.split("\n")) + 114
+
+
+@pytest.mark.parametrize("name", ["blank", "funds", "seed"])
+def test_annex_columns_fit_numbers_and_labels_on_one_line(partial_reports, name):
+    document = partial_reports[name]
+    header, indicators = document.tables
+    grid = [int(col.get(qn("w:w"))) for col in header._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert sum(grid) == 8844
+    assert grid[7] >= _twips_needed("100.00%") and grid[7] >= _twips_needed("95.83%")
+    assert grid[0] + grid[1] >= _twips_needed("年度总体目标")
+    for row in header.rows:
+        label = row.cells[2].text
+        if label.startswith("其中"):
+            assert label == "其中：\n当年财政拨款"
+            assert grid[2] >= _twips_needed(label)
+    for row in indicators.rows[1:-1]:
+        assert grid[2] >= _twips_needed(row.cells[2].text)  # 二级指标 breaks only between words
+
+
+def test_clean_form_rates_fit(clean_form, tmp_path):
+    document = report_of(clean_form, tmp_path)
+    grid = [int(col.get(qn("w:w"))) for col in document.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
+    rates = [row.cells[7].text for row in document.tables[0].rows if "%" in row.cells[7].text]
+    assert "95.83%" in rates and all(grid[7] >= _twips_needed(rate) for rate in rates)
+
+
+def test_annex_heading_keeps_with_the_table(seed_report):
+    for style in ("附件标注", "附件标题"):
+        assert seed_report.styles[style].paragraph_format.keep_with_next
+    header = seed_report.tables[0]
+    for row in header.rows:
+        for cell in row.cells:
+            assert cell.paragraphs[0].paragraph_format.keep_with_next  # the whole header block moves with it
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="LibreOffice/poppler not installed")
+@pytest.mark.parametrize("name", ["seed", "blank"])
+def test_printed_annex_heading_shares_its_page_with_the_table(name, tmp_path):
+    """Through LibreOffice: the 附件 heading is never alone on a page, the 落款 is printed, labels stay whole."""
+    from test_ooxml_order import _forms
+
+    form = _forms(tmp_path)[name]
+    report = tmp_path / f"{name}_自评报告.docx"
+    write_report(check(read_form(form)), report)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(report)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", str(report.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace(" ", "")  # LibreOffice spaces digits from Chinese text
+    pages = text.split("\f")
+    [annex] = [page for page in pages if page.lstrip().startswith("附件\n")]
+    assert "项目名称" in annex and "年度总体目标" in annex and "当年财政拨款" in annex
+    assert _date_line() in text

@@ -1,0 +1,113 @@
+"""Word is stricter than LibreOffice: children of w:pPr, w:rPr, w:tblPr and w:tcPr must come in the
+order the schema's sequences give (ECMA-376 Part 1, wml.xsd). Checked in every Word part perfxl
+generates or edits: the shipped template and the reports of the blank, half-filled and seed forms.
+openxml-audit, where installed, validates the whole package as well."""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from perfxl.formbuilder import IndicatorSpec, blank_template_spec, build_workbook
+from perfxl.reader import read_form
+from perfxl.report import default_template, write_report
+from perfxl.rules import check
+from perfxl.templates import blank_form_bytes
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+# The sequences, as the schema lists them (copied from wml.xsd, not from perfxl's code).
+CT_PPR = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+          "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd "
+          "snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+          "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+CT_RPR = ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+          "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em "
+          "lang eastAsianLayout specVanish oMath rPrChange").split()
+CT_PARA_RPR = ["ins", "del", "moveFrom", "moveTo", *CT_RPR]  # a paragraph mark's run properties
+CT_TBLPR = ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+            "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription tblPrChange").split()
+CT_TCPR = ("cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
+           "headers cellIns cellDel cellMerge tcPrChange").split()
+
+
+def order_problems(xml: bytes, part: str) -> list[str]:
+    """Every pPr/rPr/tblPr/tcPr whose w: children are out of schema order or unknown to it."""
+    root = etree.fromstring(xml)
+    problems = []
+    for element in root.iter(f"{{{W}}}pPr", f"{{{W}}}rPr", f"{{{W}}}tblPr", f"{{{W}}}tcPr"):
+        name = etree.QName(element).localname
+        parent = etree.QName(element.getparent()).localname
+        sequence = {"pPr": CT_PPR, "tblPr": CT_TBLPR, "tcPr": CT_TCPR}.get(name) or (CT_PARA_RPR if parent == "pPr" else CT_RPR)
+        children = [etree.QName(child).localname for child in element if etree.QName(child).namespace == W]
+        unknown = [child for child in children if child not in sequence]
+        positions = [sequence.index(child) for child in children if child in sequence]
+        if unknown or positions != sorted(positions):
+            problems.append(f"{part}: <w:{name}> in <w:{parent}> has {children}")
+    return problems
+
+
+def package_problems(path: Path) -> list[str]:
+    problems = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("word/") and name.endswith(".xml"):
+                problems += order_problems(archive.read(name), name)
+    return problems
+
+
+def test_the_checker_catches_the_old_footer_order():
+    footer = (f'<w:ftr xmlns:w="{W}"><w:p><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="right"/>'
+              '<w:ind w:right="280"/></w:pPr></w:p></w:ftr>').encode()
+    assert order_problems(footer, "footer1.xml") == ["footer1.xml: <w:pPr> in <w:p> has ['pStyle', 'jc', 'ind']"]
+    run = f'<w:r xmlns:w="{W}"><w:rPr><w:highlight w:val="yellow"/><w:rFonts w:ascii="x"/></w:rPr></w:r>'.encode()
+    assert order_problems(run, "document.xml")
+
+
+def _forms(tmp_path: Path) -> dict[str, Path]:
+    """The blank template, a form with only the header, one with funds but no scores, the seed."""
+    from conftest import SEED
+
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(blank_form_bytes())
+    header = blank_template_spec()
+    header.subtitle, header.project, header.department, header.implementer = "（2023年度）", "城区道路维修项目", "示例县交通运输局", "示例县公路事务中心"
+    funds = copy.deepcopy(header)
+    funds.funds = {"funds_total": (100, 120, 90, 10, None, None), "funds_current": (100, 120, 90, None, None, None)}
+    funds.blocks = [[IndicatorSpec("产出指标\n（50分）", "数量指标", "维修道路里程", "≥20公里", "18公里", 50, None),
+                     IndicatorSpec("效益指标\n（40分）", "社会效益指标", "群众出行便利", "明显改善", "有所改善", 40, None)]]
+    paths = {"blank": blank, "seed": SEED}
+    for name, spec in (("header", header), ("funds", funds)):
+        paths[name] = tmp_path / f"{name}.xlsx"
+        build_workbook(spec).save(paths[name])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("order")
+    out = {}
+    for name, form in _forms(folder).items():
+        out[name] = folder / f"{name}_自评报告.docx"
+        write_report(check(read_form(form)), out[name])
+    return out
+
+
+def test_template_children_are_in_schema_order():
+    assert package_problems(default_template()) == []
+
+
+@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
+def test_report_children_are_in_schema_order(reports, name):
+    assert package_problems(reports[name]) == []
+
+
+@pytest.mark.parametrize("name", ["blank", "seed"])
+def test_openxml_audit_finds_nothing(reports, name):
+    audit = pytest.importorskip("openxml_audit")
+    result = audit.OpenXmlValidator().validate(str(reports[name]))
+    assert [str(error) for error in result.errors] == []
