@@ -8,7 +8,7 @@ survive the file being opened and saved again in Excel, WPS or Word:
 * a filled workbook ``…_自评结果.xlsx``: a findings sheet (``校验结果``, or a numbered name) whose
   A1 reads ``校验结果`` and A2 ``文件：…``; or a cell comment written by the author ``perfxl``;
   or a custom document property named ``perfxl``;
-* the batch summary ``汇总.xlsx``: a sheet ``汇总`` whose header row starts 文件 / 项目名称 / 主管部门;
+* the batch summary ``汇总.xlsx``: a sheet ``汇总`` whose header row starts 文件 / 类型 / 项目名称 / 主管部门 (or, from earlier versions, 文件 / 项目名称 / 主管部门);
 * a Word report ``…_自评报告.docx``: the keyword ``perfxl`` in its document properties
   (:data:`REPORT_KEYWORD`, set by :mod:`perfxl.report`).
 
@@ -33,7 +33,8 @@ REPORT_KEYWORD = "perfxl"
 CUSTOM_PROPERTY = "perfxl"
 _FINDINGS_TITLE = "校验结果"
 _FINDINGS_FILE_PREFIX = "文件："
-_SUMMARY_HEADER = ("文件", "项目名称", "主管部门")
+#: The first header cells of 汇总 (summary.COLUMNS), as written now and before 类型 was added.
+_SUMMARY_HEADERS = (("文件", "类型", "项目名称", "主管部门"), ("文件", "项目名称", "主管部门"))
 _MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
 
 
@@ -104,8 +105,10 @@ def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
                 return True
         elif sheet == "汇总":
             strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
-            cells = _cell_texts(archive.read(part), strings, ElementTree, ("A1", "B1", "C1"))
-            if tuple(cells.get(ref) for ref in ("A1", "B1", "C1")) == _SUMMARY_HEADER:
+            refs = ("A1", "B1", "C1", "D1")
+            cells = _cell_texts(archive.read(part), strings, ElementTree, refs)
+            header = tuple(cells.get(ref) for ref in refs)
+            if any(header[:len(known)] == known for known in _SUMMARY_HEADERS):
                 return True
     return False
 

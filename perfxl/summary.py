@@ -21,22 +21,24 @@ from .writeutil import atomic_path
 
 SHEET_NAME = "汇总"
 COLUMNS = (
-    "文件", "项目名称", "主管部门", "全年预算数", "全年执行数", "执行率",
+    "文件", "类型", "项目名称", "主管部门", "全年预算数", "全年执行数", "执行率",
     "总分（填写）", "总分（重算）", "等级", "错误数", "警告数", "状态", "自评结果", "自评报告",
 )
 _MONEY, _RATE, _SCORE, _COUNT = "#,##0.00", "0.00%", "0.00", "0"
 _FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "总分（填写）": _SCORE, "总分（重算）": _SCORE, "错误数": _COUNT, "警告数": _COUNT}
 _MAX_WIDTH = 60
-_WRAPPED = {"文件": 32, "项目名称": 26, "主管部门": 16, "等级": 12, "状态": 24}  # wrap within this width
+_WRAPPED = {"文件": 32, "类型": 8, "项目名称": 26, "主管部门": 16, "等级": 12, "状态": 24}  # wrap within this width
 _TOTAL_FORMATS = {"总分（重算）": '"平均 "0.00'}
 GRADES = ("优", "良", "中", "差", GRADE_PENDING)
 STATUSES = ("通过", "有错误", "无法读取")
 DEPARTMENT_SHEET = "按主管部门"
 CHART_SHEET = "图表"
 UNNAMED_DEPARTMENT = "（未填写主管部门）"
-DEPARTMENT_COLUMNS = ("主管部门", "项目数", "全年预算数", "全年执行数", "执行率", "平均分", *GRADES, "有错误的表")
+#: 类型 of a form in 汇总 (model.KIND_*): the two kinds are counted apart in 按主管部门.
+KIND_LABELS = {"project": "项目", "department": "部门整体"}
+DEPARTMENT_COLUMNS = ("主管部门", "项目数", "部门整体表", "全年预算数", "全年执行数", "执行率", "平均分", *GRADES, "有错误的表")
 _DEPARTMENT_FORMATS = {"全年预算数": _MONEY, "全年执行数": _MONEY, "执行率": _RATE, "平均分": _SCORE,
-                       **{name: _COUNT for name in ("项目数", *GRADES, "有错误的表")}}
+                       **{name: _COUNT for name in ("项目数", "部门整体表", *GRADES, "有错误的表")}}
 
 
 def summary_rows(records: list[FileRecord]) -> list[dict]:
@@ -51,6 +53,7 @@ def summary_rows(records: list[FileRecord]) -> list[dict]:
             rows.append({
                 "文件": f"{record.label}［{form.sheet}］" if several else record.label,
                 "_file": record.path,
+                "类型": KIND_LABELS.get(form.kind, form.kind),
                 "项目名称": form.project,
                 "主管部门": form.department,
                 "全年预算数": form.budget,
@@ -103,7 +106,7 @@ def department_frame(rows: list[dict]):
     """The 按主管部门 table (pandas): per 主管部门 the projects, amounts, rate, average score, grades, errors."""
     import pandas as pd
 
-    forms = pd.DataFrame([row for row in rows if "项目名称" in row], columns=[*COLUMNS[:12]])
+    forms = pd.DataFrame([row for row in rows if "项目名称" in row], columns=[c for c in COLUMNS if c not in ("状态", "自评结果", "自评报告")])
     if forms.empty:
         return pd.DataFrame(columns=list(DEPARTMENT_COLUMNS))
     forms["主管部门"] = forms["主管部门"].fillna("").astype(str).str.strip().replace("", UNNAMED_DEPARTMENT)
@@ -118,7 +121,8 @@ def department_frame(rows: list[dict]):
         forms[f"_{grade}"] = forms["等级"].eq(grade).astype(int)
     grouped = forms.groupby("主管部门", sort=False)
     table = pd.DataFrame({
-        "项目数": grouped.size(),
+        "项目数": grouped["类型"].apply(lambda kinds: int(kinds.eq(KIND_LABELS["project"]).sum())),
+        "部门整体表": grouped["类型"].apply(lambda kinds: int(kinds.eq(KIND_LABELS["department"]).sum())),
         "全年预算数": grouped["全年预算数"].sum(min_count=1),
         "全年执行数": grouped["全年执行数"].sum(min_count=1),
         "执行率": grouped["_rate_executed"].sum(min_count=1) / grouped["_rate_budget"].sum(min_count=1),

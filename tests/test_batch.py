@@ -108,12 +108,12 @@ def test_summary_workbook_layout_links_and_text_safety(tmp_path, clean_spec, run
     ws = openpyxl.load_workbook(summary).active
     assert tuple(c.value for c in ws[1]) == COLUMNS
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:N{ws.max_row - 1}"  # the 合计 row below the filter
-    assert ws.column_dimensions["B"].width >= len("益阳智慧大脑+政务服务项目") + 8  # CJK counts double
-    assert ws["F2"].number_format == "0.00%"
+    assert ws.auto_filter.ref == f"A1:O{ws.max_row - 1}"  # the 合计 row below the filter
+    assert ws.column_dimensions["C"].width >= len("益阳智慧大脑+政务服务项目") + 8  # CJK counts double
+    assert ws["G2"].number_format == "0.00%"
 
     # a project name starting with "=" is stored as text, not as a formula
-    name_cell = ws["B4"]
+    name_cell = ws["C4"]
     assert name_cell.value == DANGEROUS_NAME and name_cell.data_type == "s"
     with zipfile.ZipFile(summary) as archive:
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")

@@ -145,3 +145,28 @@ def test_a_form_of_neither_kind_is_refused_with_what_it_looks_like(tmp_path, run
     assert result.exit_code == 2
     out = result.stdout + result.stderr
     assert says in out and "其他表.xlsx" in out and "自评表" in out
+
+
+def test_summary_lists_department_forms_with_their_kind(tmp_path, run_cli):
+    import shutil
+
+    from conftest import CLEAN
+
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    rows, merges = department_rows(total=(1900, 2000, 1600, 10, "80%", 8))
+    rows[18][7] = 98
+    write_form(folder / "部门整体.xlsx", rows, merges)
+    shutil.copy(CLEAN, folder / "项目.xlsx")
+    result = run_cli("fill", folder, "-o", tmp_path / "结果", "--no-report", "--jobs", "1")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    wb = openpyxl.load_workbook(tmp_path / "结果" / "汇总.xlsx")
+    header = [c.value for c in wb["汇总"][1]]
+    lines = {row[0]: dict(zip(header, row)) for row in wb["汇总"].iter_rows(min_row=2, values_only=True) if not str(row[0]).startswith("合计")}
+    assert (lines["部门整体.xlsx"]["类型"], lines["部门整体.xlsx"]["项目名称"]) == ("部门整体", "某县农业农村局")
+    assert lines["项目.xlsx"]["类型"] == "项目"
+    dep_header = [c.value for c in wb["按主管部门"][1]]
+    by_department = {row[0]: dict(zip(dep_header, row)) for row in wb["按主管部门"].iter_rows(min_row=2, values_only=True)}
+    assert (by_department["某县农业农村局"]["项目数"], by_department["某县农业农村局"]["部门整体表"]) == (0, 1)
+    findings_sheet = openpyxl.load_workbook(tmp_path / "结果" / "部门整体_自评结果.xlsx")["校验结果"]
+    assert "部门整体支出绩效自评表" in " ".join(str(c.value) for c in findings_sheet["A"][:4])

@@ -144,7 +144,7 @@ def test_charts_show_grades_and_rates_by_department(summary):
         assert len(charts) == 2
         grades, rates = (archive.read(name).decode("utf-8") for name in charts)
     assert "自评等级分布" in grades and "'图表'!$B$2:$B$6" in grades and "'图表'!$A$2:$A$6" in grades
-    assert "各主管部门预算执行率" in rates and "'按主管部门'!$E$2:$E$6" in rates and "'按主管部门'!$A$2:$A$6" in rates
+    assert "各主管部门预算执行率" in rates and "'按主管部门'!$F$2:$F$6" in rates and "'按主管部门'!$A$2:$A$6" in rates
     for xml in (grades, rates):
         assert '<c:delete val="1"/>' not in xml  # axes shown
     ws = openpyxl.load_workbook(summary)[CHART_SHEET]

@@ -23,7 +23,7 @@ NO_REPORT = FillOptions(report=False)
 
 def _summary(folder: Path) -> list[tuple]:
     ws = openpyxl.load_workbook(folder / OUTPUT_FOLDER / "汇总.xlsx").active
-    return [(row[0].value, row[11].value) for row in ws.iter_rows(min_row=2) if not str(row[0].value).startswith("合计")]
+    return [(row[0].value, row[12].value) for row in ws.iter_rows(min_row=2) if not str(row[0].value).startswith("合计")]
 
 
 def _wait_for(condition, timeout: float) -> bool:
