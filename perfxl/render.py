@@ -10,18 +10,20 @@ from .batch import FileOutcome
 from .catalogue import SEVERITY_ZH
 from .numbers import format_number, format_percent
 from .rules import grade_text
+from .systext import printable
 
 _SEVERITIES = ("error", "warning", "info")
 
 
 def outcome_text(outcome: FileOutcome) -> str:
     """A readable Chinese report of one file: findings grouped by severity, each with its cell."""
+    name = printable(outcome.path.name)
     if outcome.error is not None:
-        return f"{outcome.path.name}：无法处理 —— {outcome.error.message}"
+        return f"{name}：无法处理 —— {printable(outcome.error.message)}"
     blocks = []
     for result in outcome.results:
         form, computed = result.form, result.computed
-        lines = [f"{outcome.path.name}（工作表：{form.sheet}）"]
+        lines = [f"{name}（工作表：{printable(form.sheet)}）"]
         lines.append(f"  项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}")
         totals = computed.funds_totals
         lines.append(
@@ -106,6 +108,6 @@ def as_checked_file(record) -> CheckedFile:
     """A batch record that is not a CheckedFile (a crash the batch caught) as one, in both formats."""
     if isinstance(record, CheckedFile):
         return record
-    text = f"{record.path.name}：无法处理 —— {record.error_message}"
+    text = f"{printable(record.path.name)}：无法处理 —— {printable(record.error_message)}"
     document = json_text(error_document(record.path, record.error_code, record.error_message))
     return CheckedFile(record.path, 2, text, (document,), record.error_message, record.error_code, record.error_detail)

@@ -29,7 +29,7 @@ def summary_rows(records: list[FileRecord]) -> list[dict]:
     rows = []
     for record in records:
         if record.error_code is not None:
-            rows.append({"文件": record.label, "_file": record.path, "状态": f"无法读取：{record.error_message}"})
+            rows.append({"文件": record.label, "_file": record.path, "状态": f"{record.status}：{record.error_message}"})
             continue
         several = len(record.forms) > 1
         for form in record.forms:

@@ -91,15 +91,19 @@ def test_polls_decide_stability_content_changes_and_removals(tmp_path):
     assert record.status == "有错误" and watcher.processed == 2
     assert _summary(inbox) == [("表.xlsx", "有错误")]
 
-    (inbox / "坏.xlsx").write_bytes(b"not a workbook")  # truly broken: reported after give_up_seconds
+    (inbox / "坏.xlsx").write_bytes(b"not a workbook")  # plainly no workbook: reported as soon as it is stable
     watcher.poll(now=30)
-    assert watcher.poll(now=35) == []
-    [record] = watcher.poll(now=41)
+    [record] = watcher.poll(now=31.5)
     assert record.error_code == "not-a-spreadsheet"
     assert _summary(inbox) == [("坏.xlsx", record.status + "：" + record.error_message), ("表.xlsx", "有错误")]
+    (inbox / "坏.xlsx").write_bytes(CLEAN.read_bytes()[:5000])  # a zip cut short: waited for, then given up on
+    watcher.poll(now=32)
+    assert watcher.poll(now=35) == [] and watcher.poll(now=41.9) == []
+    [record] = watcher.poll(now=42.1)
+    assert record.error_code == "corrupt"
 
     form.unlink()  # a removed form leaves 汇总
-    watcher.poll(now=42)
+    watcher.poll(now=43)
     assert [name for name, _ in _summary(inbox)] == ["坏.xlsx"]
 
 
