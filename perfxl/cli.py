@@ -353,7 +353,7 @@ def watch_command(
 
         for line, to_stderr in _record_lines(replace(record, outputs=[]), strict_report=False):
             say(line, to_stderr)
-        say("  结果已是最新（此前已写出），未重写。")
+        say("  结果已是最新（上次监视时生成），未重写。")
 
     def on_waiting(path) -> None:
         say(f"{printable(path.name)}：暂时无法读取，正在等待写入完成（最长 {watcher.give_up_seconds:g} 秒）……")

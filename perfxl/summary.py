@@ -102,16 +102,25 @@ def write_summary(records: list[FileRecord], folder: Path) -> Path:
 
 
 def _text(cell, value: str) -> None:
-    """Text stays text: openpyxl would otherwise store '=…' as a formula."""
-    cell.value = value
+    """Text stays text: openpyxl would otherwise store '=…' as a formula. Characters XML cannot hold
+    (ESC and other controls, which a file name may carry) are written as escapes such as ``\\x1b``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from .systext import printable
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda found: printable(found.group()), value)
     cell.data_type = "s"
     if value.startswith(("=", "+", "-", "@")):
         cell.quotePrefix = True
 
 
 def _link(cell, text: str, target: str) -> None:
+    from urllib.parse import quote
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     _text(cell, text)
-    cell.hyperlink = target
+    cell.hyperlink = ILLEGAL_CHARACTERS_RE.sub(lambda found: quote(found.group()), target)  # XML cannot hold ESC & co.
     cell.style = "Hyperlink"
     cell.data_type = "s"
 
