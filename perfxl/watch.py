@@ -20,6 +20,7 @@ loop early, so a new file is noticed at once without busy waiting.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class _Seen:
     since: float  # when this signature was first observed
     done: bool = False  # this exact signature has been handled
     retry_at: float | None = None  # its outputs could not be written: try again from then
+    hashed_at: float = 0.0  # when its content was last hashed
 
 
 class Watcher:
@@ -52,6 +54,7 @@ class Watcher:
         stable_seconds: float = 1.0,
         give_up_seconds: float = 30.0,
         retry_seconds: float = 5.0,
+        rehash_seconds: float | None = 30.0 if os.name == "nt" else None,
         on_record: Callable[[FileRecord], None] | None = None,
         on_summary: Callable[[Path | None, FormError | None], None] | None = None,
         on_waiting: Callable[[Path], None] | None = None,
@@ -60,13 +63,15 @@ class Watcher:
         """``on_record``: a file was processed (outputs written, or why not); ``on_current``: a file whose
         outputs an earlier run already made from this very content (read for 汇总 only, nothing written);
         ``on_waiting``: a file cannot be read yet; ``on_summary``: 汇总.xlsx written, or (once per
-        distinct cause) why it could not be."""
+        distinct cause) why it could not be. ``rehash_seconds``: also hash handled files this often,
+        for file systems where an overwrite in place can keep size, times and file number (Windows)."""
         self.folder = Path(folder)
         self.output_dir = self.folder / OUTPUT_FOLDER
         self.options = replace(options or FillOptions(), output_dir=self.output_dir)
         self.stable_seconds = stable_seconds
         self.give_up_seconds = give_up_seconds
         self.retry_seconds = retry_seconds
+        self.rehash_seconds = rehash_seconds
         self.on_record = on_record
         self.on_summary = on_summary
         self.on_waiting = on_waiting
@@ -114,8 +119,10 @@ class Watcher:
             stat = path.stat()
         except OSError:  # vanished or locked between listing and stat
             return None
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+        signature = _signature(stat)
         seen = self._seen.get(path)
+        if seen is not None and seen.done and seen.retry_at is None and self._content_changed(path, seen, now):
+            seen = None  # rewritten in place with the same size and times: seen afresh
         if seen is None or seen.signature != signature:
             self._seen[path] = seen = _Seen(signature, now)
             if path not in self._waiting and _readiness(path) == "incomplete":
@@ -130,8 +137,10 @@ class Watcher:
             digest = _sha256(path)
         except OSError:  # still held open exclusively by the copying program (Windows)
             digest = None
+        seen.hashed_at = now
         if digest is not None and self._hashes.get(path) == digest and seen.retry_at is None:
             seen.done = True
+            self._waiting.discard(path)
             return None
         readiness = "incomplete" if digest is None else _readiness(path)
         if readiness == "incomplete" and now - seen.since < self.give_up_seconds:
@@ -143,6 +152,16 @@ class Watcher:
         if digest is not None and seen.retry_at is None:
             self._hashes[path] = digest
         return record
+
+    def _content_changed(self, path: Path, seen: _Seen, now: float) -> bool:
+        """Every ``rehash_seconds``: whether a handled file's content differs from what was processed."""
+        if self.rehash_seconds is None or now - seen.hashed_at < self.rehash_seconds or path not in self._hashes:
+            return False
+        seen.hashed_at = now
+        try:
+            return _sha256(path) != self._hashes[path]
+        except OSError:  # being rewritten right now: the next look tells
+            return False
 
     def _announce_waiting(self, path: Path) -> None:
         if path not in self._waiting:
@@ -245,6 +264,14 @@ def _start_observer(folder: Path, wake: threading.Event):
     except Exception:  # inotify limits, network shares: polling alone still works
         return None
     return observer
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    """What tells a changed file without reading it. Size and modification time alone miss a
+    replacement that copies the times (``cp -p``, ``rsync -t``, unzip); the file number (a new file
+    renamed over the old one) and the status-change time (any write, even one that sets the times
+    back) catch those."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
 
 
 def _sha256(path: Path) -> str:

@@ -28,6 +28,12 @@ def _summary(folder: Path) -> list[tuple]:
     return [(row[0].value, row[11].value) for row in ws.iter_rows(min_row=2)]
 
 
+def _interruptible() -> dict:
+    """Popen arguments so that the child takes Ctrl-C even when the tests run as a background job
+    (which ignores SIGINT, and a child inherits that)."""
+    return {"preexec_fn": lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)} if os.name == "posix" else {}
+
+
 def _wait_for(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,7 +139,7 @@ def test_watch_command_stops_cleanly_on_ctrl_c(tmp_path):
     inbox.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfxl", "watch", str(inbox), "--interval", "0.1", "--no-report", "--max-seconds", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"), **_interruptible(),
     )
     try:
         assert "正在监视" in proc.stdout.readline().decode("utf-8")
@@ -327,7 +333,7 @@ def test_ctrl_c_in_a_burst_leaves_an_up_to_date_summary(tmp_path):
         shutil.copy(SEED if index % 2 else CLEAN, inbox / f"{index}.xlsx")
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfxl", "watch", str(inbox), "--interval", "0.1", "--max-seconds", "120"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"), **_interruptible(),
     )
     lines = []
     try:
@@ -349,3 +355,23 @@ def test_ctrl_c_in_a_burst_leaves_an_up_to_date_summary(tmp_path):
     assert 1 <= len(done) < 8, text  # stopped in the middle
     assert sorted(name for name, _ in _summary(inbox)) == done, text
     assert f"本次共处理 {len(done)} 份自评表" in text
+
+
+def test_an_overwrite_that_keeps_size_times_and_file_number_is_found_by_its_content(tmp_path, monkeypatch):
+    """Where an overwrite in place can keep every stat field (Windows), handled files are hashed again now and then."""
+    monkeypatch.setattr(watch_module, "_signature", lambda stat: (stat.st_size, stat.st_mtime_ns))  # what such a system shows
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    form = _stored_copy(inbox / "表.xlsx")
+    stamp = form.stat().st_mtime_ns
+    watcher = Watcher(inbox, NO_REPORT, stable_seconds=1.0, rehash_seconds=10.0)
+    watcher.poll(now=0)
+    [record] = watcher.poll(now=1.5)
+    form.write_bytes(_stored_copy(tmp_path / "新.xlsx", "老旧小区", "新建小区").read_bytes())
+    os.utime(form, ns=(stamp, stamp))
+    assert watcher.poll(now=5) == []  # not yet looked at again
+    assert watcher.poll(now=12) == []  # hashed: changed, seen afresh
+    [record] = watcher.poll(now=13.5)
+    assert record.forms[0].project == "新建小区改造项目" and watcher.processed == 2
+    assert watcher.poll(now=30) == [] and watcher.poll(now=45) == []  # hashed again: unchanged
+    assert watcher.processed == 2
