@@ -188,7 +188,7 @@ class Watcher:
         record = FileRecord.from_outcome(outcome, path.name)
         before = self.records.get(path)
         self.records[path] = record
-        self._summary_dirty = True
+        self._summary_dirty = self._summary_dirty or record != before
         if retry and before is not None and (before.error_code, before.error_message) == (record.error_code, record.error_message):
             return record  # the same failure again: said once already
         if current and outcome.error is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -28,10 +29,28 @@ def _summary(folder: Path) -> list[tuple]:
     return [(row[0].value, row[11].value) for row in ws.iter_rows(min_row=2)]
 
 
-def _interruptible() -> dict:
-    """Popen arguments so that the child takes Ctrl-C even when the tests run as a background job
-    (which ignores SIGINT, and a child inherits that)."""
-    return {"preexec_fn": lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)} if os.name == "posix" else {}
+@contextlib.contextmanager
+def _watching(inbox: Path, *extra: str):
+    """``perfxl watch inbox`` in a child process, killed on the way out if it is still running."""
+    # SIGINT back to its default in the child: a background test run ignores it, and a child inherits that.
+    interruptible = {"preexec_fn": lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)} if os.name == "posix" else {}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfxl", "watch", str(inbox), "--interval", "0.1", *extra, "--max-seconds", "120"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"), **interruptible,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _ctrl_c(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """Press Ctrl-C; what the process printed from then on (stdout, stderr)."""
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return stdout.decode("utf-8"), stderr.decode("utf-8")
 
 
 def _wait_for(condition, timeout: float) -> bool:
@@ -137,26 +156,16 @@ def test_restart_does_not_refill_what_is_already_done(tmp_path):
 def test_watch_command_stops_cleanly_on_ctrl_c(tmp_path):
     inbox = tmp_path / "收件"
     inbox.mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfxl", "watch", str(inbox), "--interval", "0.1", "--no-report", "--max-seconds", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"), **_interruptible(),
-    )
-    try:
+    with _watching(inbox, "--no-report") as proc:
         assert "正在监视" in proc.stdout.readline().decode("utf-8")
         shutil.copy(CLEAN, inbox / "表.xlsx")
         (inbox / "~$表.xlsx").write_bytes(b"\x00" * 165)
         assert _wait_for(lambda: (inbox / OUTPUT_FOLDER / "汇总.xlsx").exists(), 30)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = stdout.decode("utf-8")
-    assert proc.returncode == 0, stderr.decode("utf-8")
+        text, stderr = _ctrl_c(proc, 20)
+    assert proc.returncode == 0, stderr
     assert "表.xlsx［自评表］：总分 99.36（优），通过" in text
     assert "已停止监视，本次共处理 1 份自评表。" in text
-    assert "~$" not in text and "Traceback" not in stderr.decode("utf-8")
+    assert "~$" not in text and "Traceback" not in stderr
 
 
 def test_watch_refuses_a_missing_folder(tmp_path, run_cli):
@@ -331,26 +340,17 @@ def test_ctrl_c_in_a_burst_leaves_an_up_to_date_summary(tmp_path):
     inbox.mkdir()
     for index in range(8):
         shutil.copy(SEED if index % 2 else CLEAN, inbox / f"{index}.xlsx")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfxl", "watch", str(inbox), "--interval", "0.1", "--max-seconds", "120"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONIOENCODING="utf-8"), **_interruptible(),
-    )
     lines = []
-    try:
+    with _watching(inbox) as proc:
         while True:
             line = proc.stdout.readline().decode("utf-8")
             assert line, proc.stderr.read().decode("utf-8")
             lines.append(line)
             if "已写出" in line:
                 break  # the burst is under way: stop it
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = "".join(lines) + stdout.decode("utf-8")
-    assert proc.returncode == 0, stderr.decode("utf-8")
+        stdout, stderr = _ctrl_c(proc, 60)
+    text = "".join(lines) + stdout
+    assert proc.returncode == 0, stderr
     done = sorted(set(re.findall(r"\] (\d\.xlsx)［", text)))
     assert 1 <= len(done) < 8, text  # stopped in the middle
     assert sorted(name for name, _ in _summary(inbox)) == done, text
@@ -375,3 +375,33 @@ def test_an_overwrite_that_keeps_size_times_and_file_number_is_found_by_its_cont
     assert record.forms[0].project == "新建小区改造项目" and watcher.processed == 2
     assert watcher.poll(now=30) == [] and watcher.poll(now=45) == []  # hashed again: unchanged
     assert watcher.processed == 2
+
+
+def test_a_retry_that_fails_the_same_way_changes_nothing(tmp_path, monkeypatch):
+    from perfxl import writeutil
+
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    shutil.copy(CLEAN, inbox / "表.xlsx")
+    real_replace = os.replace
+    locked = True
+
+    def replace(src, dst, *args, **kwargs):
+        if locked and Path(dst).name == "表_自评结果.xlsx":
+            raise PermissionError(13, "Permission denied")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(writeutil.os, "replace", replace)
+    records, summaries = [], []
+    watcher = Watcher(inbox, NO_REPORT, stable_seconds=1.0, retry_seconds=5.0, on_record=records.append,
+                      on_summary=lambda target, error: summaries.append((target, error)))
+    watcher.poll(now=0)
+    watcher.poll(now=1.5)
+    assert _summary(inbox)[0][1].startswith("无法写入：") and len(summaries) == 1
+    for now in (7, 13, 19):
+        watcher.poll(now=now)
+    assert len(records) == 1 and len(summaries) == 1  # retried three times: neither said again nor 汇总 rewritten
+    locked = False
+    watcher.poll(now=25)
+    assert [r.status for r in records] == ["无法写入", "通过"] and len(summaries) == 2
+    assert _summary(inbox) == [("表.xlsx", "通过")]
