@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,20 @@ from .workbook import SPREADSHEET_SUFFIXES
 
 OUTPUT_MARKERS = ("_自评结果", "_自评报告")
 SUMMARY_NAME = "汇总.xlsx"
+#: ``X_自评结果``, ``X_自评结果(2)`` (also with a space or full-width brackets, as copies get named).
+_OUTPUT_STEM = re.compile(r"^(?P<base>.+)_(?P<kind>自评结果|自评报告)(?:\s*[(（](?P<number>\d{1,4})[)）])?$")
+
+
+def output_generation(stem: str, kind: str = "自评结果") -> tuple[str, int]:
+    """(the form's own stem, how many fills it has been through) of a file stem.
+
+    ``表`` → (``表``, 0); ``表_自评结果`` → (``表``, 1); ``表_自评结果(3)`` → (``表``, 3).
+    ``kind``: 自评结果 (a filled workbook) or 自评报告 (a report).
+    """
+    found = _OUTPUT_STEM.match(stem)
+    if found is None or found.group("kind") != kind:
+        return stem, 0
+    return found.group("base"), int(found.group("number") or 1)
 
 
 def is_candidate(path: Path) -> bool:
@@ -29,7 +44,7 @@ def is_candidate(path: Path) -> bool:
         return False
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return False
-    if name == SUMMARY_NAME or any(path.stem.endswith(marker) for marker in OUTPUT_MARKERS):
+    if name == SUMMARY_NAME or any(output_generation(path.stem, kind)[1] for kind in ("自评结果", "自评报告")):
         return False
     return True
 
@@ -118,21 +133,49 @@ class FillOptions:
     report: bool = True
     template: Path | None = None  # custom Word report template
     strict: bool = False  # refuse to write a report for a form with errors
+    force: bool = False  # replace existing output files perfxl did not write (see perfxl/provenance.py)
 
 
 def output_paths(path: Path, options: FillOptions, sheets: list[str] | None = None) -> tuple[Path, list[Path]]:
     """Where the filled workbook and the report(s) of ``path`` go.
 
-    .xlsm stays .xlsm; .xls becomes .xlsx. A workbook with several forms gets one report per form.
+    ``表.xlsx`` → ``表_自评结果.xlsx`` and ``表_自评报告.docx``. Filling an output numbers the next
+    generation instead of growing the name, and never names the file being read:
+    ``表_自评结果.xlsx`` → ``表_自评结果(2).xlsx`` and ``表_自评报告(2).docx``; ``表_自评结果(2).xlsx`` →
+    ``表_自评结果(3).xlsx``. The same input always gets the same names, so a re-run replaces its
+    own previous outputs. .xlsm stays .xlsm; .xls becomes .xlsx. A workbook with several forms
+    gets one report per form.
     """
     folder = options.output_dir or path.parent
     suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
-    workbook = folder / f"{path.stem}_自评结果{suffix}"
+    base, generation = output_generation(path.stem)
+    number = f"({generation + 1})" if generation else ""
+    workbook = folder / f"{base}_自评结果{number}{suffix}"
     if not sheets or len(sheets) == 1:
-        reports = [folder / f"{path.stem}_自评报告.docx"]
+        reports = [folder / f"{base}_自评报告{number}.docx"]
     else:
-        reports = [folder / f"{path.stem}_{_safe(sheet)}_自评报告.docx" for sheet in sheets]
+        reports = [folder / f"{base}_{_safe(sheet)}_自评报告{number}.docx" for sheet in sheets]
     return workbook, reports
+
+
+def file_key(path: Path):
+    """What identifies a file on disk (so that two spellings of one file compare equal)."""
+    try:
+        stat = os.stat(path)
+        return (stat.st_dev, stat.st_ino)
+    except OSError:
+        return os.path.normcase(os.path.abspath(path))
+
+
+def guard_outputs(path: Path, targets: list[Path], force: bool) -> None:
+    """Refuse (FormError) to write over the input itself, or over a file perfxl did not write without ``force``."""
+    from .provenance import refuse_foreign
+
+    for target in targets:
+        if target.exists() and file_key(target) == file_key(path):
+            raise FormError("output-is-input", f"输出文件 {target.name} 就是正在读取的输入文件，为免覆盖，未写出结果。请用 -o 指定另一个输出文件夹。", path)
+    for target in targets:
+        refuse_foreign(target, force)
 
 
 def _safe(name: str) -> str:
@@ -152,26 +195,33 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
         from .helper import InProcess
 
         stage = InProcess()
+    book = None
     try:
         book = open_book(path, styles=options.workbook)
         book.converted = converted
         results = stage.check(read_forms(path, book))
         outcome = FileOutcome(path, results)
         workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
+        reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))
+                   if result.ok or not options.strict] if options.report else []
+        guard_outputs(path, ([workbook_path] if options.workbook else []) + [target for _, target in reports], options.force)
+        book.ensure_unchanged()  # the writer reads the input again: it must still be the file that was checked
         if options.workbook:
             from .writer import write_filled_workbook
 
             write_filled_workbook(book, results, workbook_path)
             outcome.outputs.append(workbook_path)
         if options.report:
-            reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))
-                       if result.ok or not options.strict]
             stage.write_reports(results, reports, options.template)
             outcome.outputs.extend(report_path for _, report_path in reports)
         return outcome
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a bug must not stop the batch; say so plainly
+        if book is not None and book.changed:  # not a bug: the input was deleted or rewritten meanwhile
+            from .workbook import changed_error
+
+            return FileOutcome(path, error=changed_error(path))
         return FileOutcome(path, error=internal_error(path, exc))
 
 
@@ -200,6 +250,7 @@ class FormRow:
     warnings: int
     ok: bool
     report: Path | None = None  # this form's Word report, when one was written
+    kind: str = "project"  # project | department (model.KIND_*)
 
 
 #: Errors of the output side: the form was read, its results could not be written (or not safely).
@@ -252,11 +303,12 @@ class FileRecord:
             if len(outcome.results) == 1:
                 report = reports[0] if reports else None
             else:
-                marker = f"_{_safe(form.sheet)}_自评报告"
-                report = next((out for out in reports if out.stem.endswith(marker)), None)
+                marker = f"_{_safe(form.sheet)}"
+                report = next((out for out in reports if output_generation(out.stem, "自评报告")[0].endswith(marker)), None)
             record.forms.append(FormRow(
                 sheet=form.sheet,
-                project=form.project.text,
+                kind=form.kind,
+                project=form.project.text or form.unit.text,
                 department=form.department.text,
                 budget=computed.funds_totals.get("budget"),
                 executed=computed.funds_totals.get("executed"),
@@ -280,6 +332,7 @@ class Job:
     options: FillOptions
     label: str
     conflict: str | None = None  # another input already writes the same output file
+    clash: str | None = None  # the input of this run that this job's output would overwrite
     converted: Path | PendingConversion | None = None  # .xls: its LibreOffice conversion, made for the whole batch at once
 
 
@@ -287,6 +340,11 @@ class Job:
 class BatchPlan:
     jobs: list[Job]
     summary_dir: Path | None  # where 汇总.xlsx goes; None for a single file named on its own
+    inputs: dict = field(default_factory=dict)  # file_key → label of every input, never written over
+
+    def clash(self, target: Path) -> str | None:
+        """The label of the input ``target`` is (None if it is no input of this run)."""
+        return self.inputs.get(file_key(target)) if target.exists() else None
 
 
 def plan_batch(inputs: list[str | Path], options: FillOptions, recursive: bool = False) -> BatchPlan:
@@ -296,7 +354,7 @@ def plan_batch(inputs: list[str | Path], options: FillOptions, recursive: bool =
     two ``表.xlsx`` in different sub-folders do not overwrite each other's results. A batch (a
     folder, a glob, or several files) also gets a 汇总.xlsx.
     """
-    jobs: list[Job] = []
+    planned: list[tuple[Path, FillOptions, str]] = []
     seen: set[Path] = set()
     claimed: dict[Path, str] = {}
     batch = len(inputs) > 1
@@ -313,13 +371,20 @@ def plan_batch(inputs: list[str | Path], options: FillOptions, recursive: bool =
             job_options = options
             if options.output_dir is not None and len(relative.parts) > 1:
                 job_options = replace(options, output_dir=options.output_dir.joinpath(*relative.parts[:-1]))
-            workbook, _ = output_paths(path, job_options)
-            target = workbook.absolute()
-            conflict = claimed.get(target)
-            claimed.setdefault(target, relative.as_posix())
-            jobs.append(Job(path, job_options, relative.as_posix(), conflict))
+            planned.append((path, job_options, relative.as_posix()))
+    # No output may overwrite an input of the run (a corrected 表_自评结果.xlsx given beside 表.xlsx),
+    # neither before nor after it is read: such a job is refused, with the way out in its message.
+    inputs = {file_key(path): label for path, _, label in planned if path.exists()}
+    jobs: list[Job] = []
+    for path, job_options, label in planned:
+        workbook, _ = output_paths(path, job_options)
+        target = workbook.absolute()
+        conflict = claimed.get(target)
+        claimed.setdefault(target, label)
+        clash = inputs.get(file_key(workbook)) if job_options.workbook and workbook.exists() else None
+        jobs.append(Job(path, job_options, label, conflict, clash))
     batch = batch or len(jobs) > 1
-    return BatchPlan(jobs, _summary_dir(jobs, options) if batch and jobs else None)
+    return BatchPlan(jobs, _summary_dir(jobs, options) if batch and jobs else None, inputs)
 
 
 def _summary_dir(jobs: list[Job], options: FillOptions) -> Path:
@@ -341,6 +406,11 @@ def fill_record(job: Job, stage=None) -> FileRecord:
         workbook, _ = output_paths(job.path, job.options)
         message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
         return FileRecord(job.path, job.label, error_code="output-conflict", error_message=message)
+    if job.clash is not None:
+        workbook, _ = output_paths(job.path, job.options)
+        message = (f"{job.label} 的输出文件 {workbook.name} 也是本次要处理的输入文件（可能是改过的自评结果），为免覆盖，"
+                   f"未处理 {job.label}。请用 -o 指定另一个输出文件夹，或分开处理这两个文件。")
+        return FileRecord(job.path, job.label, error_code="output-is-input", error_message=message)
     return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted, stage), job.label)
 
 
@@ -362,7 +432,7 @@ def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[J
     jobs carry a :class:`PendingConversion` that the workbook writer waits for, so the
     conversion overlaps reading and checking instead of coming after them.
     """
-    xls = [job for job in jobs if job.path.suffix.lower() == ".xls" and job.options.workbook and job.conflict is None]
+    xls = [job for job in jobs if job.path.suffix.lower() == ".xls" and job.options.workbook and job.conflict is None and job.clash is None]
     stems = [job.path.stem for job in xls]
     unique = [job.path for job in xls if stems.count(job.path.stem) == 1]
     if len(unique) < (1 if background else 2):
@@ -379,7 +449,13 @@ def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[J
 
         with ThreadPoolExecutor(1, thread_name_prefix="perfxl-xls") as pool:  # waits for LibreOffice before the folder goes
             future = pool.submit(convert_many_with_office, unique, Path(folder))
-            yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
+            try:
+                yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
+            except BaseException:  # the run is stopped (Ctrl-C, SIGTERM): so is LibreOffice, at once
+                from .writer import stop_office
+
+                stop_office()
+                raise
 
 
 class PendingConversion:
@@ -450,8 +526,10 @@ def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish
     context = multiprocessing.get_context("spawn")
     broken: list[tuple[int, Job]] = []
     workers = min(workers, len(indexed_jobs))
+    from .lifecycle import run_in_worker
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker, initargs=(warm,)) as pool:
-        futures = {pool.submit(_safely, process, job): (index, job) for index, job in indexed_jobs}
+        futures = {pool.submit(run_in_worker, _safely, process, job): (index, job) for index, job in indexed_jobs}
         try:
             for future in as_completed(futures):
                 index, job = futures[future]
@@ -462,7 +540,17 @@ def _run_pool(indexed_jobs: list[tuple[int, Job]], workers: int, process, finish
                     continue
                 finish(index, record)
         except KeyboardInterrupt:
+            # Stop the workers through their own cleanup (SIGTERM: perfxl/lifecycle.py) and wait for
+            # it, so that no worker is still writing when this process removes its temporary folder.
+            processes = list((pool._processes or {}).values())
+            manager = pool._executor_manager_thread
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in processes:
+                with contextlib.suppress(Exception):
+                    worker.terminate()
+            for worker in processes + ([manager] if manager is not None else []):
+                with contextlib.suppress(Exception):
+                    worker.join(10)
             raise
     for index, job in sorted(broken, key=lambda item: item[0]):  # finish those here rather than lose them
         finish(index, _safely(process, job))
@@ -480,6 +568,9 @@ def _warm_worker(modules: tuple[str, ...] = FILL_MODULES) -> None:
     """Import the heavy modules once per worker, so every file after the first starts fast."""
     import importlib
 
+    from .lifecycle import install_worker_handlers
+
+    install_worker_handlers()
     for name in modules:
         try:
             importlib.import_module(name)

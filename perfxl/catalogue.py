@@ -20,6 +20,7 @@ class Rule:
 
 _RULES = [
     Rule("funds-sum-mismatch", "error", "年度资金总额不等于当年财政拨款、上年结转资金、其他资金之和"),
+    Rule("breakdowns-disagree", "error", "部门整体支出表：按收入性质分与按支出性质分的合计不相等（两种分法都应等于年度资金总额）"),
     Rule("rate-mismatch", "error", "填写的执行率不等于全年执行数 ÷ 全年预算数"),
     Rule("budget-score-mismatch", "error", "预算执行率得分不等于 min(执行率, 1) × 分值"),
     Rule("budget-zero", "error", "全年预算数为 0，执行率无法计算"),

@@ -194,10 +194,13 @@ def fill_command(
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<份数>", help="同时处理的文件数（默认：CPU 核数，文件不足 16 份时逐个处理；1 = 全部在本进程内逐个处理）。", min=1, show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在且不是 perfxl 写出的（例如您自己的同名文件）时，仍然覆盖。")] = False,
 ) -> None:
     """校验并重算自评表，写出“<原名>_自评结果.xlsx”和“<原名>_自评报告.docx”。
 
     文件夹或多个文件另写 汇总.xlsx（每份自评表一行，含指向输出文件的链接）。
+    对自评结果再运行 fill 时写出带编号的新文件（表_自评结果.xlsx → 表_自评结果(2).xlsx），不会覆盖正在读取的文件；
+    不会覆盖本次的任何输入文件，也不会覆盖不是 perfxl 写出的同名文件（除非加 --force）。
 
     示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/ --jobs 4
     """
@@ -206,15 +209,15 @@ def fill_command(
     # Started first, so that its imports overlap everything this process does from here on (it
     # is let go below if the run turns out to need worker processes); see perfxl/helper.py.
     with start(not no_report, template, debug=State.debug) if jobs is None else InProcess() as stage:
-        _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage)
+        _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force, stage)
 
 
-def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage) -> None:
+def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force, stage) -> None:
     from .batch import (BACKGROUND_XLS_JOBS, FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch,
                         worst_exit_code)
     from .progress import BatchProgress
 
-    options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict)
+    options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
     plan = plan_batch(forms, options, recursive=recursive)
     if not plan.jobs:
         _fail(_no_forms_message(forms, recursive, "fill"))
@@ -244,12 +247,16 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, stage
             records = run_batch(jobs_to_run, workers, on_record, process)
     code = worst_exit_code(records)
     if plan.summary_dir is not None:
+        from .batch import SUMMARY_NAME
         from .model import FormError
         from .summary import write_summary
 
         typer.echo(_tally_line([record.status for record in records], progress.elapsed))
         try:
-            typer.echo(f"汇总表：{printable(write_summary(records, plan.summary_dir))}")
+            clash = plan.clash(plan.summary_dir / SUMMARY_NAME)
+            if clash is not None:
+                raise FormError("output-is-input", f"汇总表未写出：{SUMMARY_NAME} 是本次的输入文件之一，为免覆盖，未写出。请用 -o 指定另一个输出文件夹。")
+            typer.echo(f"汇总表：{printable(write_summary(records, plan.summary_dir, force=options.force))}")
         except FormError as error:
             typer.echo(f"错误：{printable(error.message)}", err=True)
             code = 2
@@ -262,6 +269,7 @@ def report_command(
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="<文件夹>", help="输出文件夹（默认：与输入文件相同的文件夹）。")] = None,
     template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成报告。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="输出文件已存在且不是 perfxl 写出的（例如您自己的同名文件）时，仍然覆盖。")] = False,
 ) -> None:
     """只生成 Word 绩效自评报告“<原名>_自评报告.docx”。
 
@@ -272,7 +280,7 @@ def report_command(
     with start(True, template, debug=State.debug) as stage:  # first: see fill
         from .batch import FillOptions, fill_path
 
-        options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False)
+        options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False, force=force)
         outcome = _guarded(fill_path, form, options, None, stage)
     _print_fill(outcome, strict_report=strict)
     raise typer.Exit(outcome.exit_code)
@@ -297,7 +305,7 @@ def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]
     """What to print for one processed file: (line, goes to stderr). ``strict_report``: --strict with a report wanted."""
     label = printable(record.label)
     if record.error_code is not None:
-        return [(f"{label}：{_failure(record)} —— {printable(record.error_message)}", True)]
+        return [(f"{label}：无法处理 —— {printable(record.error_message)}", True)]
     lines = []
     for form in record.forms:
         status = "通过" if form.ok else f"有错误 {form.errors} 项"
@@ -309,11 +317,6 @@ def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]
     return lines
 
 
-def _failure(record) -> str:
-    """无法处理 (the form could not be read), or 结果未写出 (it was read; its results could not be written)."""
-    return "结果未写出" if record.status == "无法写入" else "无法处理"
-
-
 @app.command("watch", cls=ChineseCommand, short_help="监视文件夹：自动处理放入的每一份自评表，并随时更新 汇总.xlsx。")
 def watch_command(
     folder: Annotated[Path, typer.Argument(help="要监视的文件夹（放入自评表的“收件箱”）。", metavar="文件夹", show_default=False)],
@@ -321,6 +324,7 @@ def watch_command(
     template: Annotated[Optional[Path], typer.Option("--template", "-t", metavar="<模板.docx>", help="自定义 Word 报告模板（.docx）。")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="自评表有错误时不生成 Word 报告。")] = False,
     interval: Annotated[float, typer.Option("--interval", metavar="<秒>", help="检查文件夹的间隔（秒）。", min=0.05)] = 1.0,
+    force: Annotated[bool, typer.Option("--force", help="输出文件夹中已有不是 perfxl 写出的同名文件时，仍然覆盖。")] = False,
     max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", hidden=True)] = None,
 ) -> None:
     """监视文件夹：每放入（或修改）一份自评表，待其完整写入后自动处理，结果写入“文件夹/输出/”，并随时更新 汇总.xlsx。按 Ctrl-C 停止。
@@ -337,7 +341,7 @@ def watch_command(
               f"请指定文件夹，例如：perfxl watch {printable(folder.parent)} ；只处理这一个文件请用：perfxl fill {printable(folder)}")
     if not folder.is_dir():
         _fail(f"找不到文件夹：{printable(folder)}。请指定一个已存在的文件夹。")
-    options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict)
+    options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict, force=force)
 
     def say(line: str, to_stderr: bool = False) -> None:
         stamp = time.strftime("%H:%M:%S")
@@ -379,8 +383,11 @@ def watch_command(
 @app.command("template", cls=ChineseCommand)
 def template_command(
     output: Annotated[Path, typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时仍然覆盖（其中填写的内容将丢失）。")] = False,
 ) -> None:
     """生成标准的空白项目支出绩效自评表（含“报告信息”工作表），供填写。
+
+    文件已存在时不覆盖（它可能是已填写的自评表），除非加 --force。
 
     示例：perfxl template -o 2024年度自评表.xlsx
     """
@@ -391,8 +398,20 @@ def template_command(
         output = output.with_suffix(".xlsx")
     from .model import FormError
 
+    blank = blank_form_bytes()
+    if output.is_dir():
+        _fail(f"{output} 是一个文件夹。请用 -o 指定空白自评表的文件名，例如：perfxl template -o 2024年度自评表.xlsx")
+    if output.exists() and not force:
+        try:
+            same = output.read_bytes() == blank
+        except OSError:
+            same = False
+        if not same:
+            _fail(f"{output} 已存在，为免覆盖（它可能是已填写的自评表），未写出空白表。请用 -o 换一个文件名；确需覆盖时加 --force。")
+        typer.echo(f"空白自评表已存在（内容相同）：{output}")
+        return
     try:
-        write_bytes_atomic(output, blank_form_bytes())
+        write_bytes_atomic(output, blank)
     except FormError as error:
         _fail(error.message)
     typer.echo(f"已生成空白自评表：{output}")
@@ -412,7 +431,11 @@ def _configure_streams() -> None:
 def _exit_now(code) -> None:
     """Leave without the interpreter's teardown: freeing openpyxl, numpy and lxml module by module
     takes about 0.1 s of a one-file run, and nothing is left to do. Output is flushed first; every
-    file perfxl writes is closed (and atomically renamed) before its command returns."""
+    file perfxl writes is closed (and atomically renamed) before its command returns, and the run's
+    temporary folder is removed here."""
+    from .lifecycle import remove_private_tempdir
+
+    remove_private_tempdir()
     if code is None:
         code = 0
     elif not isinstance(code, int):
@@ -428,19 +451,40 @@ def _exit_now(code) -> None:
 
 
 def main() -> None:
-    _configure_streams()
-    try:
-        app()
-    except SystemExit as done:  # how every command ends
-        _exit_now(done.code)
-    except KeyboardInterrupt:
-        typer.echo("已中断。", err=True)
-        sys.exit(130)
-    except Exception as exc:  # last resort: one Chinese line, no traceback unless --debug
-        if State.debug or "--debug" in sys.argv:
-            raise
-        from .model import FormError
+    from . import lifecycle
 
-        message = exc.message if isinstance(exc, FormError) else f"perfxl 内部错误（{exc.__class__.__name__}）。加 --debug 查看详细信息，并反馈给维护者。"
-        typer.echo(f"错误：{message}", err=True)
-        sys.exit(2)
+    _configure_streams()
+    # SIGTERM (a service stop, `timeout`) ends the run like Ctrl-C: through every cleanup path,
+    # with one Chinese line and nothing left in the output or temporary folders.
+    lifecycle.install_handlers()
+    lifecycle.use_private_tempdir()
+    if "--debug" not in sys.argv:
+        lifecycle.quiet_unraisable()
+    try:
+        try:
+            app()
+        except SystemExit as done:  # how every command ends
+            _exit_now(done.code)
+        except KeyboardInterrupt as interrupt:
+            _interrupted(interrupt)
+        except Exception as exc:  # last resort: one Chinese line, no traceback unless --debug
+            if State.debug or "--debug" in sys.argv:
+                lifecycle.remove_private_tempdir()
+                raise
+            from .model import FormError
+
+            message = exc.message if isinstance(exc, FormError) else f"perfxl 内部错误（{exc.__class__.__name__}）。加 --debug 查看详细信息，并反馈给维护者。"
+            typer.echo(f"错误：{message}", err=True)
+            _exit_now(2)
+    except KeyboardInterrupt as interrupt:  # a second signal while the first was being handled
+        _interrupted(interrupt)
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> None:
+    from . import lifecycle
+
+    try:
+        typer.echo(lifecycle.message(interrupt), err=True)
+    except Exception:  # stderr gone: the exit code says it
+        pass
+    _exit_now(lifecycle.exit_code(interrupt))

@@ -272,6 +272,9 @@ class ChineseGroup(_Chinese, typer.core.TyperGroup):
             typer.echo("已中断。", err=True)
             sys.exit(1)
         code = code if isinstance(code, int) else 0
-        if code == 130:  # typer's answer to Ctrl-C, which it leaves unsaid
-            typer.echo("已中断。", err=True)
+        if code == 130:  # typer's answer to Ctrl-C (and to SIGTERM: perfxl/lifecycle.py), which it leaves unsaid
+            from .lifecycle import exit_code, message
+
+            typer.echo(message(), err=True)
+            code = exit_code()
         sys.exit(code)

@@ -8,6 +8,7 @@ or ``（B/A）`` dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -17,6 +18,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "project": ("项目名称",),
     "department": ("主管部门", "主管单位", "预算部门", "主管部门及代码"),
     "implementer": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
+    "unit": ("部门名称", "单位名称", "部门单位名称", "预算单位名称", "部门及代码", "单位名称及代码"),
+    "superior": ("一级预算单位名称", "一级预算单位", "一级预算单位名称及代码"),
     "contact": ("项目负责人及电话", "项目负责人", "联系人", "联系电话", "联系人及电话"),
     # funds block (its columns are found by FUND_COLUMN_WORDS; these exact labels are kept for other lookups)
     "funds_block": ("项目资金", "项目资金情况", "资金情况", "预算执行情况", "年度预算数", "年度预算申请", "预算资金情况"),
@@ -80,6 +83,19 @@ INDICATOR_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("measure_unit", ("度量单位", "计量单位", "单位")),
     ("actual", ("实际", "完成值", "完成情况", "完成数")),
     ("target", ("指标值", "目标值", "目标")),
+)
+#: Headings of a department form's two breakdowns of its money (each sums to the total on its own).
+GROUP_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("income", ("按收入性质分", "收入性质", "按资金来源分")),
+    ("expenditure", ("按支出性质分", "支出性质", "按支出用途分")),
+)
+#: Title words of the 部门整体支出绩效自评表, and of forms perfxl does not read (named in the refusal).
+DEPARTMENT_TITLE_WORDS = ("部门整体支出", "部门整体绩效", "整体支出绩效")
+OTHER_FORMS: tuple[tuple[str, str], ...] = (
+    ("绩效目标申报表", "《绩效目标申报表》（年初申报的绩效目标，还没有实际完成值和得分）"),
+    ("绩效目标表", "《绩效目标表》（年初申报的绩效目标，还没有实际完成值和得分）"),
+    ("基础数据表", "部门整体支出的《基础数据表》（人员编制、三公经费等基础数据）"),
+    ("绩效监控", "《绩效运行监控表》（年中的执行监控，不是年度自评）"),
 )
 #: A row label of the funds block that names the total (年度资金总额：, 资金总额合计, 合计 …).
 FUNDS_TOTAL_WORDS = ("总额", "合计", "总计", "小计", "总数")
@@ -199,7 +215,12 @@ def normalize_label(raw: object) -> str:
     """Fold a label to its comparable form: NFKC, no whitespace, no parenthesised parts."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
+    return _normalized(raw if isinstance(raw, str) else str(raw))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalized(raw: str) -> str:  # a form asks for the same few hundred labels again and again
+    text = unicodedata.normalize("NFKC", raw)
     text = "".join(text.split())
     previous = None
     while previous != text:  # nested brackets

@@ -51,6 +51,15 @@ class FundRow:
     weight: Cell = EMPTY
     rate: Cell = EMPTY
     score: Cell = EMPTY
+    group: str = ""  # department forms split the parts twice: "income" (按收入性质分) or "expenditure" (按支出性质分)
+    inline: Cell = EMPTY  # an amount written into the label cell (其中：一般公共预算：1873.66万元), column not said
+
+
+#: The two kinds of 自评表 perfxl reads.
+KIND_PROJECT = "project"  # 项目支出绩效自评表, one per project
+KIND_DEPARTMENT = "department"  # 部门整体支出绩效自评表, one per department and year
+KIND_ZH = {KIND_PROJECT: "项目支出绩效自评表", KIND_DEPARTMENT: "部门整体支出绩效自评表"}
+GROUP_ZH = {"income": "按收入性质分", "expenditure": "按支出性质分"}
 
 
 @dataclass
@@ -84,11 +93,13 @@ class Form:
 
     path: Path
     sheet: str
+    kind: str = KIND_PROJECT
     title: str = ""
     year: int | None = None
     project: Cell = EMPTY
     department: Cell = EMPTY
     implementer: Cell = EMPTY
+    unit: Cell = EMPTY  # 部门（单位）名称 of a department form
     money_unit: str = "万元"
     money_factor: float = 1.0  # multiply form amounts by this to get 万元
     funds: list[FundRow] = field(default_factory=list)

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from . import labels as L
-from .model import EMPTY, Cell, Form, FormError, FundRow, Indicator, Level1Group, a1
+from .model import EMPTY, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, a1
 from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
 
@@ -30,10 +30,12 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
     book = book or open_book(path, styles=False)
     forms = [form for grid in book.sheets if grid.name not in _IGNORED_SHEETS for form in [parse_sheet(grid, path)] if form]
     if not forms:
+        looks_like = _what_it_looks_like(book)
         raise FormError(
             "not-a-form",
-            f"{path.name} 中没有找到项目支出绩效自评表：各工作表都没有“项目名称”“三级指标”“分值”“得分”等表头。"
-            "请确认选择的是自评表文件，或用 `perfxl template` 生成标准表格式。",
+            (f"{path.name} 看起来是{looks_like}，不是绩效自评表。" if looks_like else f"{path.name} 中没有找到绩效自评表：")
+            + "perfxl 读取《项目支出绩效自评表》和《部门整体支出绩效自评表》：表中应有“三级指标”“分值”“得分”等表头。"
+            "请选择自评表文件，或用 `perfxl template` 生成标准表格式。",
             path,
         )
     info = next((grid for grid in book.sheets if L.normalize_label(grid.name) == L.REPORT_INFO_SHEET), None)
@@ -43,6 +45,19 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
             form.narrative = {**narrative, **form.narrative}
             form.narrative_cells = {**cells, **form.narrative_cells}
     return forms
+
+
+def _what_it_looks_like(book: Book) -> str:
+    """The kind of form a workbook without a 自评表 holds, by the titles on its sheets, or ''."""
+    for grid in book.sheets:
+        for (row, _), value in sorted(grid.values.items()):
+            if row > 6:
+                break
+            text = L.normalize_label(value) if isinstance(value, str) else ""
+            for word, described in L.OTHER_FORMS:
+                if word in text:
+                    return described
+    return ""
 
 
 def read_form(path: Path | str) -> Form:
@@ -77,9 +92,17 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     header = (header_rows[0], 0)
     form = Form(path=path, sheet=grid.name)
     _read_title(grid, form)
-    form.project = _value_right_of(grid, labels.first("project"))
-    form.department = _value_right_of(grid, labels.first("department"))
-    form.implementer = _value_right_of(grid, labels.first("implementer"))
+    title = L.normalize_label(form.title)
+    if any(word in title for word in L.DEPARTMENT_TITLE_WORDS) or (labels.first("unit") and not labels.first("project")):
+        form.kind = KIND_DEPARTMENT
+        form.unit = _value_right_of(grid, labels.first("unit"))
+        superior = labels.first("superior") or labels.first("department")
+        form.department = _value_right_of(grid, superior) if superior else form.unit
+        form.implementer = form.unit
+    else:
+        form.project = _value_right_of(grid, labels.first("project"))
+        form.department = _value_right_of(grid, labels.first("department"))
+        form.implementer = _value_right_of(grid, labels.first("implementer"))
     _read_funds(grid, labels, form, before_row=header[0])
     _read_goal(grid, labels, form, before_row=header[0])
     end_row = _read_indicators(grid, labels, form)
@@ -158,41 +181,102 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     for spot in titles:
         form.funds_weight_label = form.funds_weight_label or L.stated_weight(grid.value(*spot))
     stop = _funds_end(grid, labels, header_row, before_row, titles, first_value_col)
-    rows: list[tuple[int, str, str | None]] = []  # row, label, kind by label
+    rows: list[tuple[int, str, str | None, str, Cell]] = []  # row, label, kind by label, group, inline amount
+    group = ""
+    side_by_side: list[tuple[int, str]] = []  # (column, group) of headings written side by side
     for row in range(header_row + 1, stop):
-        texts = []
+        texts, context = [], []
         for col in range(1, first_value_col):
             anchor = grid.anchor(row, col)
-            if anchor[0] < row or anchor[1] < col or anchor in titles:
-                continue  # a title or label spanning down from above, or the rest of a horizontal merge
+            if anchor in titles or anchor[1] < col:
+                continue  # the block's title, or the rest of a horizontal merge
             text = display_text(grid.value(row, col))
             if text:
-                texts.append(text)
+                (context if anchor[0] < row else texts).append(text)  # a label spanning down from above is context
         label = "".join(texts)
         values = [grid.value(row, c) for c in columns.values()]
         if not label and all(not clean_text(v) for v in values):
             continue
         if label and L.FOOTNOTE.match(clean_text(label)):
             continue
-        rows.append((row, label, _fund_kind(label)))
+        if form.kind == KIND_DEPARTMENT:
+            headings = _group_headings(grid, row)
+            if len({g for _, g in headings}) == 2:  # 按收入性质分 | 按支出性质分 side by side: amounts inline below
+                side_by_side = headings
+                continue
+            inline = _inline_parts(grid, row, side_by_side) if side_by_side else []
+            if inline:
+                rows.extend((row, part_label, None, part_group, amount) for part_label, part_group, amount in inline)
+                continue
+            found = _group_in(label) or _group_in("".join(context))
+            if found:
+                group = found
+                label = _strip_group(label)
+                if not label and all(not clean_text(v) for v in values):
+                    continue  # a heading row (按收入性质分) with nothing else
+        rows.append((row, label, _fund_kind(label), group, EMPTY))
     if not rows:
         return
-    total_index = next((i for i, (_, _, kind) in enumerate(rows) if kind == "funds_total"), 0)
-    for i, (row, label, kind) in enumerate(rows):
+    total_index = next((i for i, (_, _, kind, _, _) in enumerate(rows) if kind == "funds_total"), 0)
+    for i, (row, label, kind, part_group, inline) in enumerate(rows):
         if i == total_index:
-            kind = "funds_total"
+            kind, part_group = "funds_total", ""
         elif kind in (None, "funds_total") or form.fund(kind):
             kind = "funds_part"
-        cells = {name: _cell(grid, row, col) for name, col in columns.items()}
+        cells = {name: _cell(grid, row, col) for name, col in columns.items()} if inline.address is None else {}
         form.funds.append(
             FundRow(
                 kind=kind, label=label or ("年度资金总额" if kind == "funds_total" else f"第 {row} 行资金"), row=row,
                 initial=cells.get("initial_budget", EMPTY), budget=cells.get("budget", EMPTY),
                 executed=cells.get("executed", EMPTY), weight=cells.get("weight", EMPTY),
-                rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY),
+                rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY), group=part_group, inline=inline,
             )
         )
     form.funds.sort(key=lambda fund: fund.kind != "funds_total")  # the total first, then the parts in order
+
+
+_INLINE = re.compile(r"^(?:其中[:：])?(?P<label>[^:：0-9]{2,30}?)[:：](?P<amount>[-+0-9,.，]*)(?P<unit>万元|元)?$")
+
+
+def _group_in(text: str) -> str:
+    normalized = L.normalize_label(text)
+    return next((group for group, words in L.GROUP_WORDS if any(word in normalized for word in words)), "")
+
+
+def _strip_group(label: str) -> str:
+    text = label
+    for _, words in L.GROUP_WORDS:
+        for word in words:
+            text = text.replace(word, "")
+    return text.lstrip(":：").strip()
+
+
+def _group_headings(grid: SheetGrid, row: int) -> list[tuple[int, str]]:
+    """(column, group) of every 按收入性质分 / 按支出性质分 heading written in this row."""
+    found = []
+    for col in range(1, grid.max_col + 1):
+        value = grid.value(row, col)
+        if grid.anchor(row, col) == (row, col) and isinstance(value, str) and (group := _group_in(value)):
+            found.append((col, group))
+    return found
+
+
+def _inline_parts(grid: SheetGrid, row: int, headings: list[tuple[int, str]]) -> list[tuple[str, str, Cell]]:
+    """Parts written with their amount in the label (其中：一般公共预算：1873.66万元), under side-by-side
+    headings: each belongs to the heading at or left of its column."""
+    parts = []
+    for col in range(1, grid.max_col + 1):
+        value = grid.value(row, col)
+        if grid.anchor(row, col) != (row, col) or not isinstance(value, str):
+            continue
+        found = _INLINE.match(clean_text(value))
+        if not found:
+            continue
+        group = next((g for c, g in sorted(headings, reverse=True) if c <= col), headings[0][1])
+        amount = found.group("amount").replace("，", ",")
+        unit = found.group("unit") or ""
+        parts.append((found.group("label"), group, Cell(a1(row, col), f"{amount}{unit}" if amount else None)))
+    return parts
 
 
 def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int], list[tuple[int, int]]] | None:
@@ -385,8 +469,7 @@ def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: For
         return False  # an empty template row (经济效益指标 with nothing else), or zeros only
     if not scored and (L.PLACEHOLDER.match(name) or name.startswith("其中")):
         return False
-    texts = [clean_text(grid.value(row, c)) for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c)]
-    first_text = next((t for t in texts if t), "")
+    first_text = next((t for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c) and (t := clean_text(grid.value(row, c)))), "")
     if L.FOOTNOTE.match(first_text):
         return False
     field = L.field_of(first_text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .batch import FileOutcome
 from .catalogue import SEVERITY_ZH
+from .model import KIND_DEPARTMENT, KIND_ZH
 from .numbers import format_number, format_percent
 from .rules import grade_text
 from .systext import printable
@@ -23,8 +24,11 @@ def outcome_text(outcome: FileOutcome) -> str:
     blocks = []
     for result in outcome.results:
         form, computed = result.form, result.computed
-        lines = [f"{name}（工作表：{printable(form.sheet)}）"]
-        lines.append(f"  项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}")
+        lines = [f"{name}（工作表：{printable(form.sheet)}；{KIND_ZH[form.kind]}）"]
+        if form.kind == KIND_DEPARTMENT:
+            lines.append(f"  部门（单位）：{form.unit.text or '（未填写）'}")
+        else:
+            lines.append(f"  项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}")
         totals = computed.funds_totals
         lines.append(
             f"  全年预算数 {format_number(totals.get('budget'))} 万元，全年执行数 {format_number(totals.get('executed'))} 万元，"

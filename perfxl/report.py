@@ -648,7 +648,23 @@ def _with_title(core: bytes, title: str) -> bytes:
         text = re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", lambda _: f"<dc:title>{safe}</dc:title>", text, count=1, flags=re.S)
     elif "</cp:coreProperties>" in text and "xmlns:dc=" in text:
         text = text.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
-    return text.encode("utf-8")
+    return _with_keyword(text).encode("utf-8")
+
+
+def _with_keyword(core: str) -> str:
+    """Add perfxl's mark to the keywords (a re-run may replace a report that carries it: perfxl/provenance.py)."""
+    from .provenance import REPORT_KEYWORD
+
+    found = re.search(r"<cp:keywords\s*/>|<cp:keywords>(.*?)</cp:keywords>", core, re.S)
+    if found:
+        words = (found.group(1) or "").strip()
+        if REPORT_KEYWORD in re.split(r"[\s,;，；]+", words):
+            return core
+        merged = f"{words} {REPORT_KEYWORD}".strip()
+        return core[: found.start()] + f"<cp:keywords>{merged}</cp:keywords>" + core[found.end():]
+    if "</cp:coreProperties>" in core:
+        return core.replace("</cp:coreProperties>", f"<cp:keywords>{REPORT_KEYWORD}</cp:keywords></cp:coreProperties>")
+    return core
 
 
 class _TemplateCache:

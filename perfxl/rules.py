@@ -18,7 +18,7 @@ import numpy as np
 
 from . import labels as L
 from .catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (re-exported)
-from .model import Cell, Finding, Form
+from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form
 from .numbers import close, format_number, format_percent, round_half_up
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the process that only writes workbooks never loads it
@@ -76,7 +76,9 @@ class CheckResult:
             "sheet": form.sheet,
             "ok": self.ok,
             "form": {
+                "kind": form.kind,
                 "year": form.year,
+                "unit": form.unit.text or None,
                 "project": form.project.text or None,
                 "department": form.department.text or None,
                 "implementer": form.implementer.text or None,
@@ -185,7 +187,8 @@ def _position(address: str | None) -> tuple[int, str]:
 
 
 def _check_identity(form: Form, out: _Findings) -> None:
-    for cell, name in ((form.project, "项目名称"), (form.department, "主管部门")):
+    required = ((form.unit, "部门（单位）名称"),) if form.kind == KIND_DEPARTMENT else ((form.project, "项目名称"), (form.department, "主管部门"))
+    for cell, name in required:
         if cell.is_blank:
             out.add("required-missing", cell.address, f"“{name}”未填写：请在 {cell.address or '表头'} 填写{name}。")
 
@@ -323,39 +326,47 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
     is_total = np.array([kind == "funds_total" for kind in kinds])
     t = int(np.flatnonzero(is_total)[0])
     arrays = {name: np.asarray(col[name], dtype=float) for name in ("initial", "budget", "executed", "weight", "score", "rate_stated")}
-    part_names = "、".join(dict.fromkeys(label.removeprefix("其中：").removeprefix("其中:") for label, part in zip(labels, ~is_total) if part)) or "各项资金"
+    groups = _part_groups(form, is_total)
     # A total row left blank or all zeros while its parts hold the figures (a common export): the
-    # parts' sums stand for it, and the total row is pointed at.
+    # parts' sums (of the first breakdown) stand for it, and the total row is pointed at.
     amounts = ("budget", "executed")
     total_empty = all(np.isnan(arrays[name][t]) or arrays[name][t] == 0 for name in amounts)
-    parts_hold = any(np.nansum(np.abs(arrays[name][~is_total])) > 0 for name in amounts)
-    from_parts = total_empty and parts_hold
+    first_mask = groups[0][1] if groups else ~is_total
+    from_parts = total_empty and any(np.nansum(np.abs(arrays[name][first_mask])) > 0 for name in amounts)
+    sums: dict[str, list[float]] = {}  # column → each breakdown's sum, for breakdowns that disagree
     for name, zh in (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数")):
         values = arrays[name]
-        parts = values[~is_total]
-        parts = parts[~np.isnan(parts)]
         value = values[t]
         computed.funds_totals[name] = None if np.isnan(value) else round_half_up(value, 6)
-        if parts.size == 0:
-            continue
-        expected = round_half_up(float(parts.sum()), 6)
-        if np.isnan(value) or (from_parts and value == 0):
-            computed.funds_totals[name] = expected
-            values[t] = expected  # the rate of the total row uses the parts' sum
-            if name == "initial" or (np.isnan(value) and col[f"{name}_kind"][t] != "blank"):
-                continue  # 年初预算数 is optional; an unreadable amount has its own finding
-            written = "未填写" if np.isnan(value) else "填写为 0"
-            out.add(
-                "funds-sum-mismatch", col[f"{name}_cell"][t],
-                f"年度资金总额的{zh}{written}，而其下{part_names}合计 {format_number(expected)} 万元：perfxl 按各项资金之和计算执行率和得分，请在年度资金总额行填写 {format_number(expected)}。",
-                expected, None if np.isnan(value) else value,
-            )
-        elif not close(value, expected):
-            out.add(
-                "funds-sum-mismatch", col[f"{name}_cell"][t],
-                f"年度资金总额的{zh} {format_number(value)} 万元不等于{part_names}之和 {format_number(expected)} 万元：请核对各项资金。",
-                expected, value,
-            )
+        filled = False
+        for described, mask in groups:
+            parts = values[mask]
+            parts = parts[~np.isnan(parts)]
+            if parts.size == 0:
+                continue
+            expected = round_half_up(float(parts.sum()), 6)
+            sums.setdefault(name, []).append(expected)
+            if filled:
+                continue  # a second breakdown is compared with the first: breakdowns-disagree
+            if np.isnan(value) or (from_parts and value == 0):
+                computed.funds_totals[name] = expected
+                values[t] = expected  # the rate of the total row uses the parts' sum
+                filled = True
+                if name == "initial" or (np.isnan(value) and col[f"{name}_kind"][t] != "blank"):
+                    continue  # 年初预算数 is optional; an unreadable amount has its own finding
+                written = "未填写" if np.isnan(value) else "填写为 0"
+                out.add(
+                    "funds-sum-mismatch", col[f"{name}_cell"][t],
+                    f"年度资金总额的{zh}{written}，而其下{described}合计 {format_number(expected)} 万元：perfxl 按各项资金之和计算执行率和得分，请在年度资金总额行填写 {format_number(expected)}。",
+                    expected, None if np.isnan(value) else value,
+                )
+            elif not close(value, expected):
+                out.add(
+                    "funds-sum-mismatch", col[f"{name}_cell"][t],
+                    f"年度资金总额的{zh} {format_number(value)} 万元不等于{described}之和 {format_number(expected)} 万元：请核对各项资金。",
+                    expected, value,
+                )
+    _check_breakdowns(form, groups, sums, arrays, t, out)
     for name, zh in (("budget", "全年预算数"), ("executed", "全年执行数")):
         if col[f"{name}_kind"][t] == "blank" and computed.funds_totals.get(name) is None and col[f"{name}_cell"][t]:
             out.add("required-missing", col[f"{name}_cell"][t], f"年度资金总额的{zh}未填写：请填写{zh}。")
@@ -417,6 +428,60 @@ def _check_funds(form: Form, computed: Computed, out: _Findings) -> None:
                     f"“{labels[i]}”行填写了{zh} {format_number(arrays[name][i])}：预算执行率只在“年度资金总额”行计分，分项行再计分会重复计算，请删除。",
                     None, arrays[name][i],
                 )
+
+
+def _part_groups(form: Form, is_total: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The breakdowns of the total: (how a message names it, mask of its rows). A project form has one
+    (all parts); a department form two, 按收入性质分 and 按支出性质分, each summing to the total."""
+    groups = []
+    for group in dict.fromkeys(fund.group for fund, total in zip(form.funds, is_total) if not total):
+        mask = np.array([fund.group == group and not total and fund.inline.address is None for fund, total in zip(form.funds, is_total)])
+        names = "、".join(dict.fromkeys(fund.label.removeprefix("其中：").removeprefix("其中:") for fund, m in zip(form.funds, mask) if m))
+        heading = GROUP_ZH.get(group)
+        groups.append((f"{heading}各项（{names}）" if heading else names or "各项资金", mask))
+    return groups
+
+
+def _inline_sums(form: Form) -> dict[str, tuple[float, str | None, str]]:
+    """group → (sum in 万元, first cell, names) of the amounts written inline (其中：一般公共预算：1873.66万元)."""
+    found: dict[str, tuple[float, str | None, str]] = {}
+    for fund in form.funds:
+        reading = fund.inline.reading
+        if fund.inline.address is None or not reading.is_number:
+            continue
+        factor = {"元": 1 / 10000, "万元": 1.0}.get(reading.unit or "", form.money_factor)
+        total, cell, names = found.get(fund.group, (0.0, fund.inline.address, ""))
+        found[fund.group] = (total + reading.value * factor, cell, f"{names}、{fund.label}" if names else fund.label)
+    return found
+
+
+def _check_breakdowns(form: Form, groups, sums: dict[str, list[float]], arrays, t: int, out: _Findings) -> None:
+    """A department form's two breakdowns: each against the total (inline amounts), and against each other."""
+    for name, zh in (("budget", "全年预算数"), ("executed", "全年执行数")):
+        both = sums.get(name, [])
+        if len(groups) == 2 and len(both) == 2 and not close(both[0], both[1]):
+            out.add("breakdowns-disagree", _first_part_cell(form, groups[1][1], name),
+                    f"{groups[0][0]}的{zh}合计 {format_number(both[0])} 万元，{groups[1][0]}合计 {format_number(both[1])} 万元：两种分法都应等于年度资金总额，请核对。",
+                    both[0], both[1])
+    inline = _inline_sums(form)
+    budget, executed = arrays["budget"][t], arrays["executed"][t]
+    for group, (total, cell, names) in inline.items():
+        heading = GROUP_ZH.get(group, "")
+        if not any(not np.isnan(v) and close(total, v) for v in (budget, executed)):
+            stated = "、".join(f"{zh} {format_number(v)} 万元" for v, zh in ((budget, "全年预算数"), (executed, "全年执行数")) if not np.isnan(v))
+            out.add("funds-sum-mismatch", cell,
+                    f"{heading}各项（{names}）合计 {format_number(total)} 万元，与年度资金总额（{stated or '未填写'}）不相等：请核对各项资金。",
+                    None, round_half_up(total, 6))
+    if len(inline) == 2:
+        (first, (a, _, _)), (second, (b, cell, _)) = inline.items()
+        if not close(a, b):
+            out.add("breakdowns-disagree", cell,
+                    f"{GROUP_ZH.get(first, '')}各项合计 {format_number(a)} 万元，{GROUP_ZH.get(second, '')}各项合计 {format_number(b)} 万元：两种分法都应等于年度资金总额，请核对。",
+                    round_half_up(a, 6), round_half_up(b, 6))
+
+
+def _first_part_cell(form: Form, mask: np.ndarray, name: str) -> str | None:
+    return next((getattr(fund, name).address for fund, m in zip(form.funds, mask) if m and getattr(fund, name).address), None)
 
 
 # ---------------------------------------------------------------- indicators

@@ -53,15 +53,20 @@ def summary_rows(records: list[FileRecord]) -> list[dict]:
     return rows
 
 
-def write_summary(records: list[FileRecord], folder: Path) -> Path:
-    """Write ``folder/汇总.xlsx`` atomically and return its path (FormError if it cannot be written)."""
+def write_summary(records: list[FileRecord], folder: Path, force: bool = False) -> Path:
+    """Write ``folder/汇总.xlsx`` atomically and return its path (FormError if it cannot be written).
+
+    An existing 汇总.xlsx that perfxl did not write is kept (FormError) unless ``force``.
+    """
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from .provenance import refuse_foreign
     from .writer import display_width as _text_width
 
     target = Path(folder) / SUMMARY_NAME
+    refuse_foreign(target, force)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = SHEET_NAME

@@ -207,7 +207,7 @@ class Watcher:
 
         records = [self.records[path] for path in sorted(self.records, key=lambda p: p.name)]
         try:
-            target = write_summary(records, self.output_dir)
+            target = write_summary(records, self.output_dir, force=self.options.force)
         except FormError as error:  # e.g. 汇总.xlsx open in Excel: keep it dirty and retry a little later
             self._summary_retry_at = (time.monotonic() if now is None else now) + self.retry_seconds
             if error.message != self._summary_error:

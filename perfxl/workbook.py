@@ -28,10 +28,11 @@ class Limits:
     """Sanity bounds checked before a workbook is loaded (override with PERFXL_MAX_* variables)."""
 
     max_file_bytes: int = 50 * 1024 * 1024
-    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_uncompressed_bytes: int = 200 * 1024 * 1024  # all parts together: bounds the work whatever the ratio
     max_entries: int = 5_000
-    max_ratio: float = 200.0
-    max_cells: int = 2_000_000
+    max_ratio: float = 200.0  # of one part over 10 MB (a binary part), or over max_text_part_bytes (XML)
+    max_cells: int = 2_000_000  # cells a sheet really holds (its <dimension> is only trusted when small)
+    max_text_part_bytes: int = 64 * 1024 * 1024  # XML parts (long repetitive text compresses very well)
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -56,6 +57,7 @@ class SheetGrid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
     hidden: bool = False
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
+    _extent_cache: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.index_merged()
@@ -71,11 +73,19 @@ class SheetGrid:
 
     @property
     def max_row(self) -> int:
-        return max((r for r, _ in self.values), default=0)
+        return self._extent()[0]
 
     @property
     def max_col(self) -> int:
-        return max((c for _, c in self.values), default=0)
+        return self._extent()[1]
+
+    def _extent(self) -> tuple[int, int]:
+        # The reader asks for these in every row it reads; cells are only ever replaced, never added, once built.
+        if self._extent_cache is None or self._extent_cache[2] != len(self.values):
+            rows = max((r for r, _ in self.values), default=0)
+            cols = max((c for _, c in self.values), default=0)
+            self._extent_cache = (rows, cols, len(self.values))
+        return self._extent_cache[0], self._extent_cache[1]
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         return self._anchor.get((row, col), (row, col))
@@ -115,6 +125,32 @@ class Book:
     load_warnings: list[str] = field(default_factory=list)
     engine: str = "openpyxl"  # which library read the values: openpyxl | calamine | xlrd
     converted: object = None  # .xls only: an .xlsx LibreOffice made of it, or a batch.PendingConversion
+    stamp: tuple | None = None  # the file as it was read (see file_stamp); writers check it is unchanged
+
+    def ensure_unchanged(self) -> None:
+        """FormError ``file-changed`` if the file was deleted or rewritten since it was read."""
+        if self.stamp is not None and file_stamp(self.path) != self.stamp:
+            raise changed_error(self.path)
+
+    @property
+    def changed(self) -> bool:
+        return self.stamp is not None and file_stamp(self.path) != self.stamp
+
+
+def file_stamp(path: Path) -> tuple | None:
+    """What tells whether a file was replaced or rewritten: (inode, size, modification time); None if gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def changed_error(path: Path) -> FormError:
+    """The file changed under perfxl's feet (still being copied or saved, or deleted)."""
+    gone = not Path(path).exists()
+    what = "被删除" if gone else "被改动"
+    return FormError("file-changed", f"读取 {Path(path).name} 时文件{what}（读取时文件被删除或改动），请在文件不再变化（复制或保存完成）后重试。", path)
 
 
 def sniff(path: Path) -> str:
@@ -154,7 +190,14 @@ def _is_encrypted_ooxml(path: Path) -> bool:
         return marker in handle.read(1024 * 1024)
 
 
-_DIMENSION = re.compile(rb'<dimension[^>]*ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension[^>]*ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CELL_TAG = re.compile(rb"<(?:\w{1,10}:)?c[\s>/]")
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_TEXT_PARTS = (".xml", ".rels", ".vml")
+#: A non-XML part (picture, embedded object) larger than this is checked for its compression ratio.
+_BINARY_BOMB_FLOOR = 10 * 1024 * 1024
+#: A sheet part larger than this has its cells counted even when its <dimension> looks small.
+_COUNT_CELLS_OVER = 16 * 1024 * 1024
 
 
 def check_zip(path: Path, limits: Limits) -> None:
@@ -168,30 +211,84 @@ def check_zip(path: Path, limits: Limits) -> None:
             if len(infos) > limits.max_entries:
                 raise FormError("too-large", f"{name} 内部文件数过多（{len(infos)} 个），已拒绝处理以防资源耗尽。", path)
             total = sum(info.file_size for info in infos)
-            packed = sum(info.compress_size for info in infos) or 1
-            if total > limits.max_uncompressed_bytes or (total > 10 * 1024 * 1024 and total / packed > limits.max_ratio):
+            bomb = next((info for info in infos if _looks_like_bomb(info, limits)), None)
+            if total > limits.max_uncompressed_bytes or bomb is not None:
                 raise FormError("too-large", f"{name} 解压后体积异常（约 {total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝处理。", path)
             names = {info.filename for info in infos}
             if "xl/workbook.xml" not in names:
                 if "word/document.xml" in names:
                     raise FormError("not-a-spreadsheet", f"{name} 实际是 Word 文档（.docx），不是 Excel 工作簿。请选择自评表的 Excel 文件。", path)
                 raise FormError("not-a-spreadsheet", f"{name} 不是 Excel 工作簿（压缩包中没有工作簿内容）。请用 Excel/WPS 另存为 .xlsx。", path)
+            with archive.open("xl/workbook.xml") as handle:
+                if _STRICT_NAMESPACE in handle.read(8192):
+                    raise FormError("unsupported-format", f"{name} 是“Strict Open XML 电子表格”格式（严格 OOXML），perfxl 无法读取。请在 Excel 中打开，"
+                                    f"“另存为”时保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），或在 WPS 中另存为 .xlsx，再处理。", path)
             for info in infos:
-                if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
-                    with archive.open(info) as handle:
-                        head = handle.read(4096)
-                    found = _DIMENSION.search(head)
-                    if found and found.group(3):
-                        rows = int(found.group(4)) - int(found.group(2)) + 1
-                        cols = column_index(found.group(3).decode()) - column_index(found.group(1).decode()) + 1
-                        if rows * cols > limits.max_cells:
-                            raise FormError("too-large", f"{name} 的工作表范围过大（{rows} 行 × {cols} 列），不像一份自评表，已拒绝处理。", path)
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    _check_sheet_size(archive, info, limits, path)
     except zipfile.BadZipFile:
         raise FormError("corrupt", f"{name} 已损坏（压缩结构不完整），无法打开。请从原始来源重新获取或在 Excel/WPS 中修复后另存。", path) from None
     except FormError:
         raise
     except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:  # broken entries
         raise FormError("corrupt", f"{name} 已损坏，无法打开（{exc.__class__.__name__}）。请在 Excel/WPS 中修复后另存。", path) from None
+
+
+def _looks_like_bomb(info: zipfile.ZipInfo, limits: Limits) -> bool:
+    """A part that expands far more than real content does.
+
+    XML compresses very well when its text repeats (a long 说明 copied down a column): it is held
+    to the ratio only beyond ``max_text_part_bytes``; its real work is bounded by the total size
+    and, for sheets, by the cells counted in :func:`_check_sheet_size`. Pictures and other binary
+    parts barely compress, so a big one that does is a bomb.
+    """
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio <= limits.max_ratio:
+        return False
+    textual = info.filename.lower().endswith(_TEXT_PARTS)
+    return info.file_size > (limits.max_text_part_bytes if textual else _BINARY_BOMB_FLOOR)
+
+
+def _check_sheet_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
+    """Refuse a sheet with more real cells than ``max_cells``.
+
+    The declared ``<dimension>`` is trusted only when it is small: WPS and other writers declare
+    ``A1:I1048576`` on a sheet of 25 rows. Otherwise (or for a big part) the cells are counted.
+    """
+    with archive.open(info) as handle:
+        head = handle.read(4096)
+    found = _DIMENSION.search(head)
+    declared = 0
+    if found and found.group(3):
+        rows = int(found.group(4)) - int(found.group(2)) + 1
+        cols = column_index(found.group(3).decode()) - column_index(found.group(1).decode()) + 1
+        declared = rows * cols
+    if declared <= limits.max_cells and info.file_size <= _COUNT_CELLS_OVER:
+        return
+    cells = _count_cells(archive, info, limits.max_cells)
+    if cells > limits.max_cells:
+        raise FormError("too-large", f"{path.name} 的工作表范围过大（超过 {limits.max_cells:,} 个单元格），不像一份自评表，已拒绝处理。"
+                        f"若确需处理，请设置环境变量 PERFXL_MAX_CELLS。", path)
+
+
+def _count_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: int) -> int:
+    """The number of <c> elements in a sheet part, streamed (stops once past ``stop_after``)."""
+    count = 0
+    carry = b""
+    with archive.open(info) as handle:
+        while True:
+            chunk = handle.read(1024 * 1024)
+            if not chunk:
+                break
+            buffer = carry + chunk
+            cut = buffer.rfind(b"<", max(0, len(buffer) - 16))  # a tag cut in two waits for the next chunk
+            if cut < 0:
+                cut = len(buffer)
+            count += len(_CELL_TAG.findall(buffer, 0, cut))
+            carry = buffer[cut:]
+            if count > stop_after:
+                return count
+    return count + len(_CELL_TAG.findall(carry))
 
 
 def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = None, engine: str = "auto") -> Book:
@@ -203,7 +300,25 @@ def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = 
     """
     path = Path(path)
     kind = sniff(path)
+    stamp = file_stamp(path)
     limits = limits or Limits.from_env()
+    try:
+        book = _open(path, kind, styles, limits, engine)
+    except FormError as error:
+        if error.code != "file-changed" and file_stamp(path) != stamp:  # a read of a file in motion
+            raise changed_error(path) from None
+        raise
+    except OSError as exc:
+        if file_stamp(path) != stamp:
+            raise changed_error(path) from None
+        raise FormError("unreadable", f"无法读取 {path.name}（{exc.strerror or exc}）。请确认文件完整后重试。", path) from None
+    if stamp is None or file_stamp(path) != stamp:
+        raise changed_error(path)
+    book.stamp = stamp
+    return book
+
+
+def _open(path: Path, kind: str, styles: bool, limits: Limits, engine: str) -> Book:
     if kind == "xls":
         return _open_xls(path, limits)
     check_zip(path, limits)

@@ -678,18 +678,8 @@ def convert_with_office(source: Path, fmt: str, outdir: Path, timeout: int = SOF
     if soffice is None:
         return None
     outdir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="perfxl-lo-"))
-    try:
-        subprocess.run(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", fmt, "--outdir", str(outdir), str(source)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False,
-            env={**os.environ, "HOME": str(profile)},
-        )
-    except (OSError, subprocess.SubprocessError):
+    if not _run_office(soffice, ["--convert-to", fmt, "--outdir", str(outdir), str(source)], timeout):
         return None
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
     result = outdir / f"{source.stem}.{fmt.split(':')[0]}"
     return result if result.is_file() and result.stat().st_size > 0 else None
 
@@ -704,24 +694,68 @@ def convert_many_with_office(sources: list[Path], outdir: Path, timeout: int = S
     if soffice is None or not sources:
         return {}
     outdir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="perfxl-lo-"))
-    try:
-        subprocess.run(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "xlsx", "--outdir", str(outdir), *map(str, sources)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout + 10 * len(sources), check=False,
-            env={**os.environ, "HOME": str(profile)},
-        )
-    except (OSError, subprocess.SubprocessError):
+    if not _run_office(soffice, ["--convert-to", "xlsx", "--outdir", str(outdir), *map(str, sources)], timeout + 10 * len(sources)):
         return {}
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
     found = {}
     for source in sources:
         result = outdir / f"{source.stem}.xlsx"
         if result.is_file() and result.stat().st_size > 0:
             found[source] = result
     return found
+
+
+#: LibreOffice runs under way, so that a stopped run can stop them too (see :func:`stop_office`).
+_OFFICE_RUNS: set = set()
+
+
+def _run_office(soffice: str, args: list[str], timeout: float) -> bool:
+    """Run LibreOffice headless with a profile of its own; False if it could not start or timed out.
+
+    It runs in a process group of its own, so that stopping it (timeout, Ctrl-C, SIGTERM, or
+    :func:`stop_office` from another thread) also stops the soffice.bin it starts.
+    """
+    profile = Path(tempfile.mkdtemp(prefix="perfxl-lo-"))
+    try:
+        try:
+            process = subprocess.Popen(
+                [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", *args],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(profile)},
+                start_new_session=(os.name == "posix"),
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        _OFFICE_RUNS.add(process)
+        try:
+            process.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            _kill_office(process)
+            return False
+        except BaseException:
+            _kill_office(process)
+            raise
+        finally:
+            _OFFICE_RUNS.discard(process)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def stop_office() -> None:
+    """Stop the LibreOffice runs under way (the run is being stopped; their waiting threads return at once)."""
+    for process in list(_OFFICE_RUNS):
+        _kill_office(process, wait=False)
+
+
+def _kill_office(process, wait: bool = True) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(process.pid, 9)
+        else:
+            process.kill()
+    except OSError:
+        pass
+    if wait:
+        process.wait()
 
 
 def _rebuild_standard(results):

@@ -99,7 +99,7 @@ def test_workbook_without_a_form(tmp_path, run_cli):
     wb = openpyxl.Workbook()
     wb.active.append(["姓名", "金额"])
     wb.save(path)
-    _check_error(run_cli, path, "not-a-form", "项目名称", "三级指标")
+    _check_error(run_cli, path, "not-a-form", "项目支出绩效自评表", "部门整体支出绩效自评表", "三级指标")
 
 
 def test_form_missing_key_parts_names_them(clean_spec, make_form, run_cli):
@@ -132,10 +132,12 @@ def test_zip_bomb_is_refused_before_loading(tmp_path, run_cli):
     _check_error(run_cli, path, "too-large", "压缩炸弹")
 
 
-def test_declared_huge_sheet_is_refused(tmp_path, run_cli):
+def test_sheet_with_too_many_real_cells_is_refused(tmp_path, run_cli, monkeypatch):
+    """The cells a sheet really holds count, not its declared <dimension> (tests/test_input_limits.py)."""
     with zipfile.ZipFile(SEED) as source:
         sheet = source.read("xl/worksheets/sheet1.xml").replace(b'<dimension ref="A1:I25"/>', b'<dimension ref="A1:XFD1048576"/>')
     path = _zip_with(tmp_path, "巨表.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    monkeypatch.setenv("PERFXL_MAX_CELLS", "100")  # the seed holds about 200 cells
     _check_error(run_cli, path, "too-large", "范围过大")
 
 

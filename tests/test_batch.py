@@ -331,8 +331,8 @@ def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch
     result = run_cli("fill", folder, "-o", out, "--no-report", "--jobs", "1")
     assert result.exit_code == 2
     assert "[1/2] 乙.xlsx：无法写入" in result.stderr
-    assert "乙.xlsx：结果未写出 —— 无法写入" in result.stderr and "磁盘空间不足" in result.stderr
-    assert "No space" not in result.stderr and "无法处理" not in result.stderr
+    assert "乙.xlsx：无法处理 —— 无法写入 乙_自评结果.xlsx：磁盘空间不足" in result.stderr
+    assert "No space" not in result.stderr
     assert "共 2 份：通过 1 份，有错误 0 份，无法读取 0 份，无法写入 1 份；用时" in result.stdout
     rows = _summary_rows(out / "汇总.xlsx")
     assert [r["状态"].split("：")[0] for r in rows] == ["无法写入", "通过"]
@@ -353,8 +353,8 @@ def test_system_errors_are_told_in_chinese(tmp_path, monkeypatch, name):
     with pytest.raises(FormError) as caught:
         writeutil.write_bytes_atomic(tmp_path / "表_自评结果.xlsx", b"data")
     message = caught.value.message
-    assert message.startswith(f"无法写入 {tmp_path / '表_自评结果.xlsx'}：")
-    rest = message.removeprefix(f"无法写入 {tmp_path / '表_自评结果.xlsx'}：").replace("系统错误（ECHILD）", "")  # one not in the table: its code
+    assert message.startswith("无法写入 表_自评结果.xlsx：") and message.endswith(f"（输出文件夹：{tmp_path}）。")
+    rest = message.removeprefix("无法写入 表_自评结果.xlsx：").replace(str(tmp_path), "").replace("系统错误（ECHILD）", "")  # one not in the table: its code
     assert os.strerror(number) not in message and not re.search(r"[A-Za-z]{4,}", rest.replace("Excel", "").replace("jobs", "")), message
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~perfxl")]
 
@@ -372,7 +372,7 @@ def test_a_newline_in_a_file_name_does_not_split_a_line(tmp_path, run_cli):
     assert not [line for line in lines if line.startswith(("乙.xlsx", ".xlsx", "[2J"))]
     checked = run_cli("check", folder)
     lines = (checked.stdout + checked.stderr).splitlines()
-    assert "甲\\n乙.xlsx（工作表：自评表）" in lines and not [line for line in lines if line.startswith("乙.xlsx")]
+    assert "甲\\n乙.xlsx（工作表：自评表；项目支出绩效自评表）" in lines and not [line for line in lines if line.startswith("乙.xlsx")]
 
 
 def test_nothing_found_names_the_folder_and_points_at_recursive(tmp_path, run_cli):

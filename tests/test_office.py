@@ -78,13 +78,13 @@ def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, ru
     for name in ("甲", "乙", "丙"):
         shutil.copy(source, folder / f"{name}.xls")
     runs = []
-    real_run = writer.subprocess.run
+    real_run = writer._run_office
 
-    def counting(args, *rest, **kwargs):
+    def counting(soffice, args, *rest, **kwargs):
         runs.append([a for a in args if str(a).endswith(".xls")])
-        return real_run(args, *rest, **kwargs)
+        return real_run(soffice, args, *rest, **kwargs)
 
-    monkeypatch.setattr(writer.subprocess, "run", counting)
+    monkeypatch.setattr(writer, "_run_office", counting)
     result = run_cli("fill", folder, "-o", tmp_path / "out", "--jobs", "1", "--no-report")
     assert result.exit_code == 1, result.stderr
     assert len(runs) == 1 and len(runs[0]) == 3  # one LibreOffice run converting all three
@@ -105,13 +105,13 @@ def test_a_single_xls_is_converted_while_it_is_read_and_checked(tmp_path, monkey
 
     xls = Path(shutil.copy(Path(__file__).parent / "data" / "seed.xls", tmp_path / "表.xls"))
     threads = []
-    real_run = writer.subprocess.run
+    real_run = writer._run_office
 
-    def recording(args, *rest, **kwargs):
+    def recording(soffice, args, *rest, **kwargs):
         threads.append(threading.current_thread().name)
-        return real_run(args, *rest, **kwargs)
+        return real_run(soffice, args, *rest, **kwargs)
 
-    monkeypatch.setattr(writer.subprocess, "run", recording)
+    monkeypatch.setattr(writer, "_run_office", recording)
     result = run_cli("fill", xls, "--no-report")
     assert result.exit_code == 1, result.stderr
     assert len(threads) == 1 and threads[0].startswith("perfxl-xls")  # one run, not on the main thread

@@ -37,7 +37,7 @@ import make_samples  # samples/make_samples.py (conftest puts it on sys.path)
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN_TOTAL = 99.36  # 9.58 (budget) + 89.78 (indicators)
 FUND_FIELDS = ("initial", "budget", "executed", "weight", "rate", "score")
-NOT_TESTED_HERE = {"roundtrip-loss", "column-missing"}  # the writer's finding: tests/test_writer.py; a missing column: tests/test_variants.py
+NOT_TESTED_HERE = {"roundtrip-loss", "column-missing", "breakdowns-disagree"}  # tests/test_writer.py, test_variants.py, test_department.py
 
 
 # ---------------------------------------------------------------- building variants
@@ -554,3 +554,28 @@ def test_catalogue_codes_are_kebab_case_with_titles():
         assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", code)
         assert rule.severity in ("error", "warning", "info")
         assert rule.title and rule.code == code
+
+
+# ---------------------------------------------------------------- edges a mutation of the scoring rule would slip past
+
+
+def test_reverse_indicator_with_actual_zero_scores_full_marks(tmp_path):
+    """≤30天 and done in 0 days: better than the target, full marks (not 0, not a division by zero)."""
+    result = check_spec(tmp_path, variant(ind(0, target="≤30天", actual="0天", weight=10, score=10)))
+    assert result.computed.rule_scores[0] == 10
+    assert result.findings == [], describe(result)
+    scored_down = check_spec(tmp_path, variant(ind(0, target="≤30天", actual="0天", weight=10, score=5, deviation="x"), total(94.36)), name="down.xlsx")
+    assert [(f.code, f.expected, f.actual) for f in scored_down.findings] == [("score-rule-mismatch", 10, 5)]
+
+
+def test_forward_indicator_with_target_zero_has_no_rule_score(tmp_path):
+    """≥0 gives no ratio to score by: the evaluator's score stands, and no rule finding is made up."""
+    result = check_spec(tmp_path, variant(ind(0, target="≥0个", actual="5个", weight=10, score=10)))
+    assert result.computed.rule_scores[0] is None
+    assert result.findings == [], describe(result)
+
+
+def test_reverse_indicator_over_target_scores_by_ratio(tmp_path):
+    result = check_spec(tmp_path, variant(ind(0, target="≤80万元", actual="88万元", weight=10, score=9.09, deviation="超支"), total(98.45)))
+    assert result.computed.rule_scores[0] == 9.09
+    assert result.findings == [], describe(result)

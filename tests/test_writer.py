@@ -22,7 +22,9 @@ OUT_SUFFIX = "_自评结果.xlsx"
 
 
 def output_of(path: Path, folder: Path | None = None) -> Path:
-    return (folder or path.parent) / f"{path.stem}{OUT_SUFFIX}"
+    from perfxl.batch import FillOptions, output_paths
+
+    return output_paths(path, FillOptions(output_dir=folder))[0]  # an output's output: 表_自评结果(2).xlsx
 
 
 def fill(run_cli, path: Path, *extra) -> Path:
@@ -430,7 +432,7 @@ def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Workbook, "save", broken_save)
-    outcome = fill_path(seed_form, FillOptions(report=False))
+    outcome = fill_path(seed_form, FillOptions(report=False, force=True))
     assert outcome.error is not None and outcome.error.code == "write-failed"
     assert "无法写入" in outcome.error.message
     assert out.read_bytes() == b"previous output"  # the old output was not touched
@@ -456,13 +458,13 @@ def test_xlsm_keeps_macros_and_suffix(run_cli, make_form, seed_spec):
     result = run_cli("fill", path, "--no-report")
     assert result.exit_code == 1, result.stdout + result.stderr
     out = path.parent / f"{path.stem}_自评结果.xlsm"
-    assert out.is_file() and not output_of(path).exists()
+    assert out.is_file() and not out.with_suffix(".xlsx").exists()
     with zipfile.ZipFile(out) as archive:
         assert archive.read("xl/vbaProject.bin") == vba
         assert "macroEnabled" in archive.read("[Content_Types].xml").decode()
     again = run_cli("fill", out, "--no-report")
     assert again.exit_code == 1
-    second = out.parent / f"{out.stem}_自评结果.xlsm"
+    second = out.parent / f"{path.stem}_自评结果(2).xlsm"  # filling an output numbers the next generation
     assert workbook_snapshot(second) == workbook_snapshot(out)
     with zipfile.ZipFile(second) as archive:
         vml = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".vml")]
