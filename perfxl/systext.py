@@ -2,7 +2,7 @@
 
 Python's ``strerror`` is English ("No such file or directory") and, on a Chinese Windows, sometimes
 in the console's code page; users get one Chinese phrase per errno instead, from this one table.
-A file name may hold a newline or another control character: printed as it is, it would split a
+Reading has a few phrases of its own (:func:`read_error_text`). A file name may hold a newline or another control character: printed as it is, it would split a
 message line (or move the cursor), so names are shown with such characters escaped.
 """
 
@@ -47,6 +47,21 @@ def os_error_text(exc: OSError) -> tuple[str, str]:
         return _OS_ERRORS["EACCES"]
     name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
     return (f"系统错误（{name or exc.__class__.__name__}）", "请检查输出文件夹是否存在、磁盘空间和写入权限")
+
+
+#: Where reading says it otherwise than writing.
+_READ_ERRORS: dict[str, str] = {
+    "ENOENT": "文件不存在（可能已被移走或删除）",
+    "EACCES": "没有读取权限，或文件正被其他程序独占",
+    "EPERM": "没有读取权限",
+    "EISDIR": "这是一个文件夹，不是文件",
+}
+_READ_BY_NUMBER = {getattr(errno, name): text for name, text in _READ_ERRORS.items() if hasattr(errno, name)}
+
+
+def read_error_text(exc: OSError) -> str:
+    """What happened, in Chinese, when reading a file failed (the caller says what to do)."""
+    return _READ_BY_NUMBER.get(exc.errno) or os_error_text(exc)[0]
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -390,3 +390,20 @@ def test_nothing_found_names_the_folder_and_points_at_recursive(tmp_path, run_cl
         assert result.exit_code == 2
         assert f"文件夹 {folder} 中没有找到" in result.stderr
         assert "子文件夹中有 2 份" in result.stderr and f"perfxl {command} {folder} --recursive" in result.stderr
+
+
+def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
+    from perfxl.batch import check_path
+
+    form = Path(shutil.copy(CLEAN, tmp_path / "表.xlsx"))
+    real_open = Path.open
+
+    def failing(self, *args, **kwargs):
+        if self == form:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", failing)
+    outcome = check_path(form)
+    assert outcome.error.code == "unreadable"
+    assert outcome.error.message == "无法读取 表.xlsx：磁盘读写出错。请确认文件完整后重试。"
