@@ -146,11 +146,11 @@ def check_command(
 
 def _tally_line(statuses: list[str], seconds: float) -> str:
     """共 N 份：通过 …，有错误 …，无法读取 …(，无法写入 …)；用时 …。 (a batch's closing line)."""
+    from .batch import STATUSES
     from .progress import duration_text
 
-    counts = [f"{status} {statuses.count(status)} 份" for status in ("通过", "有错误", "无法读取")]
-    if "无法写入" in statuses:
-        counts.append(f"无法写入 {statuses.count('无法写入')} 份")
+    shown = STATUSES[:3] + tuple(status for status in STATUSES[3:] if status in statuses)  # 无法写入 only when it happened
+    counts = [f"{status} {statuses.count(status)} 份" for status in shown]
     return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
 
 
