@@ -270,7 +270,7 @@ def stage_timings(paths: list[Path], scratch: Path, results: Results) -> dict:
         kind = "xls" if path.suffix.lower() == ".xls" else "xlsx"
         out_wb, out_doc = scratch / "out.xlsx", scratch / "out.docx"
         t0 = time.perf_counter()
-        book = open_book(path, styles=True)
+        book = open_book(path, styles=False)  # as batch.fill_path: the workbook is written by patching the input
         forms = read_forms(path, book)
         t1 = time.perf_counter()
         checked = [check(form) for form in forms]
@@ -338,7 +338,7 @@ def stage_timings(paths: list[Path], scratch: Path, results: Results) -> dict:
         )
     results.details.append("\n".join(table))
     results.add("1 stages", "fill per form in-process (read+check+workbook+report), median .xlsx", ms(fill_med),
-                f"≤ 1.0 × floor ({ms(floor_med)})", fill_med <= floor_med, f"{fill_med / floor_med:.2f}× floor")
+                f"≤ 0.8 × floor ({ms(0.8 * floor_med)})", fill_med <= 0.8 * floor_med, f"{fill_med / floor_med:.2f}× floor")
     results.add("1 stages", "write workbook / openpyxl load+save", f"{med['write workbook'] / med['floor workbook']:.2f}×", "", None,
                 f"{ms(med['write workbook'])} vs {ms(med['floor workbook'])}")
     results.add("1 stages", "write report / python-docx floor", f"{med['write report'] / med['floor report']:.2f}×", "", None,

@@ -197,7 +197,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
         stage = InProcess()
     book = None
     try:
-        book = open_book(path, styles=options.workbook)
+        book = open_book(path, styles=False)  # the workbook is written by patching the input (perfxl.patch), not from openpyxl
         book.converted = converted
         results = stage.check(read_forms(path, book))
         outcome = FileOutcome(path, results)
@@ -485,7 +485,7 @@ def default_jobs() -> int:
 WORKER_TASKS = 200
 
 
-FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.report")
+FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.patch", "perfxl.report")
 
 
 def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -189,11 +190,27 @@ _BLANK_ORIGINAL = "（空）"
 
 
 _RECOMPUTED_PREFIX = "；按规则重新计算："
+_FORMULA_PREFIX = "（公式："
+_FORMULA_RECORD = re.compile(r"(.*?)（公式：(=.*)）", re.S)
 
 
 def original_comment(original: str, recomputed: str) -> str:
-    """Comment text for a derived cell whose stated value perfxl replaced."""
+    """Comment text for a derived cell whose stated value perfxl replaced (see :func:`original_record`)."""
     return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}{_RECOMPUTED_PREFIX}{recomputed}"
+
+
+def original_record(shown: str, formula: str | None = None, is_text: bool = False) -> str:
+    """What a 原填写 record says, keeping the type of what it records.
+
+    A formula is recorded with the value it showed (``100（公式：=SUM(G5:G24)）``), so that reading
+    the record back gives that value; text that looks like a formula (or like such a record) gets
+    Excel's text mark (``'=HYPERLINK(…)``), so that it is read back as that text, never as a formula.
+    """
+    if formula:
+        return f"{shown}{_FORMULA_PREFIX}{formula}）"
+    if is_text and (shown.startswith(("=", "'")) or _FORMULA_PREFIX in shown):
+        return "'" + shown  # text, verbatim: never read back as a formula or a formula's record
+    return shown
 
 
 _NOT_GIVEN = object()
@@ -209,9 +226,21 @@ def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
     original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
+    formula = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)
+    if formula:  # "100（公式：=SUM(…)）": the value the formula showed; its formula when it showed none
+        original = formula.group(1) or formula.group(2)
     if current is not _NOT_GIVEN and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
         return None
     return "" if original == _BLANK_ORIGINAL else original
+
+
+def original_formula(text: str | None) -> str | None:
+    """The formula a 原填写 record says the cell had (``=SUM(…)``), or None."""
+    if not text or not text.startswith(ORIGINAL_PREFIX):
+        return None
+    original = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)[0]
+    match = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)  # 'text is text
+    return match.group(2) if match else None
 
 
 def _same(written: Reading, current: Reading) -> bool:

@@ -462,6 +462,8 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
             original = original_from_comment(comment.text, value, cell.number_format)
             if original is not None:
                 value = _typed(original)
+        if value is cell.value and cell.data_type == "s" and isinstance(value, str) and value.startswith("="):
+            value = Text(value)  # text, not a formula
         if value is None:
             continue
         if not isinstance(value, (str, int, float, bool)) and value.__class__.__name__ in ("ArrayFormula", "DataTableFormula"):
@@ -474,10 +476,19 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
     return SheetGrid(ws.title, values, formats, merged, hidden=ws.sheet_state != "visible")
 
 
+class Text(str):
+    """Text of a cell that looks like a formula (``=HYPERLINK(…)`` typed as text): never evaluated."""
+
+
 def _typed(text: str) -> object:
-    """A number where the text is a plain number (as openpyxl would have loaded it), else the text."""
+    """A number where the text is a plain number (as openpyxl would have loaded it), else the text.
+
+    ``'…`` (how a perfxl record marks text that must stay text) is that text, as :class:`Text`.
+    """
     if not text:
         return None
+    if text.startswith("'"):
+        return Text(text[1:])
     try:
         number = float(text)
     except ValueError:
@@ -485,8 +496,12 @@ def _typed(text: str) -> object:
     return int(number) if number.is_integer() and "." not in text else number
 
 
+def _is_formula(value) -> bool:
+    return isinstance(value, str) and not isinstance(value, Text) and value.startswith("=")
+
+
 def _has_formula(grid: SheetGrid) -> bool:
-    return any(isinstance(v, str) and v.startswith("=") for v in grid.values.values())
+    return any(_is_formula(v) for v in grid.values.values())
 
 
 def _fill_formula_values(path: Path, grids: list[SheetGrid]) -> None:
@@ -503,7 +518,7 @@ def _fill_formula_values(path: Path, grids: list[SheetGrid]) -> None:
         cached_wb = None
     try:
         for grid in grids:
-            formula_cells = [key for key, v in grid.values.items() if isinstance(v, str) and v.startswith("=")]
+            formula_cells = [key for key, v in grid.values.items() if _is_formula(v)]
             if not formula_cells:
                 continue
             cached = _cached_values(cached_wb, grid.name, formula_cells)

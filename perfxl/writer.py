@@ -1,8 +1,9 @@
 """Checked form → the filled, annotated workbook ``<stem>_自评结果.xlsx``.
 
-The input's own workbook (loaded by :mod:`perfxl.workbook` with formulas and styles) is edited in
-place and saved under a new name, so sheets, merges, fonts, borders, widths and print setup stay
-as they were. perfxl changes only:
+.xlsx/.xlsm inputs are written by :mod:`perfxl.patch`: the input package with surgical edits.
+This module keeps what both writers share (which cells are derived, comment texts, highlight
+colours, the findings sheet's layout) and the writer of .xls inputs: LibreOffice converts them to
+.xlsx, openpyxl loads the conversion, perfxl edits it and saves it. perfxl changes only:
 
 * derived cells (执行率, 预算执行率得分, 总分 分值/得分, 等级): the recalculated value, shown as
   ``100.00%`` / ``10.00``; where the form stated something else, the original goes into a comment
@@ -10,9 +11,9 @@ as they were. perfxl changes only:
 * cells with findings: highlighted, with the findings as a comment, value untouched;
 * a ``校验结果`` sheet listing every finding, each linked to its cell.
 
-openpyxl drops some parts of a workbook on load/save. Before saving we look into the input zip:
-dropdowns stored as ``x14`` extensions are re-created as classic validations; whatever else cannot
-be kept becomes a ``roundtrip-loss`` finding, so the user learns of it before submitting.
+openpyxl drops some parts of a workbook on load/save. Before saving a converted .xls we look into
+its zip: dropdowns stored as ``x14`` extensions are re-created as classic validations; whatever
+else cannot be kept becomes a ``roundtrip-loss`` finding, so the user learns of it before submitting.
 
 All comments are written by :data:`~perfxl.model.PERFXL_AUTHOR`; a re-run removes them first, so
 filling an output again gives the same workbook.
@@ -27,11 +28,12 @@ import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_from_comment
+from .model import KIND_ZH, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_formula, original_from_comment, original_record
 from .numbers import display_text, format_number, format_percent, round_half_up
+from .patch import resolve as _resolve
 from .writeutil import atomic_path
 
 RATE_FORMAT = "0.00%"
@@ -106,6 +108,10 @@ def write_filled_workbook(book, results, target: Path | str) -> None:
     ``target`` is written atomically; the input file is only read. ``roundtrip-loss`` findings
     are appended to ``results`` for whatever of the input cannot be kept.
     """
+    if book.kind in ("xlsx", "xlsm"):  # the input package with surgical edits (see perfxl.patch)
+        from .patch import write_patched_workbook
+
+        return write_patched_workbook(book, results, target)
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="perfxl-") as scratch:
         wb, source, note, annotated = _load_for_writing(book, results, Path(scratch))
@@ -224,7 +230,8 @@ def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: l
             cell.number_format = SCORE_FORMAT
     text = _findings_text(findings)
     if differs:
-        text = original_comment(formula or _shown_original(stated, kind), _shown_value(value, kind)) + "\n" + text
+        shown = _shown_original(stated, kind) if not (formula and stated.raw is None) else ""
+        text = original_comment(original_record(shown, formula, is_text=isinstance(stated.raw, str)), _shown_value(value, kind)) + "\n" + text
     _set_comment(cell, text)
     _highlight(cell, _worst(findings), originals)
 
@@ -303,9 +310,10 @@ def _remove_perfxl_marks(wb) -> None:
             text = cell.comment.text or ""
             original = original_from_comment(text, cell.value, cell.number_format)
             if original is not None:
-                cell.value = _typed(original)
-                if isinstance(cell.value, str) and not cell.value.startswith("="):
-                    cell.data_type = "s"
+                formula = original_formula(text)
+                cell.value = formula if formula else _typed(original)  # the form's own formula, or its value
+                if isinstance(cell.value, str) and not formula:
+                    cell.data_type = "s"  # text stays text, even where it looks like a formula
             head, marker, rest = text.partition(USER_COMMENT_MARKER)
             if marker:
                 author, _, user_text = rest.partition("）】\n")
@@ -406,7 +414,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
     for result in results:
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        text(row, 1, f"工作表“{result.form.sheet}”：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
+        text(row, 1, f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
         row += 1
     if note:
         text(row, 1, f"说明：{note}")
@@ -550,19 +558,6 @@ def _rel_targets(archive, part: str, xml, type_suffix: str) -> list[str]:
     if root is None:
         return []
     return [_resolve(part, rel.get("Target")) for rel in root if (rel.get("Type") or "").endswith(type_suffix)]
-
-
-def _resolve(source: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in (str(PurePosixPath(source).parent) + "/" + target).split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def _x14_validations(root, sheet: str) -> list[Validation]:
