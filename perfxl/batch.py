@@ -253,6 +253,12 @@ class FormRow:
     kind: str = "project"  # project | department (model.KIND_*)
 
 
+#: Errors of the output side: the form was read, its results could not be written (or not safely).
+WRITE_ERROR_CODES = frozenset({"write-failed", "output-conflict", "output-exists", "output-is-input"})
+#: The statuses of a batch's files, in the order the closing tally counts them.
+STATUSES = ("通过", "有错误", "无法读取", "无法写入")
+
+
 @dataclass
 class FileRecord:
     """What happened to one input of a batch, in a form cheap to send between processes."""
@@ -276,7 +282,9 @@ class FileRecord:
 
     @property
     def status(self) -> str:
-        """通过 / 有错误 / 无法读取 (the reason is in ``error_message``)."""
+        """通过 / 有错误 / 无法读取 / 无法写入 (the reason is in ``error_message``)."""
+        if self.error_code in WRITE_ERROR_CODES:
+            return "无法写入"
         return ("通过", "有错误", "无法读取")[self.exit_code]
 
     @property

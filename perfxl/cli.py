@@ -12,6 +12,7 @@ import typer
 
 from . import __version__
 from .clitext import ChineseCommand, ChineseGroup
+from .systext import printable
 
 APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报告生成工具。
 
@@ -86,14 +87,16 @@ def check_command(
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")
     if not forms:
         _fail("请指定要校验的自评表文件或文件夹，例如：perfxl check 自评表.xlsx")
+    import time
     from functools import partial
 
     from .batch import FillOptions, default_jobs, plan_batch, run_batch
     from .render import as_checked_file, checked_file, json_element, json_list
 
+    started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
     if not plan.jobs:
-        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+        _fail(_no_forms_message(forms, recursive, "check"))
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
     # JSON of several files is one list, streamed element by element so memory stays flat.
@@ -108,7 +111,7 @@ def check_command(
             typer.echo(checked.text + "\n", err=checked.error_message is not None)
             return
         if checked.error_message is not None:
-            typer.echo(f"错误：{checked.error_message}", err=True)
+            typer.echo(f"错误：{printable(checked.error_message)}", err=True)
         if not stream_json:
             single.extend(checked.documents)
             return
@@ -134,7 +137,38 @@ def check_command(
         typer.echo("[]" if printed == 0 else "\n]")
     elif output_format == "json":
         typer.echo(json_list(single))
+    elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
+        from .batch import STATUSES
+
+        typer.echo(_tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
     raise typer.Exit(max(codes, default=0))
+
+
+def _tally_line(statuses: list[str], seconds: float) -> str:
+    """共 N 份：通过 …，有错误 …，无法读取 …(，无法写入 …)；用时 …。 (a batch's closing line)."""
+    from .batch import STATUSES
+    from .progress import duration_text
+
+    shown = STATUSES[:3] + tuple(status for status in STATUSES[3:] if status in statuses)  # 无法写入 only when it happened
+    counts = [f"{status} {statuses.count(status)} 份" for status in shown]
+    return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
+
+
+def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
+    """"Nothing found", naming where perfxl looked, and pointing at --recursive when sub-folders hold forms."""
+    from .batch import expand_inputs
+
+    places = [Path(item) for item in forms]
+    if len(places) == 1:
+        where = f"文件夹 {printable(places[0])}" if places[0].is_dir() else f"{printable(places[0])}"
+    else:
+        where = f"指定的位置（{'、'.join(printable(place) for place in places)}）"
+    message = f"{where} 中没有找到 .xlsx/.xlsm/.xls 自评表文件"
+    folders = [place for place in places if place.is_dir()]
+    nested = len(expand_inputs(folders, recursive=True)) if folders and not recursive else 0
+    if nested:
+        message += f"；其子文件夹中有 {nested} 份，加 --recursive（-r）可一并处理，例如：perfxl {command} {printable(folders[0])} --recursive"
+    return message + "。"
 
 
 def _guarded(function, *args):
@@ -181,12 +215,12 @@ def fill_command(
 def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force, stage) -> None:
     from .batch import (BACKGROUND_XLS_JOBS, FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch,
                         worst_exit_code)
-    from .progress import BatchProgress, duration_text
+    from .progress import BatchProgress
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
     plan = plan_batch(forms, options, recursive=recursive)
     if not plan.jobs:
-        _fail("指定的位置没有找到 .xlsx/.xlsm/.xls 自评表文件。")
+        _fail(_no_forms_message(forms, recursive, "fill"))
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
     if workers > 1:
@@ -199,7 +233,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         def on_record(index, record) -> None:
             # Results are printed in input order, whatever order the workers finish in.
             nonlocal printed
-            progress.advance(record.label, record.status)
+            progress.advance(printable(record.label), record.status)
             pending[index] = record
             while printed in pending:
                 for line, to_stderr in _record_lines(pending.pop(printed), strict_report=options.report and options.strict):
@@ -217,15 +251,14 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         from .model import FormError
         from .summary import write_summary
 
-        counts = [sum(1 for r in records if r.exit_code == c) for c in (0, 1, 2)]
-        typer.echo(f"共 {len(records)} 份：通过 {counts[0]} 份，有错误 {counts[1]} 份，无法读取 {counts[2]} 份；用时 {duration_text(progress.elapsed)}。")
+        typer.echo(_tally_line([record.status for record in records], progress.elapsed))
         try:
             clash = plan.clash(plan.summary_dir / SUMMARY_NAME)
             if clash is not None:
                 raise FormError("output-is-input", f"汇总表未写出：{SUMMARY_NAME} 是本次的输入文件之一，为免覆盖，未写出。请用 -o 指定另一个输出文件夹。")
-            typer.echo(f"汇总表：{write_summary(records, plan.summary_dir, force=options.force)}")
+            typer.echo(f"汇总表：{printable(write_summary(records, plan.summary_dir, force=options.force))}")
         except FormError as error:
-            typer.echo(f"错误：{error.message}", err=True)
+            typer.echo(f"错误：{printable(error.message)}", err=True)
             code = 2
     raise typer.Exit(code)
 
@@ -270,15 +303,17 @@ def _print_fill(outcome, strict_report: bool = False) -> None:
 
 def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]:
     """What to print for one processed file: (line, goes to stderr). ``strict_report``: --strict with a report wanted."""
+    label = printable(record.label)
     if record.error_code is not None:
-        return [(f"{record.label}：无法处理 —— {record.error_message}", True)]
+        return [(f"{label}：无法处理 —— {printable(record.error_message)}", True)]
     lines = []
     for form in record.forms:
         status = "通过" if form.ok else f"有错误 {form.errors} 项"
-        lines.append((f"{record.label}［{form.sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
+        sheet = printable(form.sheet)
+        lines.append((f"{label}［{sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
         if strict_report and not form.ok and form.report is None:
-            lines.append((f"  未生成自评报告：［{form.sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
-    lines.extend((f"  已写出：{output}", False) for output in record.outputs)
+            lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
+    lines.extend((f"  已写出：{printable(output)}", False) for output in record.outputs)
     return lines
 
 
@@ -301,28 +336,47 @@ def watch_command(
     from .batch import FillOptions
     from .watch import OUTPUT_FOLDER, Watcher
 
+    if folder.is_file():
+        _fail(f"perfxl watch 需要一个文件夹（放入自评表的“收件箱”），而 {printable(folder)} 是一个文件。"
+              f"请指定文件夹，例如：perfxl watch {printable(folder.parent)} ；只处理这一个文件请用：perfxl fill {printable(folder)}")
     if not folder.is_dir():
-        _fail(f"找不到文件夹：{folder}。请指定一个已存在的文件夹。")
+        _fail(f"找不到文件夹：{printable(folder)}。请指定一个已存在的文件夹。")
     options = _fill_options(FillOptions, None, template, report=not no_report, strict=strict, force=force)
 
-    def on_record(record) -> None:
+    def say(line: str, to_stderr: bool = False) -> None:
         stamp = time.strftime("%H:%M:%S")
+        typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
+
+    def on_record(record) -> None:
         for line, to_stderr in _record_lines(record, strict_report=options.report and options.strict):
-            typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
+            say(line, to_stderr)
+
+    def on_current(record) -> None:
+        # An earlier run made its outputs from this very content: nothing was written now.
+        from dataclasses import replace
+
+        for line, to_stderr in _record_lines(replace(record, outputs=[]), strict_report=False):
+            say(line, to_stderr)
+        say("  结果已是最新（上次监视时生成），未重写。")
+
+    def on_waiting(path) -> None:
+        say(f"{printable(path.name)}：暂时无法读取，正在等待写入完成（最长 {watcher.give_up_seconds:g} 秒）……")
 
     def on_summary(target, error) -> None:
         if error is not None:
-            typer.echo(f"警告：{error.message}（稍后自动重试）", err=True)
+            typer.echo(f"警告：{printable(error.message)}（问题解除后自动重试）", err=True)
         else:
-            typer.echo(f"  已更新汇总表：{target}")
+            typer.echo(f"  已更新汇总表：{printable(target)}")
 
-    watcher = Watcher(folder, options, stable_seconds=max(interval, 0.5), on_record=on_record, on_summary=on_summary)
-    typer.echo(f"正在监视 {folder}（结果写入 {folder / OUTPUT_FOLDER}），按 Ctrl-C 停止。")
+    watcher = Watcher(folder, options, stable_seconds=max(interval, 0.5), on_record=on_record, on_summary=on_summary,
+                      on_waiting=on_waiting, on_current=on_current)
+    typer.echo(f"正在监视 {printable(folder)}（结果写入 {printable(folder / OUTPUT_FOLDER)}），按 Ctrl-C 停止。")
     try:
         watcher.run(poll_interval=interval, max_seconds=max_seconds)
     except KeyboardInterrupt:
         pass
-    typer.echo(f"已停止监视，本次共处理 {watcher.processed} 份自评表。")
+    current = f"；另有 {watcher.current} 份的结果已是最新，未重写" if watcher.current else ""
+    typer.echo(f"已停止监视，本次共处理 {watcher.processed} 份自评表{current}。")
     raise typer.Exit(0)
 
 

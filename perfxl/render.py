@@ -11,18 +11,20 @@ from .catalogue import SEVERITY_ZH
 from .model import KIND_DEPARTMENT, KIND_ZH
 from .numbers import format_number, format_percent
 from .rules import grade_text
+from .systext import printable
 
 _SEVERITIES = ("error", "warning", "info")
 
 
 def outcome_text(outcome: FileOutcome) -> str:
     """A readable Chinese report of one file: findings grouped by severity, each with its cell."""
+    name = printable(outcome.path.name)
     if outcome.error is not None:
-        return f"{outcome.path.name}：无法处理 —— {outcome.error.message}"
+        return f"{name}：无法处理 —— {printable(outcome.error.message)}"
     blocks = []
     for result in outcome.results:
         form, computed = result.form, result.computed
-        lines = [f"{outcome.path.name}（工作表：{form.sheet}；{KIND_ZH[form.kind]}）"]
+        lines = [f"{name}（工作表：{printable(form.sheet)}；{KIND_ZH[form.kind]}）"]
         if form.kind == KIND_DEPARTMENT:
             lines.append(f"  部门（单位）：{form.unit.text or '（未填写）'}")
         else:
@@ -110,6 +112,6 @@ def as_checked_file(record) -> CheckedFile:
     """A batch record that is not a CheckedFile (a crash the batch caught) as one, in both formats."""
     if isinstance(record, CheckedFile):
         return record
-    text = f"{record.path.name}：无法处理 —— {record.error_message}"
+    text = f"{printable(record.path.name)}：无法处理 —— {printable(record.error_message)}"
     document = json_text(error_document(record.path, record.error_code, record.error_message))
     return CheckedFile(record.path, 2, text, (document,), record.error_message, record.error_code, record.error_detail)

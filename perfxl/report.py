@@ -26,6 +26,7 @@ from pathlib import Path
 from .labels import GRADE_PENDING
 from .model import FormError
 from .numbers import format_number, format_percent
+from .systext import read_error_text
 
 #: 报告信息 labels (normalised, as the reader stores them) → the report field they feed. The
 #: form's own narrative rows arrive as ``conclusion``/``problems``/``measures``; the 报告信息 sheet
@@ -888,7 +889,7 @@ def _compile_template(path: Path) -> CompiledTemplate:
         detail = f"（{exc.message}）" if getattr(exc, "message", None) else ""
         raise FormError("template-error", f"报告模板 {path.name} 中的占位符有误{detail}：请检查 {{{{ }}}} 与 {{%p %}} 是否成对、拼写是否正确，或去掉 --template 使用内置模板。", path) from None
     except OSError as exc:
-        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}（{exc.strerror or exc}）。", path) from None
+        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}：{read_error_text(exc)}。", path) from None
     except Exception as exc:  # not a zip, no document part, broken XML …
         raise FormError("template-unreadable", f"无法读取报告模板 {path.name}（{exc.__class__.__name__}）：请确认它是用 Word/WPS 保存的 .docx 文件。", path) from None
 

@@ -46,7 +46,7 @@ def summary_rows(records: list[FileRecord]) -> list[dict]:
     rows = []
     for record in records:
         if record.error_code is not None:
-            rows.append({"文件": record.label, "_file": record.path, "状态": f"无法读取：{record.error_message}"})
+            rows.append({"文件": record.label, "_file": record.path, "状态": f"{record.status}：{record.error_message}"})
             continue
         several = len(record.forms) > 1
         for form in record.forms:
@@ -346,16 +346,25 @@ def _show_axes(chart) -> None:
 
 
 def _text(cell, value: str) -> None:
-    """Text stays text: openpyxl would otherwise store '=…' as a formula."""
-    cell.value = value
+    """Text stays text: openpyxl would otherwise store '=…' as a formula. Characters XML cannot hold
+    (ESC and other controls, which a file name may carry) are written as escapes such as ``\\x1b``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from .systext import printable
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda found: printable(found.group()), value)
     cell.data_type = "s"
     if value.startswith(("=", "+", "-", "@")):
         cell.quotePrefix = True
 
 
 def _link(cell, text: str, target: str) -> None:
+    from urllib.parse import quote
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     _text(cell, text)
-    cell.hyperlink = target
+    cell.hyperlink = ILLEGAL_CHARACTERS_RE.sub(lambda found: quote(found.group()), target)  # XML cannot hold ESC & co.
     cell.style = "Hyperlink"
     cell.data_type = "s"
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import PERFXL_AUTHOR, FormError, column_index, original_from_comment
+from .systext import read_error_text
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -172,7 +173,7 @@ def sniff(path: Path) -> str:
     except PermissionError:
         raise FormError("unreadable", f"无法打开 {name}：没有读取权限，或文件正被其他程序独占。请关闭 Excel/WPS 后重试。", path) from None
     except OSError as exc:
-        raise FormError("unreadable", f"无法读取 {name}（{exc.strerror or exc}）。请确认文件完整后重试。", path) from None
+        raise FormError("unreadable", f"无法读取 {name}：{read_error_text(exc)}。请确认文件完整后重试。", path) from None
     if size == 0:
         raise FormError("empty-file", f"{name} 是空文件（0 字节），可能复制未完成。请重新保存或复制该文件。", path)
     if head.startswith(ZIP_MAGIC):
@@ -311,7 +312,7 @@ def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = 
     except OSError as exc:
         if file_stamp(path) != stamp:
             raise changed_error(path) from None
-        raise FormError("unreadable", f"无法读取 {path.name}（{exc.strerror or exc}）。请确认文件完整后重试。", path) from None
+        raise FormError("unreadable", f"无法读取 {path.name}：{read_error_text(exc)}。请确认文件完整后重试。", path) from None
     if stamp is None or file_stamp(path) != stamp:
         raise changed_error(path)
     book.stamp = stamp

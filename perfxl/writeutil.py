@@ -87,10 +87,7 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
 
 
 def _write_error(target: Path, exc: OSError) -> FormError:
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        message = f"无法写入 {target.name}：磁盘空间不足。请清理磁盘（输出文件夹 {target.parent} 或临时文件夹），或用 -o 换一个输出文件夹后重试。"
-    elif isinstance(exc, PermissionError):
-        message = f"无法写入 {target.name}：文件正被其他程序打开，或没有写入权限。请先在 Excel/WPS 中关闭该文件，或换一个输出文件夹（-o）。"
-    else:
-        message = f"无法写入 {target}（{exc.strerror or exc}）。请检查输出文件夹是否存在、磁盘空间和写入权限。"
-    return FormError("write-failed", message, target)
+    from .systext import os_error_text, printable
+
+    what, todo = os_error_text(exc)
+    return FormError("write-failed", f"无法写入 {printable(target.name)}：{what}。{todo}（输出文件夹：{printable(target.parent)}）。", target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -310,3 +311,101 @@ def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, ru
             shutil.copy(CLEAN, folder / f"{index:02d}.xlsx")
         run_cli("fill", folder, "-o", tmp_path / f"out{count}", "--no-report", "--jobs", "1")
     assert seen == [(batch.BACKGROUND_XLS_JOBS, True), (batch.BACKGROUND_XLS_JOBS + 1, False)]
+
+
+def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch, run_cli):
+    """The form was read; its result could not be written: 无法写入 (not 无法读取) in the lines, the tally and 汇总."""
+    from perfxl import writeutil
+
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    shutil.copy(CLEAN, folder / "甲.xlsx")
+    shutil.copy(CLEAN, folder / "乙.xlsx")
+    real_replace = os.replace
+
+    def no_space(src, dst, *args, **kwargs):
+        if Path(dst).name == "乙_自评结果.xlsx":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(writeutil.os, "replace", no_space)
+    out = tmp_path / "结果"
+    result = run_cli("fill", folder, "-o", out, "--no-report", "--jobs", "1")
+    assert result.exit_code == 2
+    assert "[1/2] 乙.xlsx：无法写入" in result.stderr
+    assert "乙.xlsx：无法处理 —— 无法写入 乙_自评结果.xlsx：磁盘空间不足" in result.stderr
+    assert "No space" not in result.stderr
+    assert "共 2 份：通过 1 份，有错误 0 份，无法读取 0 份，无法写入 1 份；用时" in result.stdout
+    rows = _summary_rows(out / "汇总.xlsx")
+    assert [r["状态"].split("：")[0] for r in rows] == ["无法写入", "通过"]
+
+
+@pytest.mark.parametrize("name", ["ENOENT", "EACCES", "ENOSPC", "EROFS", "ENAMETOOLONG", "EISDIR", "ENOTDIR", "EEXIST", "EBUSY",
+                                  "ETXTBSY", "EMFILE", "EIO", "ECHILD"])
+def test_system_errors_are_told_in_chinese(tmp_path, monkeypatch, name):
+    from perfxl import writeutil
+    from perfxl.model import FormError
+
+    number = getattr(errno, name)
+
+    def failing(src, dst, *args, **kwargs):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(writeutil.os, "replace", failing)
+    with pytest.raises(FormError) as caught:
+        writeutil.write_bytes_atomic(tmp_path / "表_自评结果.xlsx", b"data")
+    message = caught.value.message
+    assert message.startswith("无法写入 表_自评结果.xlsx：") and message.endswith(f"（输出文件夹：{tmp_path}）。")
+    rest = message.removeprefix("无法写入 表_自评结果.xlsx：").replace(str(tmp_path), "").replace("系统错误（ECHILD）", "")  # one not in the table: its code
+    assert os.strerror(number) not in message and not re.search(r"[A-Za-z]{4,}", rest.replace("Excel", "").replace("jobs", "")), message
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~perfxl")]
+
+
+def test_a_newline_in_a_file_name_does_not_split_a_line(tmp_path, run_cli):
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    shutil.copy(CLEAN, folder / "甲\n乙.xlsx")
+    (folder / "坏\r\n\x1b[2J.xlsx").write_bytes(b"not a workbook")
+    result = run_cli("fill", folder, "-o", tmp_path / "结果", "--no-report", "--jobs", "1")
+    lines = (result.stdout + result.stderr).splitlines()
+    assert any(line.startswith("甲\\n乙.xlsx［自评表］：总分 99.36") for line in lines), lines
+    assert any(line.startswith("坏\\r\\n\\x1b[2J.xlsx：无法处理 —— 坏\\r\\n\\x1b[2J.xlsx 不是 Excel 工作簿") for line in lines), lines
+    assert "\x1b" not in result.stdout + result.stderr
+    assert not [line for line in lines if line.startswith(("乙.xlsx", ".xlsx", "[2J"))]
+    checked = run_cli("check", folder)
+    lines = (checked.stdout + checked.stderr).splitlines()
+    assert "甲\\n乙.xlsx（工作表：自评表；项目支出绩效自评表）" in lines and not [line for line in lines if line.startswith("乙.xlsx")]
+
+
+def test_nothing_found_names_the_folder_and_points_at_recursive(tmp_path, run_cli):
+    folder = tmp_path / "收件"
+    (folder / "城区").mkdir(parents=True)
+    (folder / "郊区").mkdir()
+    for command in ("check", "fill"):
+        result = run_cli(command, folder)
+        assert result.exit_code == 2
+        assert f"文件夹 {folder} 中没有找到" in result.stderr and "--recursive" not in result.stderr
+    shutil.copy(CLEAN, folder / "城区" / "表.xlsx")
+    shutil.copy(CLEAN, folder / "郊区" / "表.xlsx")
+    for command in ("check", "fill"):
+        result = run_cli(command, folder)
+        assert result.exit_code == 2
+        assert f"文件夹 {folder} 中没有找到" in result.stderr
+        assert "子文件夹中有 2 份" in result.stderr and f"perfxl {command} {folder} --recursive" in result.stderr
+
+
+def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
+    from perfxl.batch import check_path
+
+    form = Path(shutil.copy(CLEAN, tmp_path / "表.xlsx"))
+    real_open = Path.open
+
+    def failing(self, *args, **kwargs):
+        if self == form:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", failing)
+    outcome = check_path(form)
+    assert outcome.error.code == "unreadable"
+    assert outcome.error.message == "无法读取 表.xlsx：磁盘读写出错。请确认文件完整后重试。"
