@@ -87,8 +87,20 @@ def visible_sheets(wb) -> list[str]:
     return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
 
 
+def copy_package(source: Path, target: Path, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> Path:
+    """Copy an xlsx package part by part, replacing some parts' bytes and adding others."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item.filename, replace.get(item.filename, old.read(item.filename)))
+        for filename, data in (extra or {}).items():
+            new.writestr(filename, data)
+    return target
+
+
 def spec_copy(spec: FormSpec) -> FormSpec:
     return copy.deepcopy(spec)
 
 
-__all__ = ["FormSpec", "IndicatorSpec", "SEED", "CLEAN", "WITH_INFO", "sha256", "spec_copy", "visible_sheets"]
+__all__ = ["FormSpec", "IndicatorSpec", "SEED", "CLEAN", "WITH_INFO", "copy_package", "sha256", "spec_copy", "visible_sheets"]

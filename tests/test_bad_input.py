@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEED, sha256
+from conftest import ROOT, SEED, copy_package, sha256
 from perfxl.batch import check_path
 from perfxl.workbook import Limits, open_book
 
@@ -117,13 +117,7 @@ def test_form_missing_key_parts_names_them(clean_spec, make_form, run_cli):
 
 
 def _zip_with(tmp_path, name: str, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> Path:
-    path = tmp_path / name
-    with zipfile.ZipFile(SEED) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            target.writestr(item.filename, replace.get(item.filename, source.read(item.filename)))
-        for filename, data in (extra or {}).items():
-            target.writestr(filename, data)
-    return path
+    return copy_package(SEED, tmp_path / name, replace, extra)
 
 
 def test_zip_bomb_is_refused_before_loading(tmp_path, run_cli):

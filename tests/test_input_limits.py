@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import SEED, sha256
+from conftest import SEED, copy_package, sha256
 from perfxl.batch import FillOptions, fill_path
 from perfxl.workbook import open_book
 
@@ -19,13 +19,7 @@ TRANSITIONAL = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def _rewrite(source: Path, target: Path, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> Path:
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for item in old.infolist():
-            new.writestr(item.filename, replace.get(item.filename, old.read(item.filename)))
-        for filename, data in (extra or {}).items():
-            new.writestr(filename, data)
-    return target
+_rewrite = copy_package
 
 
 def _json(result) -> dict:
