@@ -89,7 +89,7 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())} | _level3_header_rows(grid))
     if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
         return None
-    header = (header_rows[0], 0)
+    header_row = header_rows[0]
     form = Form(path=path, sheet=grid.name)
     _read_title(grid, form)
     title = L.normalize_label(form.title)
@@ -103,12 +103,12 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
         form.project = _value_right_of(grid, labels.first("project"))
         form.department = _value_right_of(grid, labels.first("department"))
         form.implementer = _value_right_of(grid, labels.first("implementer"))
-    _read_funds(grid, labels, form, before_row=header[0])
-    _read_goal(grid, labels, form, before_row=header[0])
-    end_row = _read_indicators(grid, labels, form)
-    _read_total(grid, labels, form, header[0], end_row)
+    _read_funds(grid, labels, form, before_row=header_row)
+    _read_goal(grid, labels, form, before_row=header_row)
+    end_row = _read_indicators(grid, labels, form, header_rows)
+    _read_total(grid, labels, form, header_row, end_row)
     for key in _NARRATIVE:
-        spot = labels.first(key, after_row=header[0])
+        spot = labels.first(key, after_row=header_row)
         if spot:
             cell = _value_right_of(grid, spot)
             if cell.text:
@@ -404,9 +404,9 @@ def _is_subheader(grid: SheetGrid, row: int) -> bool:
     return bool(fields & {"nature", "measure_unit"}) and not fields & {"level3", "score"}
 
 
-def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form) -> int:
-    """Fill form.indicators and form.level1_groups; return the row where the table ends (总分 row or past the end)."""
-    header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())} | _level3_header_rows(grid))
+def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int]) -> int:
+    """Fill form.indicators and form.level1_groups from the table under ``header_rows`` (its 三级指标 header
+    rows); return the row where the table ends (总分 row or past the end)."""
     first = header_rows[0]
     total_spot = labels.first("total", after_row=first)
     end_row = total_spot[0] if total_spot else grid.max_row + 1
