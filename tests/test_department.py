@@ -387,3 +387,30 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
             assert money[2].startswith("按支出性质分：基本支出全年预算数1250万元")
             assert _section(document, "（二）绩效指标完成情况")[1] == "1.产出指标：分值50分，尚未评分。"
             assert conclusion.startswith("经自评，某县农业农村局部门整体支出2022年度预算执行率为80%，预算执行率得分与各项指标得分合计8分。")
+
+
+@pytest.mark.office
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None or __import__("shutil").which("pdftotext") is None,
+                    reason="LibreOffice/poppler not installed")
+def test_printed_department_report(tmp_path):
+    """Through LibreOffice: the 附件 page holds the heading and both breakdowns, the 落款 is printed."""
+    import subprocess
+
+    from perfxl.reader import read_form
+    from perfxl.report import _date_line, write_report
+    from perfxl.rules import check
+
+    rows, merges = department_rows()
+    report = tmp_path / "部门整体_自评报告.docx"
+    write_report(check(read_form(write_form(tmp_path / "部门整体.xlsx", rows, merges))), report)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(report)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", str(report.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace(" ", "")
+    pages = text.split("\f")
+    assert "部门整体支出绩效自评报告" in pages[0] and "一、部门基本情况" in pages[0]
+    [annex] = [page for page in pages if page.lstrip().startswith("附件\n")]
+    for label in ("部门（单位）", "年度资金总额", "按收入性质分", "一般公共预算", "按支出性质分", "基本支出", "项目支出", "年度总体目标"):
+        assert label in annex, label
+    assert _date_line() in text and 4 <= len([p for p in pages if p.strip()]) <= 8
