@@ -518,9 +518,8 @@ def _funds_paragraph(facts: Facts, result):
     parts = []
     if facts.initial:
         parts.append(f"年初预算数{facts.initial}万元")
-    # A department form's parts are told breakdown by breakdown (_breakdown_paragraph), not here.
-    sources = [] if facts.is_department else [
-        f"{_part_name(f.label)}{f.budget}万元" for f in facts.funds[1:] if f.budget and f.budget != "0"]
+    # A department form's breakdowns are told one by one (_breakdown_paragraph), not here.
+    sources = [f"{_part_name(f.label)}{f.budget}万元" for f in facts.funds[1:] if f.budget and f.budget != "0" and not f.group]
     if facts.budget:
         parts.append(f"全年预算数{facts.budget}万元" + (f"（其中{'、'.join(sources)}）" if sources else ""))
     if facts.executed:

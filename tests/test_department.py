@@ -414,3 +414,21 @@ def test_printed_department_report(tmp_path):
     for label in ("部门（单位）", "年度资金总额", "按收入性质分", "一般公共预算", "按支出性质分", "基本支出", "项目支出", "年度总体目标"):
         assert label in annex, label
     assert _date_line() in text and 4 <= len([p for p in pages if p.strip()]) <= 8
+
+
+def test_department_report_amounts_in_wanyuan_when_the_form_uses_yuan(tmp_path):
+    import re
+
+    from perfxl.reader import read_form
+    from perfxl.report import build_context
+    from perfxl.rules import check
+
+    rows, merges = department_rows(total=(19000000, 20000000, 16000000, 10, "80%", 8),
+                                   income=[("一般公共预算", (18000000, 18500000, 15000000)), ("政府性基金拨款", (1000000, 1500000, 1000000))],
+                                   expenditure=[("其中：基本支出", (12000000, 12500000, 11000000)), ("项目支出", (7000000, 7500000, 5000000))])
+    rows[3][0] = "年度预算申请（元）"
+    context = build_context(check(read_form(write_form(tmp_path / "元.xlsx", rows, merges))))
+    funds = [re.sub("<[^>]+>", "", paragraph.xml) for paragraph in context["funds"]]
+    assert "全年预算数2000万元，全年执行数1600万元" in funds[0]
+    assert funds[1] == "按收入性质分：一般公共预算全年预算数1850万元、全年执行数1500万元（执行率81.08%）；政府性基金拨款全年预算数150万元、全年执行数100万元（执行率66.67%）。"
+    assert funds[2].startswith("按支出性质分：基本支出全年预算数1250万元")
