@@ -412,7 +412,7 @@ def _department_context(result, facts: Facts) -> dict:
     """The 部门整体支出绩效自评报告: 一、部门基本情况 … 五、改进措施及建议, from the same facts and builders."""
     info = narrative(result.form)
     year = facts.year or _todo("年度")
-    name = facts.unit or _todo("部门（单位）名称")
+    name = facts.unit or _todo("部门名称")
     title = f"{year}年度{name}部门整体支出绩效自评报告"
 
     overview = [_paragraph(line) for line in _split(info.get("overview", ""))]

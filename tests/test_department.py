@@ -377,7 +377,7 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
         [conclusion] = _section(document, "（三）自评得分及等级")
         assert "绩效评价等级暂无法确定" in conclusion and "【请核实：" in conclusion
         if name == "blank":
-            assert _styled(document, "Title") == ["【待补充：年度】年度【待补充：部门（单位）名称】部门整体支出绩效自评报告"]
+            assert _styled(document, "Title") == ["【待补充：年度】年度【待补充：部门名称】部门整体支出绩效自评报告"]
             assert _section(document, "（一）预算收支及执行情况")[0].startswith("自评表未填写本年度部门资金的预算数和执行数。【请核实：")
             assert conclusion.startswith("经自评，本部门整体支出的自评表尚未填写预算执行情况和绩效指标得分")
             assert _styled(document, "落款")[0] == "【待补充：单位名称】"
