@@ -794,8 +794,7 @@ def _column_widths(facts: Facts) -> list[int]:
 def _fund_label(text: str) -> str:
     """A department form's fund label: no trailing colon, broken after 的 or in the middle when long
     (纳入专户管理的 | 非税收入拨款), so that the label column stays narrow."""
-    text = _part_name(text) if not text.startswith(("其中", "年度资金总额")) else text.rstrip("：: \u3000")
-    text = _label(text, 7)
+    text = _label(text.rstrip("：: \u3000"), 7)
     lines = []
     for line in text.split("\n"):
         if _width(line) > 7:
