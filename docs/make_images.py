@@ -9,6 +9,8 @@ running LibreOffice is not disturbed) and renders pages to PNG with pdftoppm:
 * ``docs/images/report-signature.png``: the page with the 附件 note and the 落款;
 * ``docs/images/report-annex.png``: the first page of the 附件 自评表;
 * ``docs/images/report-blank-page1.png``: the first page of the blank template's report;
+* ``docs/images/report-department.png``: a department form's report (部门整体支出绩效自评报告): its first
+  page and its 附件, side by side;
 * ``docs/images/summary-page1.png``, ``summary-departments.png``, ``summary-charts.png``: the three
   printed pages of the 汇总.xlsx of a demo folder (samples, a blank form, three more projects, a broken file).
 
@@ -76,6 +78,44 @@ def to_pdf(path: Path, folder: Path, env: dict) -> Path:
     return folder / f"{path.stem}.pdf"
 
 
+def department_form(folder: Path) -> Path:
+    """The department form of tests/test_department.py (rows layout, both breakdowns), with 报告信息."""
+    import openpyxl
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_department import department_rows
+    from test_variants import write_form
+
+    rows, merges = department_rows()
+    path = write_form(folder / "部门整体支出绩效自评表.xlsx", rows, merges)
+    wb = openpyxl.load_workbook(path)
+    info = wb.create_sheet("报告信息")
+    for row in (["项目", "内容"], ["部门职能", "贯彻落实党中央关于“三农”工作的方针政策，统筹推进全县农业农村经济发展和乡村振兴工作。"],
+                ["机构设置及人员情况", "内设股室8个，下属事业单位3个；核定编制45名，年末实有在职人员42人。"]):
+        info.append(row)
+    wb.save(path)
+    return path
+
+
+def side_by_side(pdf: Path, pages: tuple[int, ...], target: Path, folder: Path) -> None:
+    """Several pages of a PDF as one picture, left to right with a thin gap."""
+    from PIL import Image
+
+    images = []
+    for page in pages:
+        single = folder / f"page-{page}.png"
+        render_page(pdf, page, single)
+        images.append(Image.open(single).convert("RGB"))
+    gap = 12
+    width = sum(image.width for image in images) + gap * (len(images) - 1)
+    combined = Image.new("RGB", (width, max(image.height for image in images)), (200, 200, 200))
+    x = 0
+    for image in images:
+        combined.paste(image, (x, 0))
+        x += image.width + gap
+    combined.save(target, optimize=True)
+
+
 def demo_folder(folder: Path) -> Path:
     """A folder as a 财政局 receives it: the samples, a blank form, forms of two more departments, a broken file."""
     import copy
@@ -139,6 +179,15 @@ def main() -> int:
         pdf = to_pdf(blank, folder, env)
         render_page(pdf, 1, IMAGES / "report-blank-page1.png")
         written.append("report-blank-page1.png")
+
+        department = department_form(folder)
+        report = folder / "department_自评报告.docx"
+        write_report(check(read_form(department)), report)
+        pdf = to_pdf(report, folder, env)
+        pages = page_texts(pdf)
+        annex = next(i for i, text in enumerate(pages, 1) if text.lstrip().startswith("附件\n") or text.lstrip().startswith("附件 "))
+        side_by_side(pdf, (1, annex), IMAGES / "report-department.png", folder)
+        written.append("report-department.png")
 
         inbox = demo_folder(folder)
         subprocess.run([sys.executable, "-m", "perfxl", "fill", str(inbox), "-o", str(folder / "结果"), "--no-report", "--jobs", "1"],

@@ -24,7 +24,7 @@ from html import escape
 from pathlib import Path
 
 from .labels import GRADE_PENDING
-from .model import FormError
+from .model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError
 from .numbers import format_number, format_percent
 from .systext import read_error_text
 
@@ -32,16 +32,23 @@ from .systext import read_error_text
 #: form's own narrative rows arrive as ``conclusion``/``problems``/``measures``; the 报告信息 sheet
 #: wins over them because it was written for the report. First match in each tuple wins.
 NARRATIVE_KEYS: dict[str, tuple[str, ...]] = {
-    "overview": ("项目概况", "项目背景", "项目基本情况", "项目简介", "基本情况", "项目情况", "背景", "概况", "项目概述"),
+    "overview": ("项目概况", "项目背景", "项目基本情况", "项目简介", "基本情况", "项目情况", "背景", "概况", "项目概述",
+                 "部门基本情况", "部门概况", "单位基本情况", "部门（单位）基本情况", "单位概况"),
+    # department reports (一、部门基本情况)
+    "duties": ("部门职能", "主要职能", "部门主要职能", "职能职责", "部门职责", "主要职责", "职责", "单位职能", "部门（单位）职能"),
+    "organisation": ("机构设置及人员情况", "机构设置和人员情况", "机构设置及人员编制情况", "机构和人员情况", "机构设置",
+                     "人员情况", "人员编制情况", "人员编制"),
     "purpose": ("评价目的", "绩效评价目的", "自评目的", "绩效自评目的", "目的"),
     "process": ("评价过程", "绩效评价过程", "自评过程", "绩效自评过程", "工作过程", "工作开展情况", "自评工作开展情况",
                 "绩效自评工作开展情况", "过程", "组织实施", "评价工作过程"),
     "conclusion": ("评价结论", "综合评价结论", "自评结论", "结论", "conclusion"),
-    "funds": ("资金管理", "资金管理情况", "资金使用及管理情况", "项目资金使用及管理情况", "资金使用情况", "资金使用管理"),
+    "funds": ("资金管理", "资金管理情况", "资金使用及管理情况", "项目资金使用及管理情况", "资金使用情况", "资金使用管理",
+              "部门整体支出管理及使用情况", "资金管理及使用情况", "支出管理情况"),
     "goal": ("总体目标完成情况", "总体绩效目标完成情况", "总体绩效目标完成情况分析", "目标完成情况"),
     "indicators": ("绩效指标完成情况分析", "绩效指标完成情况", "指标完成情况分析", "指标分析", "绩效指标分析"),
-    "problems": ("存在的问题", "存在问题", "问题", "主要问题", "problems"),
-    "measures": ("改进措施", "整改措施", "改进意见", "下一步工作", "下一步改进措施", "measures"),
+    "problems": ("存在的问题", "存在问题", "问题", "主要问题", "存在的问题及原因", "存在问题及原因", "problems"),
+    "measures": ("改进措施", "整改措施", "改进意见", "下一步工作", "下一步改进措施", "改进措施及建议", "改进建议",
+                 "措施及建议", "measures"),
     "application": ("结果应用", "公开情况", "结果应用和公开情况", "结果应用及公开情况", "自评结果拟应用和公开情况",
                     "绩效自评结果拟应用和公开情况", "结果拟应用和公开情况", "应用和公开情况"),
 }
@@ -63,6 +70,12 @@ TODO_TEXT = {
     "problems": "项目实施中存在的问题（可在“报告信息”工作表中填写“存在的问题”）",
     "measures": "针对上述问题的改进措施（可在“报告信息”工作表中填写“改进措施”）",
     "deviation": "偏差原因分析及改进措施（自评表未填写）",
+    # department reports
+    "duties": "部门主要职能职责（可在自评表的“报告信息”工作表中填写“部门职能”）",
+    "organisation": "内设机构、下属单位、人员编制和实有人数（可在“报告信息”工作表中填写“机构设置及人员情况”）",
+    "department_funds": "部门资金管理情况，如预算管理、财务制度执行、政府采购、资产管理等（可在“报告信息”工作表中填写“资金管理”）",
+    "department_problems": "部门整体支出管理中存在的问题及原因（可在“报告信息”工作表中填写“存在的问题”）",
+    "department_measures": "针对上述问题的改进措施及建议（可在“报告信息”工作表中填写“改进措施”）",
 }
 
 ANNEX_MARKER = "{{ annex_table }}"
@@ -100,6 +113,8 @@ class FundFacts:
     weight: str
     rate: str
     score: str
+    group: str = ""  # department forms: "income" (按收入性质分) or "expenditure" (按支出性质分)
+    inline: str = ""  # an amount written into the label (其中：一般公共预算：1873.66万元), in 万元, column not said
 
 
 @dataclass
@@ -125,6 +140,17 @@ class Facts:
     total_score: str
     total_stated: str | None  # the form's own 总分 where it differs from the recomputed one
     grade: str
+    kind: str = KIND_PROJECT
+    unit: str = ""  # 部门（单位）名称 of a department form
+
+    @property
+    def is_department(self) -> bool:
+        return self.kind == KIND_DEPARTMENT
+
+    @property
+    def subject(self) -> str:
+        """How the text names what the form is about: 项目 or 部门."""
+        return "部门" if self.is_department else "项目"
 
 
 def _clean(text: object) -> str:
@@ -146,6 +172,17 @@ def _cell_number(cell, factor: float = 1.0) -> str:
     return "" if reading.is_blank else _clean(cell.text)
 
 
+def _inline_amount(cell, money_factor: float) -> str:
+    """An amount written into a label cell, in 万元 (its own unit when it says one)."""
+    if cell.address is None:
+        return ""
+    reading = cell.reading
+    if reading.is_number:
+        factor = {"元": 1 / 10000, "万元": 1.0}.get(reading.unit or "", money_factor)
+        return format_number(reading.value * factor)
+    return "" if reading.is_blank else _clean(cell.text)
+
+
 def collect_facts(result) -> Facts:
     """Every value the report shows, from the checked form and what perfxl recomputed."""
     form, computed = result.form, result.computed
@@ -163,6 +200,7 @@ def collect_facts(result) -> Facts:
             weight=format_number(computed.budget_weight) if is_total else "",
             rate=format_percent(rate) if rate is not None else "",
             score=format_number(computed.budget_score) if is_total and computed.budget_score is not None else "",
+            group=row.group, inline=_inline_amount(row.inline, form.money_factor),
         ))
     total = next((f for f in funds if f.label and form.fund(total_kind) and f.label == _clean(form.fund(total_kind).label)), None)
     if total is not None:
@@ -223,6 +261,8 @@ def collect_facts(result) -> Facts:
         total_score=format_number(computed.total_score),
         total_stated=format_number(stated_total) if differs else None,
         grade=computed.grade,
+        kind=form.kind,
+        unit=_clean(form.unit.text),
     )
 
 
@@ -295,6 +335,8 @@ def _from_info(info: dict[str, str], key: str, fallback) -> list:
 def build_context(result) -> dict:
     """Everything the template can use; docs/report.md lists the names."""
     facts = collect_facts(result)
+    if facts.is_department:
+        return _department_context(result, facts)
     form, computed = result.form, result.computed
     info = narrative(form)
     year = facts.year or _todo("年度")
@@ -324,6 +366,19 @@ def build_context(result) -> dict:
     problems = _problem_paragraphs(facts, result, info)
     application = _from_info(info, "application", _paragraph(STANDARD_TEXT["application"]))
 
+    return {
+        **_common_context(result, facts, info),
+        "project": project,
+        "title": f"{year}年度{project}绩效自评报告",
+        "title_break": "\n" if _width(f"{year}年度{project}绩效自评报告") > _TITLE_CHARS else "",
+        "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
+        "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
+    }
+
+
+def _common_context(result, facts: Facts, info: dict[str, str]) -> dict:
+    """The names both reports share: the numbers, the groups, the error note, the 落款."""
+    form = result.form
     errors = [f for f in result.findings if f.severity == "error"]
     error_paragraphs = []
     if errors:
@@ -333,11 +388,10 @@ def build_context(result) -> dict:
         for number, finding in enumerate(errors, 1):
             where = f"单元格 {finding.cell}：" if finding.cell else ""
             error_paragraphs.append(_paragraph(f"{number}. {where}{finding.message}"))
-
     return {
-        "year": year, "project": project, "department": facts.department, "implementer": facts.implementer,
-        "title": f"{year}年度{project}绩效自评报告",
-        "title_break": "\n" if _width(f"{year}年度{project}绩效自评报告") > _TITLE_CHARS else "",
+        "kind": facts.kind,
+        "year": facts.year or _todo("年度"), "project": facts.project,
+        "department": facts.department, "implementer": facts.implementer,
         "initial": facts.initial, "budget": facts.budget, "executed": facts.executed, "rate": facts.rate,
         "budget_weight": facts.budget_weight, "budget_score": facts.budget_score,
         "total_weight": facts.total_weight, "total_score": facts.total_score, "total_stated": facts.total_stated,
@@ -345,14 +399,50 @@ def build_context(result) -> dict:
         "level1": facts.level1,
         "deducted": [vars(ind) for ind in facts.indicators if ind.deducted],
         "info": info,
-        "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
-        "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
         "errors": error_paragraphs, "error_count": len(errors),
-        # 落款: the unit that reports (实施单位, else 主管部门) and the date the report was drafted.
+        # 落款: the unit that reports (实施单位 or 部门（单位）, else 主管部门) and the date the report was drafted.
         "unit": facts.implementer or facts.department or _todo("单位名称"),
         "date": _date_line(),
         "annex_table": _ANNEX_TOKEN,
         "_facts": facts,
+    }
+
+
+def _department_context(result, facts: Facts) -> dict:
+    """The 部门整体支出绩效自评报告: 一、部门基本情况 … 五、改进措施及建议, from the same facts and builders."""
+    info = narrative(result.form)
+    year = facts.year or _todo("年度")
+    name = facts.unit or _todo("部门名称")
+    title = f"{year}年度{name}部门整体支出绩效自评报告"
+
+    overview = [_paragraph(line) for line in _split(info.get("overview", ""))]
+    duties = _from_info(info, "duties", _paragraph(_todo(TODO_TEXT["duties"])))
+    organisation = _from_info(info, "organisation", _paragraph(_todo(TODO_TEXT["organisation"])))
+    if facts.unit and facts.department and facts.department != facts.unit:
+        organisation.append(_paragraph(f"{facts.unit}的一级预算单位为{facts.department}。"))
+    funds = _department_funds_paragraphs(facts, result)
+    management = _from_info(info, "funds", _paragraph(_todo(TODO_TEXT["department_funds"])))
+    goal = _goal_paragraphs(facts)
+    goal += [_paragraph(line) for line in _split(info.get("goal", ""))]
+    indicators = _indicator_paragraphs(facts)
+    indicators += [_paragraph(line) for line in _split(info.get("indicators", ""))]
+    conclusion = [_paragraph(line) for line in _split(info.get("conclusion", ""))]
+    conclusion.append(_conclusion_paragraph(facts, result.computed))
+    return {
+        **_common_context(result, facts, info),
+        "unit_name": name,
+        "title": title,
+        "title_break": "\n" if _width(title) > _TITLE_CHARS else "",
+        "breakdowns": [
+            {"name": GROUP_ZH.get(group, group),
+             "parts": [{"label": _part_name(f.label), "initial": f.initial, "budget": f.budget, "executed": f.executed,
+                        "rate": f.rate, "inline": f.inline} for f in rows]}
+            for group, rows in _breakdowns(facts)
+        ],
+        "overview": overview, "duties": duties, "organisation": organisation,
+        "funds": funds, "management": management, "goal": goal, "indicators": indicators, "conclusion": conclusion,
+        "problems": _problems(facts, result, info, TODO_TEXT["department_problems"]),
+        "measures": _measures(facts, info, TODO_TEXT["department_measures"]),
     }
 
 
@@ -392,7 +482,10 @@ def _scored(facts: Facts) -> bool:
 
 
 def _conclusion_paragraph(facts: Facts, computed):
-    lead = f"经自评，{facts.project}" if facts.project else "经自评，本项目"
+    if facts.is_department:
+        lead = f"经自评，{facts.unit}部门整体支出" if facts.unit else "经自评，本部门整体支出"
+    else:
+        lead = f"经自评，{facts.project}" if facts.project else "经自评，本项目"
     parts = []
     if facts.rate:
         parts.append(f"{facts.year + '年度' if facts.year else ''}预算执行率为{facts.rate}")
@@ -414,36 +507,91 @@ def _conclusion_paragraph(facts: Facts, computed):
     return _paragraph(_tidy(text), *extra)
 
 
+def _part_name(label: str) -> str:
+    """A fund row's label as a sentence names it: 其中：一般公共预算： → 一般公共预算."""
+    return label.removeprefix("其中：").removeprefix("其中:").rstrip("：: \u3000")
+
+
 def _funds_paragraph(facts: Facts, result):
     year = f"{facts.year}年度" if facts.year else "本年度"
+    who = f"{facts.unit or '本部门'}年度资金总额" if facts.is_department else "项目"
     parts = []
     if facts.initial:
         parts.append(f"年初预算数{facts.initial}万元")
-    sources = [f"{f.label.removeprefix('其中：').removeprefix('其中:')}{f.budget}万元" for f in facts.funds[1:] if f.budget and f.budget != "0"]
+    # A department form's breakdowns are told one by one (_breakdown_paragraph), not here.
+    sources = [f"{_part_name(f.label)}{f.budget}万元" for f in facts.funds[1:] if f.budget and f.budget != "0" and not f.group]
     if facts.budget:
         parts.append(f"全年预算数{facts.budget}万元" + (f"（其中{'、'.join(sources)}）" if sources else ""))
     if facts.executed:
         parts.append(f"全年执行数{facts.executed}万元")
     extra = []
     if not parts:
-        text = f"自评表未填写{year}项目资金的预算数和执行数。"
+        text = f"自评表未填写{year}{facts.subject}资金的预算数和执行数。"
         extra.append(_check("请在自评表“年度资金总额”行填写全年预算数和全年执行数"))
     elif facts.rate:
-        text = f"{year}，项目" + "，".join(parts) + f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
+        text = f"{year}，{who}" + "，".join(parts) + f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
     else:
-        text = f"{year}，项目" + "，".join(parts) + "。"
+        text = f"{year}，{who}" + "，".join(parts) + "。"
         extra.append(_check("全年预算数未填写或为0，无法计算预算执行率"))
     if any(f.code == "executed-exceeds-budget" for f in result.findings):
         extra.append(_check("全年执行数超过全年预算数"))
     return _paragraph(text, *extra)
 
 
+def _breakdowns(facts: Facts) -> list[tuple[str, list[FundFacts]]]:
+    """A department form's parts by breakdown, in the form's order: [(group, rows)]."""
+    groups: dict[str, list[FundFacts]] = {}
+    for fund in facts.funds:
+        if fund.group:
+            groups.setdefault(fund.group, []).append(fund)
+    return list(groups.items())
+
+
+def _breakdown_paragraph(group: str, rows: list[FundFacts], result, last: bool):
+    """按收入性质分：一般公共预算全年预算数1850万元、全年执行数1500万元（执行率81.08%）；…"""
+    heading = GROUP_ZH.get(group, group)
+    items = []
+    for fund in rows:
+        name = _part_name(fund.label)
+        if fund.budget or fund.executed:
+            if fund.budget in ("", "0") and fund.executed in ("", "0"):
+                continue
+            amounts = [f"{what}{value}万元" for what, value in (("全年预算数", fund.budget), ("全年执行数", fund.executed)) if value]
+            rate = f"（执行率{fund.rate}）" if fund.rate and fund.budget and fund.executed else ""
+            items.append(f"{name}{'、'.join(amounts)}{rate}")
+        elif fund.inline and fund.inline != "0":
+            items.append(f"{name}{fund.inline}万元" if _is_amount(fund.inline) else f"{name}{fund.inline}")
+    if items:
+        text = f"{heading}：{'；'.join(items)}。"
+    else:
+        text = f"{heading}：自评表未填写各项资金的金额。"
+    extra = []
+    if any(f.code == "funds-sum-mismatch" and heading in f.message for f in result.findings):
+        extra.append(_check(f"{heading}各项合计与年度资金总额不一致"))
+    if last and any(f.code == "breakdowns-disagree" for f in result.findings):
+        extra.append(_check("按收入性质分与按支出性质分的合计不一致，两种分法都应等于年度资金总额"))
+    return _paragraph(text, *extra)
+
+
+def _is_amount(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[0-9][0-9,]*(?:\.[0-9]+)?", text))
+
+
+def _department_funds_paragraphs(facts: Facts, result) -> list:
+    """二、部门整体支出管理及使用情况: the 年度资金总额, then each breakdown with its amounts."""
+    paragraphs = [_funds_paragraph(facts, result)]
+    groups = _breakdowns(facts)
+    for index, (group, rows) in enumerate(groups):
+        paragraphs.append(_breakdown_paragraph(group, rows, result, last=index == len(groups) - 1))
+    return paragraphs
+
+
 def _goal_paragraphs(facts: Facts) -> list:
     paragraphs = []
     if facts.goal_expected:
-        paragraphs.append(_paragraph(_sentence(f"项目年度总体目标：{_tidy(facts.goal_expected)}")))
+        paragraphs.append(_paragraph(_sentence(f"{facts.subject}年度总体目标：{_tidy(facts.goal_expected)}")))
     else:
-        paragraphs.append(_paragraph("项目年度总体目标：", _todo("年度总体目标（自评表“预期目标”未填写）")))
+        paragraphs.append(_paragraph(f"{facts.subject}年度总体目标：", _todo("年度总体目标（自评表“预期目标”未填写）")))
     if facts.goal_actual:
         paragraphs.append(_paragraph(_sentence(f"实际完成情况：{_tidy(facts.goal_actual)}")))
     else:
@@ -459,7 +607,7 @@ def _indicator_paragraphs(facts: Facts) -> list:
         budget = f"预算执行率指标分值{facts.budget_weight}分，因预算执行率无法计算，暂未评分。"
     if not count:
         return [_paragraph("自评表尚未填写三级绩效指标。", _check("请在自评表中填写三级指标、指标值、分值和得分"), budget)]
-    paragraphs = [_paragraph(f"本项目共设置三级绩效指标{count}项。{budget}")]
+    paragraphs = [_paragraph(f"本{facts.subject}共设置三级绩效指标{count}项。{budget}")]
     for number, group in enumerate(facts.level1, 1):
         text = f"{number}.{group['name']}：分值{group['weight']}分"
         extra = []
@@ -516,6 +664,11 @@ def _reasons_and_measures(text: str) -> tuple[str, str]:
 
 def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
     """存在的问题 and 改进措施: the 报告信息 text where given, else drafted from the data and marked 【请核实】."""
+    return _problems(facts, result, info) + _measures(facts, info)
+
+
+def _problems(facts: Facts, result, info: dict[str, str], todo: str = TODO_TEXT["problems"]) -> list:
+    """存在的问题: the 报告信息 text, else 一是、二是 … drafted from the data, each marked 【请核实】."""
     deducted = [ind for ind in facts.indicators if ind.deducted]
     if info.get("problems"):
         problems = [_paragraph(line) for line in _split(info["problems"])]
@@ -539,7 +692,13 @@ def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
             problems = [_paragraph(f"{_chinese_number(n)}是", text, todo or "", _REVIEW)
                         for n, (text, todo) in enumerate(items, 1)]
         else:
-            problems = [_paragraph(_todo(TODO_TEXT["problems"]))]
+            problems = [_paragraph(_todo(todo))]
+    return problems
+
+
+def _measures(facts: Facts, info: dict[str, str], todo: str = TODO_TEXT["measures"]) -> list:
+    """改进措施: the 报告信息 text, else drafted from the deducted indicators' notes, marked 【请核实】."""
+    deducted = [ind for ind in facts.indicators if ind.deducted]
     if info.get("measures"):
         measures = [_paragraph(line) for line in _split(info["measures"])]
     else:
@@ -552,8 +711,8 @@ def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
             measures = [_paragraph("改进措施：", drafted[0], _REVIEW)] if len(drafted) == 1 else (
                 [_paragraph("改进措施：")] + [_paragraph(f"{n}.{text}", _REVIEW) for n, text in enumerate(drafted, 1)])
         else:
-            measures = [_paragraph(_todo(TODO_TEXT["measures"]))]
-    return problems + measures
+            measures = [_paragraph(_todo(todo))]
+    return measures
 
 
 def _chinese_number(n: int) -> str:
@@ -600,8 +759,9 @@ def _label(text: str, limit: float = 6) -> str:
 def _column_widths(facts: Facts) -> list[int]:
     """Grid widths sized to the content: labels, amounts and rates on one line, text columns share the rest."""
     need = [0] * 9
+    fund_label = _fund_label if facts.is_department else _label
     unbroken = {
-        2: [_label(f.label) for f in facts.funds] + [_label(ind.level2) for ind in facts.indicators] + ["实施单位"],
+        2: [fund_label(f.label) for f in facts.funds] + [_label(ind.level2) for ind in facts.indicators] + ["实施单位"],
         3: [_FUND_HEADS[0], _INDICATOR_HEADS[2]] + [f.initial for f in facts.funds],
         4: [_FUND_HEADS[1], _INDICATOR_HEADS[3]] + [f.budget for f in facts.funds],
         5: [_FUND_HEADS[2], _INDICATOR_HEADS[4], "实施单位"] + [f.executed for f in facts.funds],
@@ -611,7 +771,7 @@ def _column_widths(facts: Facts) -> list[int]:
     }
     for column, texts in unbroken.items():
         need[column] = max(_needed(text) for text in texts if text is not None)
-    labels = ["年度总体目标", "项目资金", "一级指标"] + [line for g in facts.level1 for line in _level1_label(g["name"], g["weight"]).split("\n")]
+    labels = ["年度总体目标", "项目资金", "一级指标"] + (list(GROUP_ZH.values()) if facts.is_department else []) + [line for g in facts.level1 for line in _level1_label(g["name"], g["weight"]).split("\n")]
     need[0] = 300
     need[1] = max(_needed(text) for text in labels) - need[0]
     spare = _TABLE_WIDTH - sum(need)
@@ -629,6 +789,20 @@ def _column_widths(facts: Facts) -> list[int]:
         need[column] += int(spare * weights[column] / total)
     need[_TEXT_COLUMNS[-1]] += _TABLE_WIDTH - sum(need)
     return need
+
+
+def _fund_label(text: str) -> str:
+    """A department form's fund label: no trailing colon, broken after 的 or in the middle when long
+    (纳入专户管理的 | 非税收入拨款), so that the label column stays narrow."""
+    text = _label(text.rstrip("：: \u3000"), 7)
+    lines = []
+    for line in text.split("\n"):
+        if _width(line) > 7:
+            at = line.find("的") + 1 if 0 < line.find("的") < len(line) - 1 else (len(line) + 1) // 2
+            lines += [line[:at], line[at:]]
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def _level1_label(name: str, weight: str | None) -> str:
@@ -680,6 +854,36 @@ def _table_xml(rows: list[str], widths: list[int], header_rows: int = 0, bottom:
     )
 
 
+def _fund_cells(fund: FundFacts, c, w) -> str:
+    """The six amount columns of a fund row; an amount written inline (column not said) spans them."""
+    values = (fund.initial, fund.budget, fund.executed, fund.weight, fund.rate, fund.score)
+    if fund.inline and not any(values):
+        amount = f"{fund.inline}万元" if _is_amount(fund.inline) else fund.inline
+        return c(amount, w(3, 6), span=6, align="left")
+    return "".join(c(value, w(3 + i, 1)) for i, value in enumerate(values))
+
+
+def _department_top_rows(facts: Facts, c, w) -> list[str]:
+    """The header block of a 部门整体支出绩效自评表: 部门（单位）, 年度资金总额, 按收入性质分, 按支出性质分."""
+    if facts.department and facts.department != facts.unit:
+        rows = [c("部门（单位）\n名称", w(0, 2), span=2, heading=True) + c(facts.unit, w(2, 3), span=3, align="left")
+                + c("一级预算\n单位", w(5, 1), heading=True) + c(facts.department, w(6, 3), span=3, align="left")]
+    else:
+        rows = [c("部门（单位）\n名称", w(0, 2), span=2, heading=True) + c(facts.unit, w(2, 7), span=7, align="left")]
+    rows.append(c("年度预算\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
+                + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(_FUND_HEADS)))
+    for fund in facts.funds:
+        if not fund.group:
+            rows.append(c("", w(0, 2), span=2, vmerge="continue") + c(_fund_label(fund.label), w(2, 1), align="left")
+                        + _fund_cells(fund, c, w))
+    for group, funds in _breakdowns(facts):
+        for index, fund in enumerate(funds):
+            rows.append(c(GROUP_ZH.get(group, group) if index == 0 else "", w(0, 2), span=2,
+                          vmerge="restart" if index == 0 else "continue", heading=True)
+                        + c(_fund_label(fund.label), w(2, 1), align="left") + _fund_cells(fund, c, w))
+    return rows
+
+
 def annex_tables(facts: Facts) -> list[str]:
     """The 自评表 as two Word tables that print as one: header block, then the 绩效指标 block whose
     column-heading row repeats on every page."""
@@ -689,18 +893,18 @@ def annex_tables(facts: Facts) -> list[str]:
     def w(start: int, span: int) -> int:
         return sum(widths[start:start + span])
 
-    top = [
-        c("项目名称", w(0, 2), span=2, heading=True) + c(facts.project, w(2, 7), span=7, align="left"),
-        c("主管部门", w(0, 2), span=2, heading=True) + c(facts.department, w(2, 3), span=3, align="left")
-        + c("实施单位", w(5, 1), heading=True) + c(facts.implementer, w(6, 3), span=3, align="left"),
-    ]
-    fund_heads = _FUND_HEADS
-    top.append(c("项目资金\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
-               + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(fund_heads)))
-    for fund in facts.funds:
-        values = (fund.initial, fund.budget, fund.executed, fund.weight, fund.rate, fund.score)
-        top.append(c("", w(0, 2), span=2, vmerge="continue") + c(_label(fund.label), w(2, 1), align="left")
-                   + "".join(c(value, w(3 + i, 1)) for i, value in enumerate(values)))
+    if facts.is_department:
+        top = _department_top_rows(facts, c, w)
+    else:
+        top = [
+            c("项目名称", w(0, 2), span=2, heading=True) + c(facts.project, w(2, 7), span=7, align="left"),
+            c("主管部门", w(0, 2), span=2, heading=True) + c(facts.department, w(2, 3), span=3, align="left")
+            + c("实施单位", w(5, 1), heading=True) + c(facts.implementer, w(6, 3), span=3, align="left"),
+        ]
+        top.append(c("项目资金\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
+                   + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(_FUND_HEADS)))
+        for fund in facts.funds:
+            top.append(c("", w(0, 2), span=2, vmerge="continue") + c(_label(fund.label), w(2, 1), align="left") + _fund_cells(fund, c, w))
     top.append(c("年度总体目标", w(0, 2), span=2, vmerge="restart", heading=True) + c("预期目标", w(2, 3), span=3, heading=True)
                + c("实际完成情况", w(5, 4), span=4, heading=True))
     top.append(c("", w(0, 2), span=2, vmerge="continue") + c(facts.goal_expected, w(2, 3), span=3, align="both")
@@ -933,10 +1137,11 @@ def _make_environment():
 _CACHE = _TemplateCache()
 
 
-def default_template() -> Path:
-    from .templates import REPORT_TEMPLATE, resource_path
+def default_template(kind: str = KIND_PROJECT) -> Path:
+    """The built-in template for a kind of form (the department one for a 部门整体支出绩效自评表)."""
+    from .templates import DEPARTMENT_REPORT_TEMPLATE, REPORT_TEMPLATE, resource_path
 
-    return resource_path(REPORT_TEMPLATE)
+    return resource_path(DEPARTMENT_REPORT_TEMPLATE if kind == KIND_DEPARTMENT else REPORT_TEMPLATE)
 
 
 def load_template(template: Path | None = None) -> CompiledTemplate:
@@ -948,10 +1153,10 @@ def render_report(result, template: Path | None = None) -> bytes:
     """The report of one checked form as .docx bytes."""
     import jinja2
 
-    path = Path(template) if template is not None else default_template()
+    path = Path(template) if template is not None else default_template(result.form.kind)
     compiled = load_template(path)
     context = build_context(result)
-    title = f"{context['year']}年度{context['project']}绩效自评报告"
+    title = context["title"]
     try:
         return compiled.render(context, context["_facts"], title)
     except jinja2.TemplateError as exc:

@@ -1,4 +1,5 @@
-"""Files perfxl ships to users: the blank standard form and the Word report template.
+"""Files perfxl ships to users: the blank standard form and the Word report templates
+(项目支出 and 部门整体支出).
 
 They live in the project's ``templates/`` folder and are installed as ``perfxl.templates``.
 ``samples/make_samples.py`` regenerates 自评表模板.xlsx.
@@ -11,6 +12,7 @@ from pathlib import Path
 
 FORM_TEMPLATE = "自评表模板.xlsx"
 REPORT_TEMPLATE = "自评报告模板.docx"
+DEPARTMENT_REPORT_TEMPLATE = "部门整体支出自评报告模板.docx"  # chosen for 部门整体支出绩效自评表
 
 
 def resource_path(name: str) -> Path:

@@ -1,7 +1,9 @@
-"""Build templates/自评报告模板.docx, the Word template of the 绩效自评报告.
+"""Build the Word templates of the 绩效自评报告: templates/自评报告模板.docx (项目支出) and
+templates/部门整体支出自评报告模板.docx (部门整体支出, chosen for department forms).
 
-    python templates/make_report_template.py            # rewrites templates/自评报告模板.docx
-    python templates/make_report_template.py OUT.docx   # writes elsewhere
+    python templates/make_report_template.py                          # rewrites both templates
+    python templates/make_report_template.py OUT.docx                 # the project template, elsewhere
+    python templates/make_report_template.py --department OUT.docx    # the department template, elsewhere
 
 The template is an ordinary .docx: users open it in Word/WPS, change wording, fonts and styles,
 and keep the ``{{ … }}`` / ``{%p … %}`` placeholders that perfxl fills (docs/report.md lists them).
@@ -31,6 +33,7 @@ from docx.shared import Mm, Pt
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "自评报告模板.docx"
+DEPARTMENT_TARGET = HERE / "部门整体支出自评报告模板.docx"
 
 # Fonts of GB/T 9704 and what Word should use where a PC lacks them (declared as w:altName).
 TITLE_FONT = "方正小标宋简体"
@@ -339,7 +342,49 @@ BODY: list[tuple[str, str]] = [
 ]
 
 
-def build() -> Document:
+# The 部门整体支出绩效自评报告 (the outline such reports use); same styles, page and mechanism.
+DEPARTMENT_BODY: list[tuple[str, str]] = [
+    ("Title", "{{ year }}年度{{ unit_name }}{{ title_break }}部门整体支出绩效自评报告"),
+    ("Heading 1", "一、部门基本情况"),
+    ("Normal", "{%p for p in overview %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 2", "（一）部门职能"),
+    ("Normal", "{%p for p in duties %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 2", "（二）机构设置及人员情况"),
+    ("Normal", "{%p for p in organisation %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 1", "二、部门整体支出管理及使用情况"),
+    ("Heading 2", "（一）预算收支及执行情况"),
+    ("Normal", "{%p for p in funds %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 2", "（二）资金管理情况"),
+    ("Normal", "{%p for p in management %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 1", "三、绩效目标实现情况"),
+    ("Heading 2", "（一）总体目标完成情况"),
+    ("Normal", "{%p for p in goal %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 2", "（二）绩效指标完成情况"),
+    ("Normal", "{%p for p in indicators %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 2", "（三）自评得分及等级"),
+    ("Normal", "{%p for p in conclusion %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 1", "四、存在的问题及原因"),
+    ("Normal", "{%p for p in problems %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Heading 1", "五、改进措施及建议"),
+    ("Normal", "{%p for p in measures %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("Normal", ""),
+    ("Normal", "附件：{{ year }}年度部门整体支出绩效自评表"),
+    ("Normal", ""),
+    ("Normal", ""),
+    ("Signature", "{{ unit }}"),
+    ("Signature", "{{ date }}"),
+    ("AnnexLabel", "附件"),
+    ("AnnexTitle", "{{ year }}年度部门整体支出绩效自评表"),
+    ("TableText", MARKER_TABLE),
+    ("CheckNoteHeading", "{%p if errors %}"),
+    ("CheckNoteHeading", "自评表校验发现的问题"),
+    ("CheckNote", "{%p for p in errors %}"), ("CheckNote", "{{r p }}"), ("CheckNote", "{%p endfor %}"),
+    ("CheckNote", "{%p endif %}"),
+]
+
+
+def build(body_spec: list[tuple[str, str]] | None = None, title: str = "绩效自评报告模板") -> Document:
+    """The template document: ``body_spec`` is BODY (项目支出) or DEPARTMENT_BODY (部门整体支出)."""
     document = Document()
     fix_defaults(document)
     fix_parts(document)
@@ -351,7 +396,7 @@ def build() -> Document:
         body.remove(paragraph)
     styles = {style.style_id: style for style in document.styles if style.type == WD_STYLE_TYPE.PARAGRAPH}
     by_name = {style.name: style for style in styles.values()}
-    for style_key, text in BODY:
+    for style_key, text in body_spec or BODY:
         style = styles.get(style_key) or by_name[style_key]
         paragraph = document.add_paragraph(style=style)
         if text:
@@ -360,7 +405,7 @@ def build() -> Document:
     props = document.core_properties
     props.author = "perfxl"
     props.last_modified_by = "perfxl"
-    props.title = "绩效自评报告模板"
+    props.title = title
     props.subject = ""
     props.comments = "perfxl 绩效自评报告模板：可在 Word/WPS 中修改文字、字体和样式，保留双花括号占位符（说明见 docs/report.md）。"
     props.keywords = ""
@@ -381,10 +426,21 @@ def _east_asia_of(style) -> str:
     return BODY_FONT
 
 
+def build_department() -> Document:
+    return build(DEPARTMENT_BODY, "部门整体支出绩效自评报告模板")
+
+
 def main(argv: list[str]) -> int:
-    target = Path(argv[1]) if len(argv) > 1 else TARGET
-    build().save(target)
-    print(target)
+    args = argv[1:]
+    if not args:
+        jobs = [(build, TARGET), (build_department, DEPARTMENT_TARGET)]
+    elif args[0] == "--department":
+        jobs = [(build_department, Path(args[1]) if len(args) > 1 else DEPARTMENT_TARGET)]
+    else:
+        jobs = [(build, Path(args[0]))]
+    for builder, target in jobs:
+        builder().save(target)
+        print(target)
     return 0
 
 

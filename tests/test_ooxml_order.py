@@ -1,6 +1,7 @@
 """Word is stricter than LibreOffice: children of w:pPr, w:rPr, w:tblPr and w:tcPr must come in the
 order the schema's sequences give (ECMA-376 Part 1, wml.xsd). Checked in every Word part perfxl
-generates or edits: the shipped template and the reports of the blank, half-filled and seed forms.
+generates or edits: the shipped templates and the reports of the blank, half-filled and seed forms,
+project and department.
 openxml-audit, where installed, validates the whole package as well."""
 
 from __future__ import annotations
@@ -87,26 +88,37 @@ def _forms(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
+def _department_forms(tmp_path: Path) -> dict[str, Path]:
+    """Department forms: blank (title and headers only), half-filled, filled, inline amounts."""
+    from test_department import blank_department_rows, department_rows, half_filled_department_rows, inline_rows
+    from test_variants import write_form
+
+    layouts = {"department-blank": blank_department_rows(), "department-half": half_filled_department_rows(),
+               "department": department_rows(), "department-inline": inline_rows()}
+    return {name: write_form(tmp_path / f"{name}.xlsx", rows, merges) for name, (rows, merges) in layouts.items()}
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("order")
     out = {}
-    for name, form in _forms(folder).items():
+    for name, form in {**_forms(folder), **_department_forms(folder)}.items():
         out[name] = folder / f"{name}_自评报告.docx"
         write_report(check(read_form(form)), out[name])
     return out
 
 
-def test_template_children_are_in_schema_order():
-    assert package_problems(default_template()) == []
+@pytest.mark.parametrize("kind", ["project", "department"])
+def test_template_children_are_in_schema_order(kind):
+    assert package_problems(default_template(kind)) == []
 
 
-@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
+@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed", "department-blank", "department-half", "department", "department-inline"])
 def test_report_children_are_in_schema_order(reports, name):
     assert package_problems(reports[name]) == []
 
 
-@pytest.mark.parametrize("name", ["blank", "seed"])
+@pytest.mark.parametrize("name", ["blank", "seed", "department-blank", "department-inline"])
 def test_openxml_audit_finds_nothing(reports, name):
     audit = pytest.importorskip("openxml_audit")
     result = audit.OpenXmlValidator().validate(str(reports[name]))

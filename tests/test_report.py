@@ -316,23 +316,34 @@ def _part_texts(path: Path) -> dict[str, str]:
         return {name: archive.read(name).decode("utf-8") for name in names}
 
 
-def test_committed_template_matches_its_generator(tmp_path):
+@pytest.mark.parametrize("kind, flag", [("project", []), ("department", ["--department"])])
+def test_committed_template_matches_its_generator(tmp_path, kind, flag):
     built = tmp_path / "built.docx"
-    subprocess.run([sys.executable, str(ROOT / "templates" / "make_report_template.py"), str(built)], check=True, capture_output=True)
-    committed = _part_texts(default_template())
+    subprocess.run([sys.executable, str(ROOT / "templates" / "make_report_template.py"), *flag, str(built)], check=True, capture_output=True)
+    committed = _part_texts(default_template(kind))
     fresh = _part_texts(built)
     assert committed.keys() == fresh.keys()
     for name in committed:
         assert committed[name] == fresh[name], f"{name} differs: run python templates/make_report_template.py"
 
 
-def test_template_is_clean_zh_cn(tmp_path):
-    parts = _part_texts(default_template())
+@pytest.mark.parametrize("kind", ["project", "department"])
+def test_template_is_clean_zh_cn(tmp_path, kind):
+    parts = _part_texts(default_template(kind))
     assert "ja-JP" not in parts["word/settings.xml"]
     assert "minorEastAsia" not in parts["word/styles.xml"] and "majorEastAsia" not in parts["word/styles.xml"]
     assert '<w:altName w:val="宋体"/>' in parts["word/fontTable.xml"]  # 方正小标宋简体 falls back to 宋体
-    with zipfile.ZipFile(default_template()) as archive:
+    with zipfile.ZipFile(default_template(kind)) as archive:
         assert not any("thumbnail" in name for name in archive.namelist())
+
+
+def test_department_template_is_shipped_and_chosen_by_kind():
+    from perfxl.templates import DEPARTMENT_REPORT_TEMPLATE
+
+    assert default_template("department").name == DEPARTMENT_REPORT_TEMPLATE == "部门整体支出自评报告模板.docx"
+    assert default_template("department").is_file() and default_template("project") == default_template()
+    document = Document(str(default_template("department")))
+    assert "部门整体支出绩效自评报告" in document.paragraphs[0].text and "{{ unit_name }}" in document.paragraphs[0].text
 
 
 def _edited_template(tmp_path: Path) -> Path:
@@ -426,6 +437,23 @@ def test_context_has_the_documented_names(seed_form):
                  "application", "errors", "annex_table", "level1", "deducted"):
         assert name in context
         assert f"`{name}`" in documented or f"{{{{ {name} }}}}" in documented, name
+
+
+def test_department_context_has_the_documented_names(tmp_path):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_department import department_rows
+    from test_variants import write_form
+
+    rows, merges = department_rows()
+    context = build_context(check(read_form(write_form(tmp_path / "部门.xlsx", rows, merges))))
+    documented = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    for name in ("unit_name", "duties", "organisation", "funds", "management", "goal", "indicators", "conclusion", "problems",
+                 "measures", "breakdowns", "overview", "year", "budget", "rate", "grade", "unit", "date", "annex_table"):
+        assert name in context
+        assert f"`{name}`" in documented or f"{{{{ {name} }}}}" in documented, name
+    assert [b["name"] for b in context["breakdowns"]] == ["按收入性质分", "按支出性质分"]
+    assert context["breakdowns"][1]["parts"][0] == {"label": "基本支出", "initial": "1200", "budget": "1250", "executed": "1100",
+                                                    "rate": "88%", "inline": ""}
 
 
 # ---------------------------------------------------------------- rendered pages
