@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from test_report import _section
 from test_variants import check_json, codes, write_form
 
 
@@ -147,7 +148,8 @@ def test_a_form_of_neither_kind_is_refused_with_what_it_looks_like(tmp_path, run
     assert says in out and "其他表.xlsx" in out and "自评表" in out
 
 
-def test_summary_lists_department_forms_with_their_kind(tmp_path, run_cli):
+def _mixed_folder(tmp_path: Path) -> Path:
+    """A folder with a consistent department form (80 % executed, scored 8) and the clean project sample."""
     import shutil
 
     from conftest import CLEAN
@@ -158,6 +160,11 @@ def test_summary_lists_department_forms_with_their_kind(tmp_path, run_cli):
     rows[18][7] = 98
     write_form(folder / "部门整体.xlsx", rows, merges)
     shutil.copy(CLEAN, folder / "项目.xlsx")
+    return folder
+
+
+def test_summary_lists_department_forms_with_their_kind(tmp_path, run_cli):
+    folder = _mixed_folder(tmp_path)
     result = run_cli("fill", folder, "-o", tmp_path / "结果", "--no-report", "--jobs", "1")
     assert result.exit_code == 0, result.stdout + result.stderr
     wb = openpyxl.load_workbook(tmp_path / "结果" / "汇总.xlsx")
@@ -210,16 +217,6 @@ def _docx(path: Path):
 
 def _styled(document, style: str) -> list[str]:
     return [p.text.replace("\n", "") for p in document.paragraphs if p.style.name == style]
-
-
-def _section(document, heading: str) -> list[str]:
-    texts, inside = [], False
-    for p in document.paragraphs:
-        if p.style.name in ("Heading 1", "Heading 2"):
-            inside = p.text == heading
-        elif inside and p.text:
-            texts.append(p.text)
-    return texts
 
 
 def test_fill_writes_the_department_report(tmp_path, run_cli):
@@ -317,16 +314,7 @@ def test_report_info_feeds_the_department_sections(tmp_path, run_cli):
 
 
 def test_a_mixed_folder_gets_both_kinds_of_report(tmp_path, run_cli):
-    import shutil
-
-    from conftest import CLEAN
-
-    folder = tmp_path / "收件"
-    folder.mkdir()
-    rows, merges = department_rows(total=(1900, 2000, 1600, 10, "80%", 8))
-    rows[18][7] = 98
-    write_form(folder / "部门整体.xlsx", rows, merges)
-    shutil.copy(CLEAN, folder / "项目.xlsx")
+    folder = _mixed_folder(tmp_path)
     result = run_cli("fill", folder, "-o", tmp_path / "结果", "--jobs", "1")
     assert result.exit_code == 0, result.stdout + result.stderr
     department = _docx(tmp_path / "结果" / "部门整体_自评报告.docx")
