@@ -182,24 +182,20 @@ def _safe(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
 
 
-def fill_path(path: Path, options: FillOptions, converted: Path | PendingConversion | None = None, stage=None) -> FileOutcome:
+def fill_path(path: Path, options: FillOptions, converted: Path | PendingConversion | None = None) -> FileOutcome:
     """Read, check and write the outputs of one file; never raises for bad input or unwritable output.
 
     ``converted``: for an .xls input, an .xlsx conversion already made or under way (see :func:`preconvert_xls`).
-    ``stage``: what checks the forms and writes the reports (:mod:`perfxl.helper`; default: here).
     """
     from .reader import read_forms
+    from .rules import check
     from .workbook import open_book
 
-    if stage is None:
-        from .helper import InProcess
-
-        stage = InProcess()
     book = None
     try:
         book = open_book(path, styles=False)  # the workbook is written by patching the input (perfxl.patch), not from openpyxl
         book.converted = converted
-        results = stage.check(read_forms(path, book))
+        results = [check(form) for form in read_forms(path, book)]
         outcome = FileOutcome(path, results)
         workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
         reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))
@@ -212,8 +208,11 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
             write_filled_workbook(book, results, workbook_path)
             outcome.outputs.append(workbook_path)
         if options.report:
-            stage.write_reports(results, reports, options.template)
-            outcome.outputs.extend(report_path for _, report_path in reports)
+            from .report import write_report
+
+            for index, report_path in reports:
+                write_report(results[index], report_path, template=options.template)
+                outcome.outputs.append(report_path)
         return outcome
     except FormError as error:
         return FileOutcome(path, error=error)
@@ -397,11 +396,8 @@ def _summary_dir(jobs: list[Job], options: FillOptions) -> Path:
         return Path.cwd()
 
 
-def fill_record(job: Job, stage=None) -> FileRecord:
-    """Process one job into its record (the unit of work of a batch; runs in a worker process).
-
-    ``stage``: see :func:`fill_path`; only for runs in this process (it does not pickle).
-    """
+def fill_record(job: Job) -> FileRecord:
+    """Process one job into its record (the unit of work of a batch; runs in a worker process)."""
     if job.conflict is not None:
         workbook, _ = output_paths(job.path, job.options)
         message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
@@ -411,7 +407,7 @@ def fill_record(job: Job, stage=None) -> FileRecord:
         message = (f"{job.label} 的输出文件 {workbook.name} 也是本次要处理的输入文件（可能是改过的自评结果），为免覆盖，"
                    f"未处理 {job.label}。请用 -o 指定另一个输出文件夹，或分开处理这两个文件。")
         return FileRecord(job.path, job.label, error_code="output-is-input", error_message=message)
-    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted, stage), job.label)
+    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted), job.label)
 
 
 #: Runs in this process of at most this many files convert their .xls in the background (see
@@ -474,9 +470,10 @@ class PendingConversion:
 
 def default_jobs() -> int:
     """The number of cores this process may use."""
-    from .helper import usable_cores
-
-    return usable_cores()
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 #: Files each worker handles before the pool is replaced, so that a long batch's memory stays

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -204,15 +202,10 @@ def fill_command(
 
     示例：perfxl fill 自评表.xlsx ；perfxl fill 收到的自评表/ -o 结果/ --jobs 4
     """
-    from .helper import InProcess, start
-
-    # Started first, so that its imports overlap everything this process does from here on (it
-    # is let go below if the run turns out to need worker processes); see perfxl/helper.py.
-    with start(not no_report, template, debug=State.debug) if jobs is None else InProcess() as stage:
-        _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force, stage)
+    _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force)
 
 
-def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force, stage) -> None:
+def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force) -> None:
     from .batch import (BACKGROUND_XLS_JOBS, FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch,
                         worst_exit_code)
     from .progress import BatchProgress
@@ -223,8 +216,6 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         _fail(_no_forms_message(forms, recursive, "fill"))
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
-    if workers > 1:
-        stage.close()
     pending: dict[int, object] = {}
     printed = 0
 
@@ -243,8 +234,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
 
         background = workers == 1 and len(plan.jobs) <= BACKGROUND_XLS_JOBS
         with preconvert_xls(plan.jobs, background=background) as jobs_to_run:
-            process = fill_record if workers > 1 else functools.partial(fill_record, stage=stage)  # a stage does not pickle
-            records = run_batch(jobs_to_run, workers, on_record, process)
+            records = run_batch(jobs_to_run, workers, on_record, fill_record)
     code = worst_exit_code(records)
     if plan.summary_dir is not None:
         from .batch import SUMMARY_NAME
@@ -275,13 +265,10 @@ def report_command(
 
     示例：perfxl report 自评表.xlsx --template 我单位报告模板.docx
     """
-    from .helper import start
+    from .batch import FillOptions, fill_path
 
-    with start(True, template, debug=State.debug) as stage:  # first: see fill
-        from .batch import FillOptions, fill_path
-
-        options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False, force=force)
-        outcome = _guarded(fill_path, form, options, None, stage)
+    options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False, force=force)
+    outcome = _guarded(fill_path, form, options)
     _print_fill(outcome, strict_report=strict)
     raise typer.Exit(outcome.exit_code)
 
@@ -429,25 +416,12 @@ def _configure_streams() -> None:
 
 
 def _exit_now(code) -> None:
-    """Leave without the interpreter's teardown: freeing openpyxl, numpy and lxml module by module
-    takes about 0.1 s of a one-file run, and nothing is left to do. Output is flushed first; every
-    file perfxl writes is closed (and atomically renamed) before its command returns, and the run's
-    temporary folder is removed here."""
+    """End the process with ``code`` after removing the run's temporary folder (every file perfxl
+    writes is closed and atomically renamed before its command returns)."""
     from .lifecycle import remove_private_tempdir
 
     remove_private_tempdir()
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:  # None under pythonw
-                stream.flush()
-        except Exception:  # a closed pipe (perfxl … | head): nothing more to say there
-            pass
-    os._exit(code)
+    sys.exit(code)
 
 
 def main() -> None:

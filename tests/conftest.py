@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-import pandas  # noqa: F401  (a warm process: CLI runs in these tests check here, not in a helper process)
+import pandas  # noqa: F401  (a warm process: the CLI runs in these tests do not each pay for importing it)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -157,18 +157,18 @@ def test_parallel_run_gives_the_same_results_as_sequential(tmp_path, clean_spec,
         assert _workbook_values(filled) == _workbook_values(out2 / filled.name), filled.name
 
 
-def test_a_cold_small_batch_through_the_helper_matches_one_process(tmp_path, clean_spec):
-    """A fresh `perfxl fill folder` (checked in a helper process on 2+ cores) and `--jobs 1` agree."""
+def test_a_cold_small_batch_matches_jobs_1(tmp_path, clean_spec):
+    """A fresh `perfxl fill folder` (default jobs) and `--jobs 1` agree."""
     folder = _mixed_folder(tmp_path / "收件", clean_spec)
     runs = {}
-    for name, extra in (("helper", ()), ("one", ("--jobs", "1"))):
+    for name, extra in (("default", ()), ("one", ("--jobs", "1"))):
         out = tmp_path / f"结果{name}"
         done = subprocess.run([sys.executable, "-m", "perfxl", *_fill_args(folder, "-o", out, *extra)],
                               capture_output=True, timeout=300)
         assert done.returncode == 2, done.stderr.decode("utf-8", "replace")
         stdout = re.sub(r"用时 [^。]+。", "", done.stdout.decode("utf-8")).replace(str(out), "OUT")
         runs[name] = (out, stdout, done.stderr.decode("utf-8").count("无法处理"))
-    (out1, stdout1, bad1), (out2, stdout2, bad2) = runs["helper"], runs["one"]
+    (out1, stdout1, bad1), (out2, stdout2, bad2) = runs["default"], runs["one"]
     assert stdout1 == stdout2 and bad1 == bad2 == 3 and "总分 102（待定）" in stdout1
     assert sorted(p.name for p in out1.iterdir()) == sorted(p.name for p in out2.iterdir())
     assert _workbook_values(out1 / "汇总.xlsx") == _workbook_values(out2 / "汇总.xlsx")
