@@ -561,3 +561,16 @@ def test_pictures_such_as_a_stamp_are_kept(seed_form, tmp_path, run_cli):
         assert any(name.startswith("xl/media/") for name in archive.namelist())
     findings = [row[1].value for row in openpyxl.load_workbook(output)["校验结果"].iter_rows()]
     assert "roundtrip-loss" not in findings
+
+
+@pytest.mark.parametrize("written, changed", [("优秀", False), ("优", False), ("良好", True)])
+def test_grade_cell_is_compared_by_its_word(run_cli, make_form, clean_spec, written, changed):
+    """优秀 is 优: the 等级 cell is left as the form wrote it; 良好 for a total of 99.36 is rewritten to 优."""
+    clean_spec.narrative_rows = {"评价等级": written}
+    path = make_form(clean_spec)
+    ws = openpyxl.load_workbook(fill(run_cli, path)).worksheets[0]
+    cell = ws["C21"]
+    if changed:
+        assert cell.value == "优" and cell.comment.text.startswith("原填写：良好；按规则重新计算：优")
+    else:
+        assert cell.value == written and cell.comment is None and cell.fill.fill_type is None
