@@ -1,48 +1,106 @@
-"""perfxl: check, recalculate and fill 项目支出绩效自评表, and write the 绩效自评报告.
+"""perfxl: check, recalculate and fill 绩效自评表, and write the 绩效自评报告.
 
-Public API (heavy libraries load on first use)::
+The command line is a thin layer over these functions; each takes paths and returns the objects the
+JSON output is made from (see docs/api.md, whose examples run as tests)::
 
-    from perfxl import read_form, check, fill
-    result = check(read_form("自评表.xlsx"))
-    outcome = fill("自评表.xlsx", output_dir="结果")  # writes the filled workbook and the report
+    import perfxl
+    [result] = perfxl.check("自评表.xlsx")        # a CheckResult per form in the workbook
+    result.ok, result.computed.total_score, [f.code for f in result.findings]
+    outcome = perfxl.fill("自评表.xlsx", "结果")   # writes the filled workbook and the Word report
+    frame = perfxl.results_frame(perfxl.check("自评表.xlsx"))  # one row per form (pandas)
+
+Heavy libraries (pandas, openpyxl, python-docx) load on first use, so importing perfxl is instant.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .batch import FileOutcome
+    from .model import Form
+    from .rules import CheckResult
+
 __version__ = "0.1.0"
-__all__ = ["__version__", "read_form", "read_forms", "check", "check_file", "fill"]
+__all__ = ["__version__", "read_forms", "read_form", "check", "check_form", "fill", "write_report", "results_frame"]
 
 
-def read_form(path):
-    from .reader import read_form as _read_form
+def read_forms(path: str | Path) -> list[Form]:
+    """Every 自评表 of a workbook (one per sheet), as read: cells with their addresses, nothing checked.
 
-    return _read_form(path)
-
-
-def read_forms(path):
+    Raises :class:`perfxl.model.FormError` (with a Chinese ``message``) when the file cannot be
+    read or holds no 自评表.
+    """
     from .reader import read_forms as _read_forms
 
-    return _read_forms(path)
+    return _read_forms(Path(path))
 
 
-def check(form):
+def read_form(path: str | Path) -> Form:
+    """The first 自评表 of a workbook (see :func:`read_forms`)."""
+    return read_forms(path)[0]
+
+
+def check_form(form: Form) -> CheckResult:
+    """Recalculate one form and list every inconsistency: a :class:`perfxl.rules.CheckResult`."""
     from .rules import check as _check
 
     return _check(form)
 
 
-def check_file(path):
-    """Every form of a workbook, checked: a list of CheckResult."""
-    from .rules import check as _check
+def check(path: str | Path) -> list[CheckResult]:
+    """Read and check every form of a workbook: a CheckResult per form (``to_dict()`` is the JSON).
 
-    return [_check(form) for form in read_forms(path)]
+    Raises :class:`perfxl.model.FormError` when the file cannot be read, as :func:`read_forms`.
+    """
+    return [check_form(form) for form in read_forms(path)]
 
 
-def fill(path, output_dir=None, report: bool = True, template=None):
-    """Check a form and write its filled workbook (and report): a FileOutcome, never raises for bad input."""
-    from pathlib import Path
+def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool = True, template: str | Path | None = None,
+         strict: bool = False, force: bool = False) -> FileOutcome:
+    """Check a workbook and write ``<stem>_自评结果.xlsx`` and (unless ``report=False``) its Word report.
 
+    Never raises for a bad input or an unwritable output: the returned
+    :class:`perfxl.batch.FileOutcome` has ``results``, ``outputs`` (the paths written), ``error``
+    (a FormError or None) and ``exit_code`` (0/1/2 as on the command line). ``output_dir``: default
+    beside the input; ``strict``: no report for a form with errors; ``force``: replace an existing
+    file that perfxl did not write.
+    """
     from .batch import FillOptions, fill_path
 
-    options = FillOptions(output_dir=Path(output_dir) if output_dir else None, report=report, template=Path(template) if template else None)
+    options = FillOptions(output_dir=Path(output_dir) if output_dir else None, report=report,
+                          template=Path(template) if template else None, strict=strict, force=force)
     return fill_path(Path(path), options)
+
+
+def write_report(path: str | Path, output_dir: str | Path | None = None, *, template: str | Path | None = None,
+                 force: bool = False) -> FileOutcome:
+    """Write the Word report(s) of a workbook alone (``perfxl report``); the outcome as :func:`fill`."""
+    from .batch import FillOptions, fill_path
+
+    options = FillOptions(output_dir=Path(output_dir) if output_dir else None, workbook=False,
+                          template=Path(template) if template else None, force=force)
+    return fill_path(Path(path), options)
+
+
+def results_frame(results: Iterable[CheckResult]) -> pd.DataFrame:
+    """A pandas DataFrame of checked forms, one row each: the columns of 汇总.xlsx (file, sheet, kind,
+    project, department, budget, executed, rate, score_stated, score_computed, grade, errors, warnings, ok)."""
+    import pandas as pd
+
+    rows = []
+    for result in results:
+        form, computed = result.form, result.computed
+        rows.append({
+            "file": form.path.name, "sheet": form.sheet, "kind": form.kind,
+            "project": form.project.text or form.unit.text or None, "department": form.department.text or None,
+            "budget": computed.funds_totals.get("budget"), "executed": computed.funds_totals.get("executed"),
+            "rate": computed.rate, "score_stated": form.total_score.number, "score_computed": computed.total_score,
+            "grade": computed.grade, "errors": result.count("error"), "warnings": result.count("warning"), "ok": result.ok,
+        })
+    columns = ["file", "sheet", "kind", "project", "department", "budget", "executed", "rate",
+               "score_stated", "score_computed", "grade", "errors", "warnings", "ok"]
+    return pd.DataFrame(rows, columns=columns)

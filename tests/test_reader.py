@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from conftest import IndicatorSpec, spec_copy
-from perfxl import check, read_form, read_forms
+from perfxl import check_form as check, read_form, read_forms
 from perfxl.model import FormError
 
 

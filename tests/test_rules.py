@@ -104,7 +104,7 @@ def check_spec(tmp_path: Path, spec, formats: dict[str, str] | None = None, name
     for address, number_format in (formats or {}).items():
         wb.active[address].number_format = number_format
     wb.save(path)
-    return perfxl.check(perfxl.read_form(path))
+    return perfxl.check_form(perfxl.read_form(path))
 
 
 def pinned(result) -> list[tuple]:
@@ -125,7 +125,7 @@ def clean_result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seed_result():
-    return perfxl.check(perfxl.read_form(SEED))
+    return perfxl.check_form(perfxl.read_form(SEED))
 
 
 def test_clean_form_has_no_findings_and_recomputes(clean_result):
