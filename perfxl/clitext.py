@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 
 import typer
 import typer.core
+
+from .numbers import text_width
 
 _click = getattr(typer.core, "_click", None) or getattr(typer.core, "click")  # vendored since typer 0.2x
 _exceptions = _click.exceptions
@@ -44,8 +45,7 @@ _WIDE = _wide_classes()
 
 def display_width(text: str, wide: str | None = None) -> int:
     """Columns ``text`` takes in this terminal: Chinese characters take two."""
-    wide = wide or _WIDE
-    return sum(2 if unicodedata.east_asian_width(ch) in wide else 1 for ch in text)
+    return text_width(text, wide or _WIDE)
 
 
 def wrap(text: str, width: int) -> list[str]:

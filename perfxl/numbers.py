@@ -93,6 +93,12 @@ def display_text(raw: object) -> str:
     return text.strip(" \t\r\n\u3000\xa0")
 
 
+def text_width(text: object, wide: str = "WF") -> int:
+    """Columns a text takes: characters of the East-Asian width classes in ``wide`` (W, F: Chinese,
+    full-width) count two. Spreadsheet column widths use the default; a terminal may add A."""
+    return sum(2 if unicodedata.east_asian_width(ch) in wide else 1 for ch in str(text))
+
+
 def read_value(raw: object, number_format: str | None = None) -> Reading:
     """Read one cell value; never raises."""
     if raw is None:

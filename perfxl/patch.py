@@ -1646,7 +1646,8 @@ def records_sheet_xml(originals: dict[str, str]) -> bytes:
 def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set[str]) -> bytes:
     """The 校验结果 sheet: a header per form, then one row per finding linked to its cell."""
     from .rules import SEVERITY_ZH, grade_text
-    from .writer import SEVERITY_FILL, SEVERITY_ORDER, display_width
+    from .numbers import text_width as display_width
+    from .writer import SEVERITY_FILL, SEVERITY_ORDER
 
     song = '<name val="宋体"/><family val="3"/><charset val="134"/>'
     thin = '<color rgb="FF999999"/>'

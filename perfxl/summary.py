@@ -186,7 +186,7 @@ def _summary_sheet(ws, rows: list[dict], totals: dict, base: Path) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from .writer import display_width as text_width
+    from .numbers import text_width
 
     ws.title = SHEET_NAME
     _header(ws, COLUMNS)
@@ -228,7 +228,7 @@ def _department_sheet(ws, departments, totals: dict) -> None:
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
-    from .writer import display_width as text_width
+    from .numbers import text_width
 
     _header(ws, DEPARTMENT_COLUMNS)
     widths = [text_width(name) for name in DEPARTMENT_COLUMNS]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from . import labels as L
 from .model import KIND_ZH, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_formula, original_from_comment, original_record
-from .numbers import display_text, format_number, format_percent, round_half_up
+from .numbers import display_text, format_number, format_percent, round_half_up, text_width
 from .patch import resolve as _resolve
 from .writeutil import atomic_path
 
@@ -429,7 +429,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center")
     several = len({r.form.sheet for r in results}) > 1
     findings = [f for r in results for f in r.findings]
-    widths = [display_width(h) for h in headers]
+    widths = [text_width(h) for h in headers]
     for finding in findings:
         row += 1
         label = finding.cell or "—"
@@ -440,7 +440,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
             cell = text(row, col, value)
             cell.border = border
             cell.alignment = wrap
-            widths[col - 1] = max(widths[col - 1], display_width(value))
+            widths[col - 1] = max(widths[col - 1], text_width(value))
         severity_cell = ws.cell(row=row, column=1)
         color = SEVERITY_FILL[finding.severity]
         severity_cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
@@ -460,20 +460,13 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
         ws.column_dimensions["ABCD"[col - 1]].width = width
     for r in range(header_row + 1, row + 1):  # wrapped messages: give each row the lines it needs
         usable = [final[0], final[1], final[2], final[3] * 0.92]  # the message column wraps a little early
-        lines = max(-(-display_width(ws.cell(r, c).value or "") // int(usable[c - 1])) for c in range(1, 5))
+        lines = max(-(-text_width(ws.cell(r, c).value or "") // int(usable[c - 1])) for c in range(1, 5))
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def display_width(text: str) -> int:
-    """Column width a text needs: CJK and full-width characters count double."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
 
 
 def _previous_file_name(wb) -> str | None:

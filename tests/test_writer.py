@@ -520,8 +520,10 @@ def test_package_inspection_names_lost_parts(tmp_path, make_form, clean_spec):
     assert sorted(loss.what for loss in losses) == ["嵌入对象（OLE） 1 个", "表单控件（按钮、复选框等） 1 个"]
 
 
-def test_display_width_counts_chinese_double():
-    assert writer.display_width("总分") == 4 and writer.display_width("H25") == 3
+def test_text_width_counts_chinese_double():
+    from perfxl.numbers import text_width
+
+    assert text_width("总分") == 4 and text_width("H25") == 3 and text_width(102) == 3
 
 
 def test_original_text_reads_back_as_the_same_value():
