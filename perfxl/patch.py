@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 from . import labels as L
 from .model import KIND_ZH, PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_comment, original_formula, original_from_comment, original_record
 from .numbers import format_number
+from .workbook import resolve
 from .writeutil import atomic_path
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -99,20 +100,6 @@ def insert_in_order(parent, child, order: tuple[str, ...]):
             return child
     parent.append(child)
     return child
-
-
-def resolve(source: str, target: str) -> str:
-    """A relationship target, relative to part ``source``, as a path inside the zip."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in (str(PurePosixPath(source).parent) + "/" + target).split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def relative(source: str, part: str) -> str:

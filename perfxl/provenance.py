@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from .model import PERFXL_AUTHOR, FormError
-from .workbook import _NS_MAIN, _sheet_parts
+from .workbook import _NS_MAIN, sheet_parts
 
 #: Word document property (keywords) that marks a report as perfxl's.
 REPORT_KEYWORD = "perfxl"
@@ -93,7 +93,7 @@ def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
         if name.startswith("xl/comments") and name.endswith(".xml"):
             if f"<author>{PERFXL_AUTHOR}</author>".encode() in archive.read(name):
                 return True
-    sheets = _sheet_parts(archive, ElementTree)
+    sheets = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
     strings = None
     for sheet, part in sheets.items():
         if part not in names:

@@ -14,7 +14,7 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .model import PERFXL_AUTHOR, FormError, column_index, original_from_comment
 from .systext import read_error_text
@@ -349,7 +349,7 @@ def _open_xlsx_values(path: Path, kind: str) -> Book | None:
             for name in names:
                 if name.startswith("xl/comments") and "原填写".encode() in archive.read(name):
                     return None  # a perfxl output: the originals live in comments
-            parts = _sheet_parts(archive, ElementTree)
+            parts = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
             percent_styles = _percent_styles(archive, ElementTree) if "xl/styles.xml" in names else {}
             sheet_xml = {name: archive.read(part) for name, part in parts.items() if part in names}
         for xml in sheet_xml.values():
@@ -387,16 +387,37 @@ def _open_xlsx_values(path: Path, kind: str) -> Book | None:
         return None
 
 
-def _sheet_parts(archive: zipfile.ZipFile, ElementTree) -> dict[str, str]:
-    """Sheet name → its XML part inside the zip."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+def sheet_parts(archive: zipfile.ZipFile, parse) -> dict[str, str]:
+    """Sheet name → its worksheet part inside the zip, from xl/workbook.xml and its relationships
+    (targets resolved as paths, ``..`` and absolute ones included; a missing part is left out).
+
+    ``parse``: part name → its XML root, or None where it cannot be read.
+    """
+    workbook, rels = parse("xl/workbook.xml"), parse("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return {}
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    names = set(archive.namelist())
     parts = {}
     for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        target = targets.get(sheet.get(f"{_NS_REL}id"))
+        if target and (part := resolve("xl/workbook.xml", target)) in names:
+            parts[sheet.get("name")] = part
     return parts
+
+
+def resolve(source: str, target: str) -> str:
+    """A relationship target, relative to part ``source``, as a path inside the zip."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for piece in (str(PurePosixPath(source).parent) + "/" + target).split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
 
 
 def _percent_styles(archive: zipfile.ZipFile, ElementTree) -> dict[int, str]:

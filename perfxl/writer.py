@@ -33,7 +33,7 @@ from pathlib import Path
 from . import labels as L
 from .model import KIND_ZH, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_formula, original_from_comment, original_record
 from .numbers import display_text, format_number, format_percent, round_half_up, text_width
-from .patch import resolve as _resolve
+from .workbook import resolve as _resolve, sheet_parts
 from .writeutil import atomic_path
 
 RATE_FORMAT = "0.00%"
@@ -501,7 +501,7 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
                 losses.append(Loss(None, None, f"无法读取的内部部件 {name}"))
                 return None
 
-        sheets = _sheet_parts(archive, xml)
+        sheets = sheet_parts(archive, xml)
         drawing_sheet: dict[str, str] = {}
         for sheet, part in sheets.items():
             root = xml(part)
@@ -526,22 +526,6 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
             if count:
                 losses.append(Loss(None, None, f"{what} {count} 个"))
     return validations, _dedupe(losses)
-
-
-def _sheet_parts(archive, xml) -> dict[str, str]:
-    """sheet name → worksheet part path, from xl/workbook.xml and its relationships."""
-    workbook, rel_root = xml("xl/workbook.xml"), xml("xl/_rels/workbook.xml.rels")
-    if workbook is None or rel_root is None:
-        return {}
-    rels = {rel.get("Id"): rel.get("Target") for rel in rel_root}
-    parts = {}
-    for sheet in workbook.iter(f"{{{_NS['main']}}}sheet"):
-        target = rels.get(sheet.get(f"{{{_NS['r']}}}id"))
-        if target:
-            part = _resolve("xl/workbook.xml", target)
-            if part in archive.namelist():
-                parts[sheet.get("name")] = part
-    return parts
 
 
 def _rel_targets(archive, part: str, xml, type_suffix: str) -> list[str]:

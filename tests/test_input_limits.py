@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -154,3 +155,20 @@ def test_a_file_deleted_after_reading_before_writing(tmp_path, monkeypatch):
     outcome = fill_path(path, FillOptions())
     assert outcome.error is not None and outcome.error.code == "file-changed"
     assert sha256(path) != before and not (tmp_path / "被替换_自评结果.xlsx").exists()
+
+
+@pytest.mark.parametrize("target", ["worksheets/sheet1.xml", "/xl/worksheets/sheet1.xml", "../xl/worksheets/sheet1.xml", "./worksheets/sheet1.xml"])
+def test_sheet_parts_resolve_relationship_targets_however_written(tmp_path, target):
+    """One resolver for every reader of the package (the reader, provenance, the writer's inspection)."""
+    from defusedxml import ElementTree
+
+    from perfxl.workbook import sheet_parts
+
+    with zipfile.ZipFile(SEED) as source:
+        rels = source.read("xl/_rels/workbook.xml.rels").decode()
+    assert 'Target="worksheets/sheet1.xml"' in rels or "Target=\"/xl/worksheets/sheet1.xml\"" in rels
+    rels = re.sub(r'Target="/?(?:xl/)?worksheets/sheet1\.xml"', f'Target="{target}"', rels)
+    path = copy_package(SEED, tmp_path / "rels.xlsx", {"xl/_rels/workbook.xml.rels": rels.encode()})
+    with zipfile.ZipFile(path) as archive:
+        parts = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
+    assert parts["自评表"] == "xl/worksheets/sheet1.xml"
