@@ -1,8 +1,11 @@
 """Build a 项目支出绩效自评表 workbook in the standard (财政部 2020) layout.
 
-One builder serves three users: ``perfxl template`` (a blank form to fill), ``samples/make_samples.py``
-(the seed form rebuilt faithfully, mistakes included) and the tests (layout variants: inserted
-rows, no 年初预算数, renamed labels). Everything here writes; nothing reads.
+``samples/make_samples.py`` uses it to rebuild the seed form faithfully (mistakes included) and to
+write the shipped blank form ``templates/自评表模板.xlsx``, which ``perfxl template`` copies as it is;
+the tests use it for layout variants of the standard form (inserted rows, no 年初预算数, renamed
+labels). Forms as other provinces lay them out are typed cell by cell in the tests instead
+(tests/realforms.py, tests/test_variants.py), so that the reader meets layouts it was not built from.
+Everything here writes; nothing reads.
 """
 
 from __future__ import annotations
