@@ -12,6 +12,8 @@ import functools
 import re
 import unicodedata
 
+from .numbers import clean_text
+
 #: field → accepted labels (already in normalised form). Order matters only for readability.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # identity block
@@ -137,7 +139,7 @@ SHARE_DONE = re.compile(r"完成[^,，;；。]{0,8}?(\d+(?:\.\d+)?)%")
 
 def falls_short(text: str) -> bool:
     """Whether an 实际完成值 says the target was not (fully) met, judged on phrases, not characters."""
-    text = "".join(unicodedata.normalize("NFKC", text or "").split())
+    text = clean_text(text)
     for phrase in FALLS_SHORT_PHRASES:
         start = text.find(phrase)
         while start >= 0:

@@ -11,6 +11,7 @@ breakdowns without a 分值, footnotes, narrative rows) are skipped, up to the �
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -86,7 +87,7 @@ class _Labels:
 def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     """Read one sheet as a form, or None when the sheet is not a 自评表."""
     labels = _Labels(grid)
-    header_rows = sorted({r for r, _ in labels.by_field.get("level3", ())} | _level3_header_rows(grid))
+    header_rows = sorted(_level3_header_rows(grid))  # the exact label 三级指标 is one of these
     if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
         return None
     header_row = header_rows[0]
@@ -168,18 +169,17 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     form.fund_columns = dict(columns)
     first_value_col = min(columns.values())
     form.funds_header = a1(header_row, first_value_col)
-    # The money unit: in the block's title or headers (项目资金（元）), else on a line above (金额单位：元).
-    above = [(r, c) for (r, c), v in sorted(grid.values.items()) if r < header_row and isinstance(v, str) and "单位" in v]
-    for spot in [*titles, *[(header_row, c) for c in columns.values()], labels.first("funds_block", before_row=before_row), *above]:
-        unit = L.unit_in_label(grid.value(*spot)) if spot else None
-        if unit:
-            form.money_unit = unit
-            form.money_factor = 1 / 10000 if unit == "元" else 1.0
-            break
-    for spot in [(header_row, columns["score"])] if "score" in columns else []:
-        form.funds_weight_label = L.stated_weight(grid.value(*spot))
-    for spot in titles:
-        form.funds_weight_label = form.funds_weight_label or L.stated_weight(grid.value(*spot))
+    # The money unit: in the block's title or headers (项目资金（元）), else on a line above (金额单位：元),
+    # looked at only when the block itself does not say.
+    above = ((r, c) for (r, c), v in sorted(grid.values.items()) if r < header_row and isinstance(v, str) and "单位" in v)
+    spots = itertools.chain(titles, [(header_row, c) for c in columns.values()], [labels.first("funds_block", before_row=before_row)], above)
+    unit = next((found for spot in spots if spot and (found := L.unit_in_label(grid.value(*spot)))), None)
+    if unit:
+        form.money_unit = unit
+        form.money_factor = 1 / 10000 if unit == "元" else 1.0
+    # A budget weight stated in a header: 得分（20分*执行率）, else the block's title 预算执行情况（10分）.
+    weight_spots = [(header_row, columns["score"])] if "score" in columns else []
+    form.funds_weight_label = next((w for spot in [*weight_spots, *titles] if (w := L.stated_weight(grid.value(*spot))) is not None), None)
     stop = _funds_end(grid, labels, header_row, before_row, titles, first_value_col)
     rows: list[tuple[int, str, str | None, str, Cell]] = []  # row, label, kind by label, group, inline amount
     group = ""
