@@ -1,7 +1,7 @@
 """A small, hand-made mutation check of perfxl/rules.py: does the test suite notice a broken rule?
 
 Each mutation below changes one line of the scoring rules the way a careless edit would. For each,
-a copy of the project with that one change is tested (tests/test_rules.py, test_variants.py,
+a copy of the project with that one change is tested (tests/test_engine.py, test_rules.py, test_variants.py,
 test_real_forms.py, test_department.py and test_phrases.py); a mutation the tests do not catch
 "survives" and is listed. Not part of the test suite (it takes a few minutes):
 
@@ -20,37 +20,48 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = ["tests/test_rules.py", "tests/test_variants.py", "tests/test_real_forms.py", "tests/test_department.py", "tests/test_phrases.py"]
+TESTS = ["tests/test_engine.py", "tests/test_rules.py", "tests/test_variants.py", "tests/test_real_forms.py", "tests/test_department.py", "tests/test_phrases.py"]
 
 #: (what the mutation does, text in rules.py, replacement). Each text must occur exactly once.
 MUTATIONS: list[tuple[str, str, str]] = [
-    ("反向 indicator with actual 0 scores 0", "reverse_ratio = np.where(t.actual > 0, t.target / t.actual, 1.0)",
-     "reverse_ratio = np.where(t.actual > 0, t.target / t.actual, 0.0)"),
-    ("正向 indicator with target 0 scores full", "forward_ratio = np.where(t.target > 0, t.actual / t.target, np.nan)",
-     "forward_ratio = np.where(t.target > 0, t.actual / t.target, 1.0)"),
-    ("ratio not capped at 1", "ratio = np.clip(np.where(reverse, reverse_ratio, forward_ratio), 0.0, 1.0)",
-     "ratio = np.clip(np.where(reverse, reverse_ratio, forward_ratio), 0.0, 2.0)"),
+    ("反向 indicator with actual 0 scores 0", "reverse = np.where(actual > 0, target / actual, 1.0)",
+     "reverse = np.where(actual > 0, target / actual, 0.0)"),
+    ("正向 indicator with target 0 scores full", "forward = np.where(target > 0, actual / target, np.nan)",
+     "forward = np.where(target > 0, actual / target, 1.0)"),
+    ("ratio not capped at 1", "np.clip(np.where(ind[\"direction\"].to_numpy() == \"reverse\", reverse, forward), 0.0, 1.0)",
+     "np.clip(np.where(ind[\"direction\"].to_numpy() == \"reverse\", reverse, forward), 0.0, 2.0)"),
     ("反向 read as 正向", '_REVERSE = {"<=", "<"}', '_REVERSE = {"<"}'),
-    ("budget score not capped at 100 %", "min(rate_total, 1.0) * weight", "rate_total * weight"),
-    ("budget weight default 20", "(form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT)", "(form.funds_weight_label or 20.0)"),
+    ("units not compared", "units_ok = (target_unit == actual_unit) | (target_unit == \"\") | (actual_unit == \"\")",
+     "units_ok = np.ones(len(ind), dtype=bool)"),
+    ("rule score rounded down", "round_half_up(score, 2) if ok else np.nan", "np.floor(score * 100) / 100 if ok else np.nan"),
+    ("rate of a 0 budget taken as 0", "return (funds[\"executed\"] / funds[\"budget\"]).where(funds[\"budget\"] > 0)",
+     "return (funds[\"executed\"] / funds[\"budget\"]).where(funds[\"budget\"] > 0, 0.0)"),
+    ("rate upside down", "return (funds[\"executed\"] / funds[\"budget\"])", "return (funds[\"budget\"] / funds[\"executed\"])"),
+    ("budget score not capped at 100 %", "round_half_up(min(rate, 1.0) * weight, 2)", "round_half_up(rate * weight, 2)"),
+    ("budget weight default 20", "(form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT)\n    computed.budget_weight", "(form.funds_weight_label or 20.0)\n    computed.budget_weight"),
     ("total leaves out the budget score", "(computed.budget_score or 0.0) + indicator_score", "indicator_score"),
+    ("subtotals by 二级 name alone", "ind.groupby([\"level1\", \"level2\"], sort=False)", "ind.groupby([\"level2\", \"level1\"], sort=True)"),
+    ("a subtotal of blanks is 0, not unknown", "[[\"weight\", \"score\"]].sum(min_count=1)", "[[\"weight\", \"score\"]].sum()"),
+    ("parts summed across both breakdowns", "parts.groupby(\"group\", sort=False)", "parts.assign(group=\"\").groupby(\"group\", sort=False)"),
+    ("inline parts summed with the columns", "parts = funds[~funds[\"total\"] & ~funds[\"inline\"]]", "parts = funds[~funds[\"total\"]]"),
     ("grade 优 from 85", "    if score >= 90:\n        return \"优\"", "    if score >= 85:\n        return \"优\""),
     ("grade bounds exclusive", "    if score >= 80:", "    if score > 80:"),
     ("no pending grade for weights ≠ 100", "    if not close(computed.total_weight, 100.0):\n        reasons.append",
      "    if False:\n        reasons.append"),
-    ("deviation not required", "for i in np.flatnonzero(deducted & np.array(t.deviation_blank, dtype=bool)):",
-     "for i in np.flatnonzero(deducted & ~np.array(t.deviation_blank, dtype=bool)):"),
+    ("no pending grade for missing scores", "missing = int(ind[\"score\"].isna().sum())", "missing = 0"),
+    ("deviation not required", "for i in np.flatnonzero(deducted & deviation_blank):", "for i in np.flatnonzero(deducted & ~deviation_blank):"),
     ("score above weight allowed", "exceeds = (score > weight + _TOL) | (score < 0)", "exceeds = score < 0"),
-    ("total row of zeros not taken from parts", "from_parts = total_empty and any(", "from_parts = False and any("),
+    ("total row of zeros not taken from parts", "from_parts = total_empty and first is not None", "from_parts = False and first is not None"),
     ("rate tolerance ignores the shown digits", "return stated is None or abs(stated - value) > _rate_tolerance(cell)",
      "return stated is None or abs(stated - value) > 0.00005"),
     ("qualitative band 达成 from 70 %", '"达成": (0.8, 1.0)', '"达成": (0.7, 1.0)'),
-    ("sub-row scores not flagged", 'if col[f"{name}_kind"][i] == "number":', 'if False:'),
-    ("breakdowns never compared", "if len(groups) == 2 and len(both) == 2 and not close(both[0], both[1]):",
+    ("sub-row scores not flagged", "if fund is not total and cell.reading.is_number:", "if False:"),
+    ("breakdowns never compared", "if not np.isnan(a) and not np.isnan(b) and not close(round_half_up(a, 6), round_half_up(b, 6)):",
      "if False:"),
     ("column-missing never said", "            if name not in form.fund_columns:", "            if False:"),
-    ("level1 stated weight ignored", "if group[\"stated_weight\"] is not None and group[\"weight\"] is not None and not close(",
-     "if False and group[\"stated_weight\"] is not None and group[\"weight\"] is not None and not close("),
+    ("level1 stated weight ignored", "if group.stated_weight is not None and group.weight is not None and not close(",
+     "if False and group.stated_weight is not None and group.weight is not None and not close("),
+    ("percent actual 0.88 read as 0.88 %", "return bare & (actual > 0) & (actual <= 1) & (target > 1)", "return bare & False"),
 ]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .labels import GRADE_PENDING
 from .model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError
-from .numbers import format_number, format_percent
+from .numbers import close, format_number, format_percent
 from .systext import read_error_text
 
 #: 报告信息 labels (normalised, as the reader stores them) → the report field they feed. The
@@ -226,16 +226,16 @@ def collect_facts(result) -> Facts:
         ))
 
     level2_of: dict[str, list[dict]] = {}
-    for group in computed.level2:
-        level2_of.setdefault(group["level1"], []).append(
-            {"name": group["level2"], "weight": format_number(group["weight"]), "score": format_number(group["score"])})
+    for sub in computed.level2:
+        level2_of.setdefault(sub.level1, []).append(
+            {"name": sub.level2, "weight": format_number(sub.weight), "score": format_number(sub.score)})
     level1 = []
     for group in computed.level1:
-        stated = group.get("stated_weight")
-        mismatch = stated is not None and group["weight"] is not None and abs(stated - group["weight"]) > 0.005
+        stated = group.stated_weight
+        mismatch = stated is not None and group.weight is not None and not close(stated, group.weight)
         level1.append({
-            "name": group["name"], "weight": format_number(group["weight"]), "score": format_number(group["score"]),
-            "stated_weight": format_number(stated) if mismatch else None, "level2": level2_of.get(group["name"], []),
+            "name": group.name, "weight": format_number(group.weight), "score": format_number(group.score),
+            "stated_weight": format_number(stated) if mismatch else None, "level2": level2_of.get(group.name, []),
         })
 
     stated_total = form.total_score.number
