@@ -434,7 +434,7 @@ def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[J
     if len(unique) < (1 if background else 2):
         yield jobs
         return
-    from .writer import convert_many_with_office
+    from .office import convert_many_with_office
 
     with tempfile.TemporaryDirectory(prefix="perfxl-xls-") as folder:
         if not background:
@@ -448,7 +448,7 @@ def preconvert_xls(jobs: list[Job], background: bool = False) -> Iterator[list[J
             try:
                 yield [replace(job, converted=PendingConversion(future, job.path)) if job.path in unique else job for job in jobs]
             except BaseException:  # the run is stopped (Ctrl-C, SIGTERM): so is LibreOffice, at once
-                from .writer import stop_office
+                from .office import stop_office
 
                 stop_office()
                 raise
@@ -482,7 +482,7 @@ def default_jobs() -> int:
 WORKER_TASKS = 200
 
 
-FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.patch", "perfxl.report")
+FILL_MODULES = ("perfxl.reader", "perfxl.rules", "perfxl.writer", "perfxl.patch", "perfxl.marks", "perfxl.report")
 
 
 def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True,

@@ -200,7 +200,7 @@ DEFAULT_LEVEL1_WEIGHTS: dict[str, float] = {LEVEL1_OUTPUT: 50.0, LEVEL1_BENEFIT:
 REPORT_INFO_SHEET = "报告信息"
 #: Sheet perfxl adds to its own output; ignored when reading.
 FINDINGS_SHEET = "校验结果"
-#: perfxl's very hidden sheet: the fill each highlighted cell had before (see writer._record_original_fills).
+#: perfxl's very hidden sheet: the fill each highlighted cell had before (see patch.records_sheet_xml and xlswriter._record_original_fills).
 ORIGINAL_FILLS_SHEET = "perfxl原底色"
 
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")

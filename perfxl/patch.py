@@ -29,8 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import KIND_ZH, PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_comment, original_formula, original_from_comment, original_record
-from .numbers import format_number
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_formula, original_from_comment
 from .workbook import resolve
 from .writeutil import atomic_path
 
@@ -515,7 +514,7 @@ def fill_from_record(package: Package, text: str):
 
 def is_highlight(fill) -> bool:
     """One of perfxl's highlight fills (whatever alpha byte a later save gave its colour)."""
-    from .writer import _HIGHLIGHTS
+    from .marks import HIGHLIGHT_COLORS
 
     if fill is None:
         return False
@@ -524,7 +523,7 @@ def is_highlight(fill) -> bool:
         return False
     color = pattern.find(q("fgColor"))
     rgb = color.get("rgb") if color is not None else None
-    return isinstance(rgb, str) and rgb[-6:].upper() in _HIGHLIGHTS
+    return isinstance(rgb, str) and rgb[-6:].upper() in HIGHLIGHT_COLORS
 
 
 def has_fill(fill) -> bool:
@@ -999,7 +998,7 @@ class Comments:
 
     def restore_user(self, ref: str, comment) -> None:
         """Turn a perfxl comment that carries a user's comment back into the user's comment."""
-        from .writer import USER_COMMENT_MARKER
+        from .marks import USER_COMMENT_MARKER
 
         text = comment.find(q("text"))
         runs = [r for r in text if _local(r.tag) == "r"] if text is not None else []
@@ -1023,7 +1022,7 @@ class Comments:
 
     def put(self, note: Note, previous=None) -> None:
         """perfxl's comment on ``note.ref``; a user's comment there is kept inside it (after ours)."""
-        from .writer import USER_COMMENT_MARKER
+        from .marks import USER_COMMENT_MARKER
 
         comment_list = self._list()
         existing = self.items().get(note.ref)
@@ -1473,12 +1472,14 @@ def _patch(package: Package, book, results, target: Path) -> None:
 
 
 def _has_perfxl_comments(package: Package, part: str) -> bool:
+    from .marks import comments_by_perfxl
+
     rels = Relationships(package, part)
-    return any(package.exists(p) and PERFXL_AUTHOR.encode() in package.read(p) for _, p in rels.by_type(REL_COMMENTS))
+    return any(package.exists(p) and comments_by_perfxl(package.read(p)) for _, p in rels.by_type(REL_COMMENTS))
 
 
 def _derived(sheet: Sheet, result) -> dict[str, tuple]:
-    from .writer import derived_cells
+    from .marks import derived_cells
 
     return {sheet.anchor(address): item for address, item in derived_cells(result.form, result.computed).items()}
 
@@ -1499,20 +1500,16 @@ def _read_records(sheet: Sheet) -> dict[tuple[str, str], str]:
 
 def _findings_sheet_file_name(sheet: Sheet) -> str | None:
     """The file name a 校验结果 sheet perfxl wrote names (None: not perfxl's, a user's own sheet)."""
-    head, second = sheet.value("A1"), sheet.value("A2")
-    if head != L.FINDINGS_SHEET or not isinstance(second, str) or not second.startswith("文件："):
-        return None
-    for ref in sheet.cells:
-        row, col = split_ref(ref)
-        if col == 1 and sheet.value(ref) == "严重程度" and sheet.value(a1(row, 2)) == "代码" and sheet.value(a1(row, 3)) == "单元格":
-            return second[len("文件："):]
-    return None
+    from .marks import findings_sheet_file_name
+
+    rows = sorted({row for row, col in map(split_ref, sheet.cells) if col == 1})
+    return findings_sheet_file_name(lambda row, col: sheet.value(a1(row, col)), rows)
 
 
 def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict) -> None:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
     fills return), cells it rewrote get their stated value back."""
-    from .writer import USER_COMMENT_MARKER
+    from .marks import USER_COMMENT_MARKER
 
     for ref, comment in comments.items().items():
         if comments.author_of(comment) != PERFXL_AUTHOR:
@@ -1534,9 +1531,9 @@ def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict)
 
 def _restore(sheet: Sheet, ref: str, original: str, formula: str | None) -> None:
     """Put a recorded original back: a number, text (always as text), or the formula with the value it showed."""
-    from .workbook import _typed
+    from .workbook import typed_value
 
-    value = None if formula is not None and original == formula else _typed(original)
+    value = None if formula is not None and original == formula else typed_value(original)
     if isinstance(value, (int, float)):
         sheet.set_number(ref, value)
     elif isinstance(value, str):
@@ -1554,8 +1551,8 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
     highlighted if and only if the findings list it. It then gets the recalculated value, and the
     value it stated goes into the comment when that differs.
     """
+    from .marks import derived_comment, findings_text, worst_severity
     from .rules import stated_differs
-    from .writer import _findings_text, _shown_original, _shown_value, _worst
 
     form = result.form
     by_cell: dict[str, list[Finding]] = {}
@@ -1580,25 +1577,20 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
             xf = styles.xf(style)
             if xf is None or xf.get("numFmtId") != str(number_format):
                 sheet.set_style(address, styles.derive(style, num_fmt=number_format))
-        text = _findings_text(findings)
-        if differs:
-            shown = _shown_original(stated, kind) if not (formula_text and stated.raw is None) else ""
-            record = original_record(shown, formula_text, is_text=isinstance(stated.raw, str))
-            text = original_comment(record, _shown_value(value, kind)) + "\n" + text
-        _flag(sheet, comments, styles, address, text, _worst(findings), originals)
+        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text)
+        _flag(sheet, comments, styles, address, text, worst_severity(findings), originals)
     for address, findings in by_cell.items():
-        _flag(sheet, comments, styles, address, _findings_text(findings), _worst(findings), originals)
+        _flag(sheet, comments, styles, address, findings_text(findings), worst_severity(findings), originals)
 
 
 def _flag(sheet: Sheet, comments: Comments, styles: Styles, ref: str, text: str, severity: str, originals: dict[str, str]) -> None:
-    from .writer import CHANGED_FILL, SEVERITY_FILL
+    from .marks import highlight_color
 
     style = sheet.style(ref)
     fill = styles.fill(style)
     if has_fill(fill) and not is_highlight(fill):
         originals.setdefault(f"{sheet.name}!{ref}", fill_record(fill))
-    color = SEVERITY_FILL.get(severity, CHANGED_FILL)
-    sheet.set_style(ref, styles.derive(style, fill=styles.solid_fill(color)))
+    sheet.set_style(ref, styles.derive(style, fill=styles.solid_fill(highlight_color(severity))))
     comments.put(Note(ref, text))
 
 
@@ -1631,83 +1623,54 @@ def records_sheet_xml(originals: dict[str, str]) -> bytes:
 
 
 def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set[str]) -> bytes:
-    """The 校验结果 sheet: a header per form, then one row per finding linked to its cell."""
-    from .rules import SEVERITY_ZH, grade_text
-    from .numbers import text_width as display_width
-    from .writer import SEVERITY_FILL, SEVERITY_ORDER
+    """The 校验结果 sheet (content and layout: :func:`perfxl.marks.findings_sheet`) as worksheet XML."""
+    from . import marks as M
 
-    song = '<name val="宋体"/><family val="3"/><charset val="134"/>'
-    thin = '<color rgb="FF999999"/>'
+    layout = M.findings_sheet(file_name, results, sheet_names)
+    song = f'<name val="{M.FONT_NAME}"/><family val="3"/><charset val="134"/>'
+    thin = f'<color rgb="FF{M.BORDER_COLOR}"/>'
     border = f'<border><left style="thin">{thin}</left><right style="thin">{thin}</right><top style="thin">{thin}</top><bottom style="thin">{thin}</bottom><diagonal/></border>'
     solid = lambda color: f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/><bgColor rgb="FF{color}"/></patternFill></fill>'  # noqa: E731
     wrap = '<alignment vertical="top" wrapText="1"/>'
-    title = styles.new_format(font=f'<font><b/><sz val="14"/>{song}</font>')
-    body = styles.new_format(font=f'<font><sz val="10"/>{song}</font>')
-    header = styles.new_format(font=f'<font><b/><sz val="11"/>{song}</font>', fill=solid("D9D9D9"), border=border,
+    body_font = f'<font><sz val="{M.BODY_SIZE}"/>{song}</font>'
+    title = styles.new_format(font=f'<font><b/><sz val="{M.TITLE_SIZE}"/>{song}</font>')
+    body = styles.new_format(font=body_font)
+    header = styles.new_format(font=f'<font><b/><sz val="{M.HEADER_SIZE}"/>{song}</font>', fill=solid(M.HEADER_FILL), border=border,
                                alignment='<alignment horizontal="center" vertical="center"/>')
-    cell_style = styles.new_format(font=f'<font><sz val="10"/>{song}</font>', border=border, alignment=wrap)
-    severity_style = {s: styles.new_format(font=f'<font><sz val="10"/>{song}</font>', fill=solid(SEVERITY_FILL[s]), border=border, alignment=wrap)
-                      for s in SEVERITY_ORDER}
-    link_style = styles.new_format(font=f'<font><u/><sz val="10"/><color rgb="FF0563C1"/>{song}</font>', border=border, alignment=wrap)
-    empty_border = styles.new_format(font=f'<font><sz val="10"/>{song}</font>', border=border)
+    cell_style = styles.new_format(font=body_font, border=border, alignment=wrap)
+    severity_style = {s: styles.new_format(font=body_font, fill=solid(M.SEVERITY_FILL[s]), border=border, alignment=wrap)
+                      for s in M.SEVERITY_FILL}
+    link_style = styles.new_format(font=f'<font><u/><sz val="{M.BODY_SIZE}"/><color rgb="FF{M.LINK_COLOR}"/>{song}</font>', border=border, alignment=wrap)
+    empty_border = styles.new_format(font=body_font, border=border)
 
     rows: dict[int, list[str]] = {}
 
     def put(row: int, col: int, text: str, style: int) -> None:
         rows.setdefault(row, []).append(_cell_xml(a1(row, col), text, style))
 
-    put(1, 1, "校验结果", title)
-    put(2, 1, f"文件：{file_name}", body)
-    row = 3
-    for result in results:
-        c = result.computed
-        counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        put(row, 1, f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}", body)
-        row += 1
-    row += 1
-    header_row = row
-    headers = ("严重程度", "代码", "单元格", "说明")
-    for col, text in enumerate(headers, 1):
-        put(row, col, text, header)
-    form_sheets = {r.form.sheet for r in results}
-    several = len(form_sheets) > 1
-    findings = [f for r in results for f in r.findings]
-    widths = [display_width(h) for h in headers]
+    put(1, 1, M.FINDINGS_TITLE, title)
+    for row, line in enumerate(layout.lines, start=2):
+        put(row, 1, line, body)
+    for col, text in enumerate(M.FINDINGS_HEADERS, 1):
+        put(layout.header_row, col, text, header)
     links = []
-    texts: dict[int, list[str]] = {}
-    for finding in findings:
-        row += 1
-        label = finding.cell or "—"
-        if finding.cell and (several or finding.sheet not in form_sheets):
-            label = f"{finding.sheet}!{finding.cell}"
-        values = (SEVERITY_ZH[finding.severity], finding.code, label, finding.message)
-        linked = bool(finding.cell and finding.sheet in sheet_names)
-        for col, value in enumerate(values, 1):
-            style = severity_style[finding.severity] if col == 1 else link_style if (col == 3 and linked) else cell_style
-            put(row, col, value, style)
-            widths[col - 1] = max(widths[col - 1], display_width(value))
-        texts[row] = list(values)
-        if linked:
-            location = f"'{finding.sheet.replace(chr(39), chr(39) * 2)}'!{finding.cell}"
-            links.append(f'<hyperlink ref="C{row}" location="{escape(location, {chr(34): "&quot;"})}" display="{escape(label, {chr(34): "&quot;"})}"/>')
-    if not findings:
-        row += 1
-        put(row, 1, "未发现问题", empty_border)
+    for item in layout.rows:
+        for col, value in enumerate(item.values, 1):
+            style = severity_style[item.severity] if col == 1 else link_style if (col == 3 and item.link) else cell_style
+            put(item.row, col, value, style)
+        if item.link:
+            quoted = {chr(34): "&quot;"}
+            links.append(f'<hyperlink ref="C{item.row}" location="{escape(item.link, quoted)}" display="{escape(item.values[2], quoted)}"/>')
+    if layout.empty_row:
+        put(layout.empty_row, 1, M.NO_FINDINGS, empty_border)
         for col in range(2, 5):
-            rows[row].append(f'<c r="{a1(row, col)}" s="{empty_border}"/>')
-    final = [min(max(width + 2, 8), 90 if col == 4 else 30) for col, width in enumerate(widths, 1)]
-    heights = {}
-    usable = [final[0], final[1], final[2], final[3] * 0.92]  # the message column wraps a little early
-    for r, values in texts.items():
-        lines = max(-(-display_width(value) // int(usable[c])) for c, value in enumerate(values))
-        if lines > 1:
-            heights[r] = 14 * lines + 2
-    cols = "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(final, 1)) + "</cols>"
-    first = header_row + 1
-    head = (f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:D{row}"/>'
+            rows[layout.empty_row].append(f'<c r="{a1(layout.empty_row, col)}" s="{empty_border}"/>')
+    cols = "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(layout.widths, 1)) + "</cols>"
+    header_row, first = layout.header_row, layout.header_row + 1
+    head = (f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:D{layout.last_row}"/>'
             f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" topLeftCell="A{first}" activePane="bottomLeft" state="frozen"/>'
             f'<selection pane="bottomLeft" activeCell="A{first}" sqref="A{first}"/></sheetView></sheetViews>')
     tail = ((f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
             + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
             + '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
-    return _sheet_xml(rows, head=head, cols=cols, tail=tail, heights=heights)
+    return _sheet_xml(rows, head=head, cols=cols, tail=tail, heights=layout.heights)

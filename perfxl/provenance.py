@@ -5,8 +5,9 @@ file of the same name that someone else made (a department's own ``…_自评报
 ``汇总.xlsx`` of the 财政局) is never lost to a run. The marks are part of the content, so they
 survive the file being opened and saved again in Excel, WPS or Word:
 
-* a filled workbook ``…_自评结果.xlsx``: a findings sheet (``校验结果``, or a numbered name) whose
-  A1 reads ``校验结果`` and A2 ``文件：…``; or a cell comment written by the author ``perfxl``;
+* a filled workbook ``…_自评结果.xlsx``: a findings sheet (``校验结果``, or a numbered name) that
+  :func:`perfxl.marks.findings_sheet_file_name` recognises (A1 ``校验结果``, A2 ``文件：…``, the
+  header row 严重程度 / 代码 / 单元格); or a cell comment written by the author ``perfxl``;
   or a custom document property named ``perfxl``;
 * the batch summary ``汇总.xlsx``: a sheet ``汇总`` whose header row starts 文件 / 类型 / 项目名称 / 主管部门 (or, from earlier versions, 文件 / 项目名称 / 主管部门);
 * a Word report ``…_自评报告.docx``: the keyword ``perfxl`` in its document properties
@@ -23,16 +24,17 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Callable
 
-from .model import PERFXL_AUTHOR, FormError
-from .workbook import _NS_MAIN, sheet_parts
+from .marks import FINDINGS_TITLE, comments_by_perfxl, findings_sheet_file_name
+from .model import FormError
+from .workbook import NS_MAIN, sheet_parts
 
 #: Word document property (keywords) that marks a report as perfxl's.
 REPORT_KEYWORD = "perfxl"
 #: Custom document property that marks a workbook as perfxl's (for writers that add one).
 CUSTOM_PROPERTY = "perfxl"
-_FINDINGS_TITLE = "校验结果"
-_FINDINGS_FILE_PREFIX = "文件："
+_FINDINGS_COLUMNS = re.compile(r"[ABC]\d+")  # what recognising a findings sheet looks at
 #: The first header cells of 汇总 (summary.COLUMNS), as written now and before 类型 was added.
 _SUMMARY_HEADERS = (("文件", "类型", "项目名称", "主管部门"), ("文件", "项目名称", "主管部门"))
 _MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
@@ -90,23 +92,23 @@ def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
     if "docProps/custom.xml" in names and f'name="{CUSTOM_PROPERTY}"'.encode() in archive.read("docProps/custom.xml"):
         return True
     for name in names:
-        if name.startswith("xl/comments") and name.endswith(".xml"):
-            if f"<author>{PERFXL_AUTHOR}</author>".encode() in archive.read(name):
-                return True
+        if name.startswith("xl/comments") and name.endswith(".xml") and comments_by_perfxl(archive.read(name)):
+            return True
     sheets = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
     strings = None
     for sheet, part in sheets.items():
         if part not in names:
             continue
-        if sheet.startswith(_FINDINGS_TITLE):
+        if sheet.startswith(FINDINGS_TITLE):
             strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
-            cells = _cell_texts(archive.read(part), strings, ElementTree, ("A1", "A2"))
-            if cells.get("A1") == _FINDINGS_TITLE and cells.get("A2", "").startswith(_FINDINGS_FILE_PREFIX):
+            cells = _cell_texts(archive.read(part), strings, ElementTree, _FINDINGS_COLUMNS.fullmatch)
+            rows = sorted(int(ref[1:]) for ref in cells if ref[0] == "A")
+            if findings_sheet_file_name(lambda row, col: cells.get(f"{'ABC'[col - 1]}{row}"), rows) is not None:
                 return True
         elif sheet == "汇总":
             strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
             refs = ("A1", "B1", "C1", "D1")
-            cells = _cell_texts(archive.read(part), strings, ElementTree, refs)
+            cells = _cell_texts(archive.read(part), strings, ElementTree, refs.__contains__, len(refs))
             header = tuple(cells.get(ref) for ref in refs)
             if any(header[:len(known)] == known for known in _SUMMARY_HEADERS):
                 return True
@@ -118,35 +120,36 @@ def _shared_strings(archive: zipfile.ZipFile, names: set[str], ElementTree) -> l
     if part not in names:
         return []
     root = ElementTree.fromstring(archive.read(part))
-    return [_item_text(si) for si in root.iter(f"{_NS_MAIN}si")]
+    return [_item_text(si) for si in root.iter(f"{NS_MAIN}si")]
 
 
 def _item_text(item) -> str:
     """The text of a string item (<si> or <is>): its <t>, or its runs' <t>; phonetic guides left out."""
     parts = []
     for child in item:
-        if child.tag == f"{_NS_MAIN}t":
+        if child.tag == f"{NS_MAIN}t":
             parts.append(child.text or "")
-        elif child.tag == f"{_NS_MAIN}r":
-            text = child.find(f"{_NS_MAIN}t")
+        elif child.tag == f"{NS_MAIN}r":
+            text = child.find(f"{NS_MAIN}t")
             parts.append(text.text or "" if text is not None else "")
     return "".join(parts)
 
 
-def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: tuple[str, ...]) -> dict[str, str]:
-    """The text of the ``wanted`` cells of a sheet (shared, inline or plain strings)."""
+def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: Callable[[str], object], count: int | None = None) -> dict[str, str]:
+    """The text of the cells of a sheet whose reference is ``wanted`` (shared, inline or plain
+    strings); reading stops once ``count`` of them are found."""
     root = ElementTree.fromstring(xml)
     found: dict[str, str] = {}
-    for cell in root.iter(f"{_NS_MAIN}c"):
+    for cell in root.iter(f"{NS_MAIN}c"):
         ref = cell.get("r")
-        if ref not in wanted:
+        if ref is None or not wanted(ref):
             continue
         kind = cell.get("t")
         if kind == "inlineStr":
-            inline = cell.find(f"{_NS_MAIN}is")
+            inline = cell.find(f"{NS_MAIN}is")
             found[ref] = _item_text(inline) if inline is not None else ""
             continue
-        value = cell.find(f"{_NS_MAIN}v")
+        value = cell.find(f"{NS_MAIN}v")
         text = value.text if value is not None and value.text is not None else ""
         if kind == "s":
             try:
@@ -155,6 +158,6 @@ def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: tuple[str, 
                 found[ref] = ""
         else:
             found[ref] = text
-        if len(found) == len(wanted):
+        if len(found) == count:
             break
     return found

@@ -2,31 +2,30 @@
 
 Three steps, kept apart:
 
-1. :func:`build_context` turns a :class:`~perfxl.rules.CheckResult` into plain Python values: every
-   number and sentence of the report, formatted once (:class:`Facts`), so the text and the 附件
-   table are built from the same strings and can never disagree.
-2. The template (``templates/自评报告模板.docx`` or the user's ``--template``) is rendered with
-   docxtpl (Jinja2 tags typed in Word). Template bytes and compiled Jinja templates are cached per
-   process, so a batch of a thousand forms parses each template once.
-3. The 附件 自评表 is written as a real Word table at the ``{{ annex_table }}`` paragraph, and every
-   run gets explicit East-Asian fonts (w:eastAsia) from its paragraph style.
+1. This module's :func:`build_context` turns a :class:`~perfxl.rules.CheckResult` into plain Python
+   values: every number and sentence of the report, formatted once (:class:`Facts`), so the text
+   and the 附件 table are built from the same strings and can never disagree.
+2. The template (``templates/自评报告模板.docx`` or the user's ``--template``) is rendered by
+   :mod:`perfxl.wordtemplate` (Jinja2 tags typed in Word, docxtpl's tag handling). Compiled
+   templates are cached per process, so a batch of a thousand forms parses each template once.
+3. The 附件 自评表 (:mod:`perfxl.annex`) is written as a real Word table at the
+   ``{{ annex_table }}`` paragraph, and every run gets explicit East-Asian fonts (w:eastAsia) from
+   its paragraph style.
 
 This module knows the model only (Form, CheckResult); it never touches openpyxl.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import threading
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 
+from .annex import annex_tables, print_width
 from .labels import GRADE_PENDING
 from .model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError
 from .numbers import close, format_number, format_percent
-from .systext import read_error_text
+from .wordtemplate import ANNEX_TOKEN, FONT_SLOTS, HIGHLIGHT, XML_UNSAFE, CompiledTemplate, cached_template, run_xml
 
 #: 报告信息 labels (normalised, as the reader stores them) → the report field they feed. The
 #: form's own narrative rows arrive as ``conclusion``/``problems``/``measures``; the 报告信息 sheet
@@ -78,12 +77,8 @@ TODO_TEXT = {
     "department_measures": "针对上述问题的改进措施及建议（可在“报告信息”工作表中填写“改进措施”）",
 }
 
-ANNEX_MARKER = "{{ annex_table }}"
-_ANNEX_TOKEN = "\u2063perfxl-annex-table\u2063"  # what the marker renders to; replaced by the table
 _NUMERALS = "一二三四五六七八九十"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 # ---------------------------------------------------------------- facts: every value, formatted once
@@ -115,6 +110,12 @@ class FundFacts:
     score: str
     group: str = ""  # department forms: "income" (按收入性质分) or "expenditure" (按支出性质分)
     inline: str = ""  # an amount written into the label (其中：一般公共预算：1873.66万元), in 万元, column not said
+
+    @property
+    def inline_text(self) -> str:
+        """The inline amount as the report writes it: ``1873.66万元`` (text that is no number as it is)."""
+        is_amount = re.fullmatch(r"-?[0-9][0-9,]*(?:\.[0-9]+)?", self.inline)
+        return f"{self.inline}万元" if is_amount else self.inline
 
 
 @dataclass
@@ -152,12 +153,20 @@ class Facts:
         """How the text names what the form is about: 项目 or 部门."""
         return "部门" if self.is_department else "项目"
 
+    def breakdowns(self) -> list[tuple[str, list[FundFacts]]]:
+        """A department form's parts by breakdown, in the form's order: [(group, rows)]."""
+        groups: dict[str, list[FundFacts]] = {}
+        for fund in self.funds:
+            if fund.group:
+                groups.setdefault(fund.group, []).append(fund)
+        return list(groups.items())
+
 
 def _clean(text: object) -> str:
     """Text safe for XML, outer whitespace (incl. U+3000) trimmed."""
     if text is None:
         return ""
-    return _CONTROL.sub("", str(text)).replace("\r\n", "\n").strip(" \t\r\n\u3000\xa0")
+    return XML_UNSAFE.sub("", str(text)).replace("\r\n", "\n").strip(" \t\r\n\u3000\xa0")
 
 
 def _amount(value: float | None) -> str:
@@ -277,14 +286,7 @@ def _paragraph(*parts: str):
     """One report paragraph as docxtpl RichText; :class:`Todo` parts are highlighted; newlines → line breaks."""
     from docxtpl import RichText
 
-    runs = []
-    for part in parts:
-        if not part:
-            continue
-        props = f"<w:rPr>{_FONT_SLOTS}{_HIGHLIGHT if isinstance(part, Todo) else ''}</w:rPr>"
-        lines = _CONTROL.sub("", str(part)).split("\n")
-        inner = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line, quote=False)}</w:t>' for line in lines)
-        runs.append(f"<w:r>{props}{inner}</w:r>")
+    runs = [run_xml(part, FONT_SLOTS + (HIGHLIGHT if isinstance(part, Todo) else "")) for part in parts if part]
     rich = RichText()
     rich.xml = "".join(runs)
     return rich
@@ -370,7 +372,7 @@ def build_context(result) -> dict:
         **_common_context(result, facts, info),
         "project": project,
         "title": f"{year}年度{project}绩效自评报告",
-        "title_break": "\n" if _width(f"{year}年度{project}绩效自评报告") > _TITLE_CHARS else "",
+        "title_break": "\n" if print_width(f"{year}年度{project}绩效自评报告") > _TITLE_CHARS else "",
         "overview": overview, "purpose": purpose, "process": process, "conclusion": conclusion,
         "funds": funds, "goal": goal, "indicators": indicators, "problems": problems, "application": application,
     }
@@ -403,7 +405,7 @@ def _common_context(result, facts: Facts, info: dict[str, str]) -> dict:
         # 落款: the unit that reports (实施单位 or 部门（单位）, else 主管部门) and the date the report was drafted.
         "unit": facts.implementer or facts.department or _todo("单位名称"),
         "date": _date_line(),
-        "annex_table": _ANNEX_TOKEN,
+        "annex_table": ANNEX_TOKEN,
         "_facts": facts,
     }
 
@@ -432,12 +434,12 @@ def _department_context(result, facts: Facts) -> dict:
         **_common_context(result, facts, info),
         "unit_name": name,
         "title": title,
-        "title_break": "\n" if _width(title) > _TITLE_CHARS else "",
+        "title_break": "\n" if print_width(title) > _TITLE_CHARS else "",
         "breakdowns": [
             {"name": GROUP_ZH.get(group, group),
              "parts": [{"label": _part_name(f.label), "initial": f.initial, "budget": f.budget, "executed": f.executed,
                         "rate": f.rate, "inline": f.inline} for f in rows]}
-            for group, rows in _breakdowns(facts)
+            for group, rows in facts.breakdowns()
         ],
         "overview": overview, "duties": duties, "organisation": organisation,
         "funds": funds, "management": management, "goal": goal, "indicators": indicators, "conclusion": conclusion,
@@ -455,11 +457,6 @@ def _date_line(today=None) -> str:
 
 
 _TITLE_CHARS = 20  # 二号 characters on one line of the 156 mm type area
-
-
-def _width(text: str) -> float:
-    """Printed width in full-width characters (Latin letters and digits count half)."""
-    return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
 
 
 def _quoted(text: str) -> str:
@@ -538,15 +535,6 @@ def _funds_paragraph(facts: Facts, result):
     return _paragraph(text, *extra)
 
 
-def _breakdowns(facts: Facts) -> list[tuple[str, list[FundFacts]]]:
-    """A department form's parts by breakdown, in the form's order: [(group, rows)]."""
-    groups: dict[str, list[FundFacts]] = {}
-    for fund in facts.funds:
-        if fund.group:
-            groups.setdefault(fund.group, []).append(fund)
-    return list(groups.items())
-
-
 def _breakdown_paragraph(group: str, rows: list[FundFacts], result, last: bool):
     """按收入性质分：一般公共预算全年预算数1850万元、全年执行数1500万元（执行率81.08%）；…"""
     heading = GROUP_ZH.get(group, group)
@@ -560,7 +548,7 @@ def _breakdown_paragraph(group: str, rows: list[FundFacts], result, last: bool):
             rate = f"（执行率{fund.rate}）" if fund.rate and fund.budget and fund.executed else ""
             items.append(f"{name}{'、'.join(amounts)}{rate}")
         elif fund.inline and fund.inline != "0":
-            items.append(f"{name}{fund.inline}万元" if _is_amount(fund.inline) else f"{name}{fund.inline}")
+            items.append(f"{name}{fund.inline_text}")
     if items:
         text = f"{heading}：{'；'.join(items)}。"
     else:
@@ -573,14 +561,10 @@ def _breakdown_paragraph(group: str, rows: list[FundFacts], result, last: bool):
     return _paragraph(text, *extra)
 
 
-def _is_amount(text: str) -> bool:
-    return bool(re.fullmatch(r"-?[0-9][0-9,]*(?:\.[0-9]+)?", text))
-
-
 def _department_funds_paragraphs(facts: Facts, result) -> list:
     """二、部门整体支出管理及使用情况: the 年度资金总额, then each breakdown with its amounts."""
     paragraphs = [_funds_paragraph(facts, result)]
-    groups = _breakdowns(facts)
+    groups = facts.breakdowns()
     for index, (group, rows) in enumerate(groups):
         paragraphs.append(_breakdown_paragraph(group, rows, result, last=index == len(groups) - 1))
     return paragraphs
@@ -723,418 +707,7 @@ def _chinese_number(n: int) -> str:
     return (_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (_NUMERALS[ones - 1] if ones else "")
 
 
-# ---------------------------------------------------------------- the 附件 table
-
-
-# The 9-column 自评表 fills the type area's width (8844 twips = 156 mm). Columns: 0-1 the row labels
-# (一级指标, 年度总体目标), 2 二级指标 / fund source, 3-5 三级指标, 年度指标值, 实际完成值 (amounts in
-# the funds block), 6 分值, 7 得分 / 执行率, 8 偏差原因分析及改进措施 (得分 in the funds block).
-_TABLE_WIDTH = 8844
-_CHAR = 180  # one full-width character of 小五 (9 pt) in twips
-_PADDING = 57 * 2 + 70  # cell margins plus slack for the renderer's rounding
-_TEXT_COLUMNS = (3, 4, 5, 8)  # these take what the labels and numbers leave, by how much they hold
-_FUND_HEADS = ("年初\n预算数", "全年\n预算数", "全年\n执行数", "分值", "执行率", "得分")
-_INDICATOR_HEADS = ("一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施")
-
-
-def _needed(text: str) -> int:
-    """Twips a cell needs to show ``text`` without breaking any of its lines."""
-    return int(max((_width(line) for line in text.split("\n")), default=0) * _CHAR) + _PADDING
-
-
-_LABEL_TAILS = ("满意度指标", "效益指标", "影响指标", "指标")
-
-
-def _label(text: str, limit: float = 6) -> str:
-    """A label the table may break only where a reader would: 其中：| 当年财政拨款, 服务对象满意度 | 指标."""
-    if _width(text) <= limit or "\n" in text:
-        return text
-    for head in ("其中：", "其中:"):
-        if text.startswith(head):
-            return head + "\n" + text[len(head):]
-    splits = [text[:-len(tail)] + "\n" + tail for tail in _LABEL_TAILS if text.endswith(tail) and len(text) > len(tail)]
-    return min(splits, key=lambda label: max(_width(line) for line in label.split("\n")), default=text)
-
-
-def _column_widths(facts: Facts) -> list[int]:
-    """Grid widths sized to the content: labels, amounts and rates on one line, text columns share the rest."""
-    need = [0] * 9
-    fund_label = _fund_label if facts.is_department else _label
-    unbroken = {
-        2: [fund_label(f.label) for f in facts.funds] + [_label(ind.level2) for ind in facts.indicators] + ["实施单位"],
-        3: [_FUND_HEADS[0], _INDICATOR_HEADS[2]] + [f.initial for f in facts.funds],
-        4: [_FUND_HEADS[1], _INDICATOR_HEADS[3]] + [f.budget for f in facts.funds],
-        5: [_FUND_HEADS[2], _INDICATOR_HEADS[4], "实施单位"] + [f.executed for f in facts.funds],
-        6: ["分值", facts.total_weight] + [f.weight for f in facts.funds] + [ind.weight for ind in facts.indicators],
-        7: ["执行率", "得分", "100.00%", facts.total_score] + [f.rate for f in facts.funds] + [ind.score for ind in facts.indicators],
-        8: ["得分", "等级：待定"] + [f.score for f in facts.funds],
-    }
-    for column, texts in unbroken.items():
-        need[column] = max(_needed(text) for text in texts if text is not None)
-    labels = ["年度总体目标", "项目资金", "一级指标"] + (list(GROUP_ZH.values()) if facts.is_department else []) + [line for g in facts.level1 for line in _level1_label(g["name"], g["weight"]).split("\n")]
-    need[0] = 300
-    need[1] = max(_needed(text) for text in labels) - need[0]
-    spare = _TABLE_WIDTH - sum(need)
-    if spare < 0:  # cannot happen with sane content; shrink proportionally rather than overflow the page
-        return [int(n * _TABLE_WIDTH / sum(need)) for n in need[:-1]] + [_TABLE_WIDTH - sum(int(n * _TABLE_WIDTH / sum(need)) for n in need[:-1])]
-    held = {
-        3: sum(_width(ind.name) for ind in facts.indicators),
-        4: sum(_width(ind.target) for ind in facts.indicators),
-        5: sum(_width(ind.actual) for ind in facts.indicators),
-        8: sum(_width(ind.deviation) for ind in facts.indicators) + 20,
-    }
-    weights = {column: max(held[column], 4) ** 0.75 for column in _TEXT_COLUMNS}
-    total = sum(weights.values())
-    for column in _TEXT_COLUMNS[:-1]:
-        need[column] += int(spare * weights[column] / total)
-    need[_TEXT_COLUMNS[-1]] += _TABLE_WIDTH - sum(need)
-    return need
-
-
-def _fund_label(text: str) -> str:
-    """A department form's fund label: no trailing colon, broken after 的 or in the middle when long
-    (纳入专户管理的 | 非税收入拨款), so that the label column stays narrow."""
-    text = _label(text.rstrip("：: \u3000"), 7)
-    lines = []
-    for line in text.split("\n"):
-        if _width(line) > 7:
-            at = line.find("的") + 1 if 0 < line.find("的") < len(line) - 1 else (len(line) + 1) // 2
-            lines += [line[:at], line[at:]]
-        else:
-            lines.append(line)
-    return "\n".join(lines)
-
-
-def _level1_label(name: str, weight: str | None) -> str:
-    return f"{name}\n（{weight}分）" if name and weight else name
-
-
-def _cell_xml(text: str, width: int, *, span: int = 1, vmerge: str | None = None, heading: bool = False,
-              align: str = "center") -> str:
-    props = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
-    if span > 1:
-        props.append(f'<w:gridSpan w:val="{span}"/>')
-    if vmerge == "restart":
-        props.append('<w:vMerge w:val="restart"/>')
-    elif vmerge == "continue":
-        props.append("<w:vMerge/>")
-    props.append('<w:vAlign w:val="center"/>')
-    style = "TableHeading" if heading else "TableText"
-    font = "黑体" if heading else "仿宋_GB2312"
-    runs = ""
-    if text and vmerge != "continue":
-        lines = _CONTROL.sub("", text).split("\n")
-        body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line, quote=False)}</w:t>' for line in lines)
-        runs = f'<w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="{font}" w:cs="Times New Roman"/></w:rPr>{body}</w:r>'
-    return (f'<w:tc><w:tcPr>{"".join(props)}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>'
-            f'<w:jc w:val="{align}"/></w:pPr>{runs}</w:p></w:tc>')
-
-
-def _table_xml(rows: list[str], widths: list[int], header_rows: int = 0, bottom: bool = True,
-               keep_together: bool = False) -> str:
-    """A table of ``rows``; ``keep_together`` keeps it on the page of what follows (Word: keepNext in every row)."""
-    if keep_together:
-        rows = [re.sub(r'(<w:pPr><w:pStyle w:val="[^"]*"/>)', r"\1<w:keepNext/>", row) for row in rows]
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    border = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
-    borders = "".join(
-        f"<w:{side} {border}/>" if bottom or side != "bottom" else '<w:bottom w:val="nil"/>'
-        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
-    )
-    body = []
-    for index, row in enumerate(rows):
-        header = "<w:tblHeader/>" if index < header_rows else ""
-        body.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>{row}</w:tr>")
-    return (
-        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
-        f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
-        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
-        f'<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
-        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(body)}</w:tbl>"
-    )
-
-
-def _fund_cells(fund: FundFacts, c, w) -> str:
-    """The six amount columns of a fund row; an amount written inline (column not said) spans them."""
-    values = (fund.initial, fund.budget, fund.executed, fund.weight, fund.rate, fund.score)
-    if fund.inline and not any(values):
-        amount = f"{fund.inline}万元" if _is_amount(fund.inline) else fund.inline
-        return c(amount, w(3, 6), span=6, align="left")
-    return "".join(c(value, w(3 + i, 1)) for i, value in enumerate(values))
-
-
-def _department_top_rows(facts: Facts, c, w) -> list[str]:
-    """The header block of a 部门整体支出绩效自评表: 部门（单位）, 年度资金总额, 按收入性质分, 按支出性质分."""
-    if facts.department and facts.department != facts.unit:
-        rows = [c("部门（单位）\n名称", w(0, 2), span=2, heading=True) + c(facts.unit, w(2, 3), span=3, align="left")
-                + c("一级预算\n单位", w(5, 1), heading=True) + c(facts.department, w(6, 3), span=3, align="left")]
-    else:
-        rows = [c("部门（单位）\n名称", w(0, 2), span=2, heading=True) + c(facts.unit, w(2, 7), span=7, align="left")]
-    rows.append(c("年度预算\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
-                + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(_FUND_HEADS)))
-    for fund in facts.funds:
-        if not fund.group:
-            rows.append(c("", w(0, 2), span=2, vmerge="continue") + c(_fund_label(fund.label), w(2, 1), align="left")
-                        + _fund_cells(fund, c, w))
-    for group, funds in _breakdowns(facts):
-        for index, fund in enumerate(funds):
-            rows.append(c(GROUP_ZH.get(group, group) if index == 0 else "", w(0, 2), span=2,
-                          vmerge="restart" if index == 0 else "continue", heading=True)
-                        + c(_fund_label(fund.label), w(2, 1), align="left") + _fund_cells(fund, c, w))
-    return rows
-
-
-def annex_tables(facts: Facts) -> list[str]:
-    """The 自评表 as two Word tables that print as one: header block, then the 绩效指标 block whose
-    column-heading row repeats on every page."""
-    widths = _column_widths(facts)
-    c = _cell_xml
-
-    def w(start: int, span: int) -> int:
-        return sum(widths[start:start + span])
-
-    if facts.is_department:
-        top = _department_top_rows(facts, c, w)
-    else:
-        top = [
-            c("项目名称", w(0, 2), span=2, heading=True) + c(facts.project, w(2, 7), span=7, align="left"),
-            c("主管部门", w(0, 2), span=2, heading=True) + c(facts.department, w(2, 3), span=3, align="left")
-            + c("实施单位", w(5, 1), heading=True) + c(facts.implementer, w(6, 3), span=3, align="left"),
-        ]
-        top.append(c("项目资金\n（万元）", w(0, 2), span=2, vmerge="restart", heading=True) + c("", w(2, 1))
-                   + "".join(c(head, w(3 + i, 1), heading=True) for i, head in enumerate(_FUND_HEADS)))
-        for fund in facts.funds:
-            top.append(c("", w(0, 2), span=2, vmerge="continue") + c(_label(fund.label), w(2, 1), align="left") + _fund_cells(fund, c, w))
-    top.append(c("年度总体目标", w(0, 2), span=2, vmerge="restart", heading=True) + c("预期目标", w(2, 3), span=3, heading=True)
-               + c("实际完成情况", w(5, 4), span=4, heading=True))
-    top.append(c("", w(0, 2), span=2, vmerge="continue") + c(facts.goal_expected, w(2, 3), span=3, align="both")
-               + c(facts.goal_actual, w(5, 4), span=4, align="both"))
-
-    heads = _INDICATOR_HEADS
-    # The 一级指标 column spans grid columns 1-2 (a 绩效指标 cell merged down the whole block would
-    # break the repeated heading row on later pages).
-    rows = [c(heads[0], w(0, 2), span=2, heading=True) + "".join(c(h, w(2 + i, 1), heading=True) for i, h in enumerate(heads[1:]))]
-    weights = {group["name"]: group["weight"] for group in facts.level1}
-    indicators = facts.indicators
-    for index, ind in enumerate(indicators):
-        first1 = index == 0 or indicators[index - 1].level1 != ind.level1
-        first2 = first1 or indicators[index - 1].level2 != ind.level2
-        level1 = _level1_label(ind.level1, weights.get(ind.level1))
-        rows.append(
-            c(level1 if first1 else "", w(0, 2), span=2, vmerge="restart" if first1 else "continue")
-            + c(_label(ind.level2) if first2 else "", w(2, 1), vmerge="restart" if first2 else "continue")
-            + c(ind.name, w(3, 1), align="left") + c(ind.target, w(4, 1), align="left") + c(ind.actual, w(5, 1))
-            + c(ind.weight, w(6, 1)) + c(ind.score, w(7, 1)) + c(ind.deviation, w(8, 1), align="left")
-        )
-    rows.append(c("总分", w(0, 6), span=6, heading=True) + c(facts.total_weight, w(6, 1)) + c(facts.total_score, w(7, 1))
-                + c(f"等级：{facts.grade}" + ("【请核实】" if facts.grade == GRADE_PENDING else ""), w(8, 1)))
-    # Word repeats only a table's first rows on each page, so the 绩效指标 block is a table of its
-    # own, joined to the first by a 1-point paragraph (two tables with nothing between would merge).
-    joint = ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:keepNext/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
-             '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
-    return [_table_xml(top, widths, bottom=False, keep_together=True), joint, _table_xml(rows, widths, header_rows=1)]
-
-
-# ---------------------------------------------------------------- rendering
-#
-# docxtpl's own DocxTemplate.render() re-opens and re-saves the whole package with python-docx for
-# every report (≈70 ms). We use docxtpl's tag handling (patch_xml, render_xml_part, fix_tables: the
-# same code its render() runs) on the parts that hold tags, and copy every other part of the
-# template unchanged. Each template is read, patched and compiled once per process.
-
-_TAGS = re.compile(r"\{[\{%#]")
-_BODY = re.compile(r"<w:body\b[^>]*>.*</w:body>", re.S)
-
-
-class CompiledTemplate:
-    """One report template, ready to render many times."""
-
-    def __init__(self, data: bytes, name: str):
-        import zipfile
-
-        from docxtpl import DocxTemplate
-        from lxml import etree
-
-        self.name = name
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            self.entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
-        parts = dict(self.entries)
-        self.main = _main_part(parts)
-        self.docxtpl = DocxTemplate(None)  # used only for its string/tree helpers, never opened
-        environment = _CACHE.jinja()
-        document = parts[self.main].decode("utf-8")
-        body = _BODY.search(document)
-        if body is None:
-            raise ValueError("no w:body")
-        # docxtpl works on the body serialised on its own (with its namespace declarations).
-        root = etree.fromstring(parts[self.main])
-        body_xml = etree.tostring(root.find(f"{{{W_NS}}}body"), encoding="unicode")
-        self.head, self.tail = document[: body.start()], document[body.end():]
-        self.body = self._compile(body_xml, environment)
-        self.parts: dict[str, object] = {}  # other parts with tags (headers, footers, footnotes)
-        for filename, blob in self.entries:
-            if filename != self.main and filename.startswith("word/") and filename.endswith(".xml") and _TAGS.search(blob.decode("utf-8", "ignore")):
-                self.parts[filename] = self._compile(blob.decode("utf-8"), environment)
-        self.fonts = _style_fonts(parts.get("word/styles.xml"))
-        self.environment = environment
-        self.core = parts.get("docProps/core.xml")
-        # Every part that does not change, zipped once; each report appends its own parts to a copy.
-        changing = {self.main, "docProps/core.xml", *self.parts}
-        base = io.BytesIO()
-        with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as archive:
-            for filename, blob in self.entries:
-                if filename not in changing:
-                    archive.writestr(filename, blob)
-        self.base = base.getvalue()
-
-    def _compile(self, xml: str, environment):
-        source = self.docxtpl.patch_xml(xml)
-        environment.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source))  # compile now: errors surface here
-        return source
-
-    def render(self, context: dict, facts: Facts, title: str) -> bytes:
-        """The finished .docx as bytes."""
-        import zipfile
-
-        xml = self.docxtpl.render_xml_part(self.body, None, context, self.environment)
-        xml = _highlight_marks(_fill_run_fonts(xml.replace(_EMPTY_RUN, ""), self.fonts))
-        has_tables = "<w:tbl>" in xml or "<w:tbl " in xml
-        xml = _insert_annex(xml, facts)
-        if has_tables or _RUN_WITHOUT_EAST_ASIA.search(xml):
-            # docxtpl's table repair (as its render() does) and fonts for runs the template left bare.
-            from lxml import etree
-
-            body = self.docxtpl.fix_tables(xml)
-            _apply_fonts(body, self.fonts)
-            xml = etree.tostring(body, encoding="unicode")
-        rendered = {self.main: (self.head + xml + self.tail).encode("utf-8")}
-        for filename, source in self.parts.items():
-            rendered[filename] = _highlight_marks(self.docxtpl.render_xml_part(source, None, context, self.environment)).encode("utf-8")
-        if self.core is not None:
-            rendered["docProps/core.xml"] = _with_title(self.core, title)
-        out = io.BytesIO(self.base)
-        out.seek(0, io.SEEK_END)
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
-            for filename, blob in rendered.items():
-                archive.writestr(filename, blob)
-        return out.getvalue()
-
-
-def _main_part(parts: dict[str, bytes]) -> str:
-    rels = parts.get("_rels/.rels", b"").decode("utf-8", "ignore")
-    match = re.search(r'Target="/?([^"]+)"[^>]*Type="[^"]*/officeDocument"|Type="[^"]*/officeDocument"[^>]*Target="/?([^"]+)"', rels)
-    name = (match.group(1) or match.group(2)) if match else "word/document.xml"
-    if name not in parts:
-        raise ValueError("no main document part")
-    return name
-
-
-def _with_title(core: bytes, title: str) -> bytes:
-    text = core.decode("utf-8")
-    safe = escape(title, quote=False)
-    if re.search(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", text, re.S):
-        text = re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", lambda _: f"<dc:title>{safe}</dc:title>", text, count=1, flags=re.S)
-    elif "</cp:coreProperties>" in text and "xmlns:dc=" in text:
-        text = text.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
-    return _with_keyword(text).encode("utf-8")
-
-
-def _with_keyword(core: str) -> str:
-    """Add perfxl's mark to the keywords (a re-run may replace a report that carries it: perfxl/provenance.py)."""
-    from .provenance import REPORT_KEYWORD
-
-    found = re.search(r"<cp:keywords\s*/>|<cp:keywords>(.*?)</cp:keywords>", core, re.S)
-    if found:
-        words = (found.group(1) or "").strip()
-        if REPORT_KEYWORD in re.split(r"[\s,;，；]+", words):
-            return core
-        merged = f"{words} {REPORT_KEYWORD}".strip()
-        return core[: found.start()] + f"<cp:keywords>{merged}</cp:keywords>" + core[found.end():]
-    if "</cp:coreProperties>" in core:
-        return core.replace("</cp:coreProperties>", f"<cp:keywords>{REPORT_KEYWORD}</cp:keywords></cp:coreProperties>")
-    return core
-
-
-class _TemplateCache:
-    """Compiled templates by (path, mtime, size), one Jinja environment: everything parsed once per process."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.templates: dict[tuple, CompiledTemplate] = {}
-        self.environment = None
-
-    def get(self, path: Path) -> CompiledTemplate:
-        try:
-            stat = path.stat()
-        except OSError:
-            raise FormError("template-missing", f"找不到报告模板：{path}。请检查路径，或去掉 --template 使用内置模板。", path) from None
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        compiled = self.templates.get(key)
-        if compiled is None:
-            compiled = _compile_template(path)
-            with self.lock:
-                if len(self.templates) > 16:
-                    self.templates.clear()
-                self.templates[key] = compiled
-        return compiled
-
-    def jinja(self):
-        if self.environment is None:
-            self.environment = _make_environment()
-        return self.environment
-
-
-def _compile_template(path: Path) -> CompiledTemplate:
-    import jinja2
-
-    try:
-        return CompiledTemplate(path.read_bytes(), path.name)
-    except jinja2.TemplateError as exc:
-        detail = f"（{exc.message}）" if getattr(exc, "message", None) else ""
-        raise FormError("template-error", f"报告模板 {path.name} 中的占位符有误{detail}：请检查 {{{{ }}}} 与 {{%p %}} 是否成对、拼写是否正确，或去掉 --template 使用内置模板。", path) from None
-    except OSError as exc:
-        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}：{read_error_text(exc)}。", path) from None
-    except Exception as exc:  # not a zip, no document part, broken XML …
-        raise FormError("template-unreadable", f"无法读取报告模板 {path.name}（{exc.__class__.__name__}）：请确认它是用 Word/WPS 保存的 .docx 文件。", path) from None
-
-
-def _make_environment():
-    import jinja2
-
-    class VisibleUndefined(jinja2.Undefined):
-        """A misspelt placeholder shows up in the report instead of vanishing silently."""
-
-        def __str__(self):
-            return f"【模板占位符“{self._undefined_name}”不存在】"
-
-        def __iter__(self):
-            return iter(())
-
-        def __bool__(self):
-            return False
-
-    class MemoEnvironment(jinja2.Environment):
-        """docxtpl compiles the template source on every render; compile each source once instead."""
-
-        def __init__(self, **options):
-            super().__init__(**options)
-            self.memo: dict[str, jinja2.Template] = {}
-
-        def from_string(self, source, globals=None, template_class=None):
-            if globals is not None or template_class is not None:
-                return super().from_string(source, globals, template_class)
-            template = self.memo.get(source)
-            if template is None:
-                template = super().from_string(source)
-                if len(self.memo) > 64:
-                    self.memo.clear()
-                self.memo[source] = template
-            return template
-
-    return MemoEnvironment(autoescape=True, undefined=VisibleUndefined)
-
-
-_CACHE = _TemplateCache()
+# ---------------------------------------------------------------- writing the report
 
 
 def default_template(kind: str = KIND_PROJECT) -> Path:
@@ -1146,7 +719,7 @@ def default_template(kind: str = KIND_PROJECT) -> Path:
 
 def load_template(template: Path | None = None) -> CompiledTemplate:
     """The report template (``None``: the built-in one), compiled once per process."""
-    return _CACHE.get(Path(template) if template is not None else default_template())
+    return cached_template(Path(template) if template is not None else default_template())
 
 
 def render_report(result, template: Path | None = None) -> bytes:
@@ -1158,7 +731,7 @@ def render_report(result, template: Path | None = None) -> bytes:
     context = build_context(result)
     title = context["title"]
     try:
-        return compiled.render(context, context["_facts"], title)
+        return compiled.render(context, title, annex=lambda: "".join(annex_tables(context["_facts"])))
     except jinja2.TemplateError as exc:
         detail = f"（{exc.message}）" if getattr(exc, "message", None) else ""
         raise FormError("template-error", f"报告模板 {path.name} 无法生成报告{detail}：请检查模板中的占位符，或去掉 --template 使用内置模板。", path) from None
@@ -1169,144 +742,3 @@ def write_report(result, target: Path, template: Path | None = None) -> None:
     from .writeutil import write_bytes_atomic
 
     write_bytes_atomic(Path(target), render_report(result, template))
-
-
-def _insert_annex(xml: str, facts: Facts) -> str:
-    """Put the 自评表 tables where the template's ``{{ annex_table }}`` paragraph was."""
-    at = xml.find(_ANNEX_TOKEN)
-    if at < 0:
-        return xml
-    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
-    end = xml.find("</w:p>", at)
-    if start < 0 or end < 0:
-        return xml
-    end += len("</w:p>")
-    tables = "".join(annex_tables(facts))
-    if xml.startswith("</w:tc>", end):
-        tables += "<w:p/>"  # a table cell must end with a paragraph
-    return xml[:start] + tables + xml[end:]
-
-
-_PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.S)
-_PSTYLE = re.compile(r'<w:pStyle w:val="([^"]*)"')
-_RUN_WITHOUT_EAST_ASIA = re.compile(r"<w:r(?: [^>]*)?>(?!<w:rPr>(?:(?!</w:rPr>).)*?w:eastAsia=)", re.S)
-_EMPTY_RUN = '<w:r><w:t xml:space="preserve"></w:t></w:r>'  # docxtpl leaves one after each {{r …}}
-_HIGHLIGHT = '<w:highlight w:val="yellow"/>'
-# Runs the report writes carry these slots; _fill_run_fonts puts in the fonts of the paragraph's style.
-_FONT_SLOTS = '<w:rFonts w:ascii="\ue000L" w:hAnsi="\ue000L" w:eastAsia="\ue000E" w:cs="\ue000L"/>'
-
-
-_MARK = re.compile(r"(【(?:待补充|请核实)[^】]*】)")
-_MARKED_RUN = re.compile(r"<w:r>(?:<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>)?((?:<w:t(?: [^>]*)?>[^<]*</w:t>|<w:br/>)+)</w:r>", re.S)
-_RUN_PIECE = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br/>")
-# CT_RPr children that come after w:highlight in the schema's sequence.
-_AFTER_HIGHLIGHT = ("u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
-
-
-def _with_highlight(rpr: str) -> str:
-    """Run properties with yellow highlighting added in its schema place."""
-    if "<w:highlight " in rpr:
-        return rpr
-    match = re.search(r"<w:(?:%s)\b" % "|".join(_AFTER_HIGHLIGHT), rpr)
-    at = match.start() if match else len(rpr)
-    return rpr[:at] + _HIGHLIGHT + rpr[at:]
-
-
-def _highlight_marks(xml: str) -> str:
-    """【待补充：…】 and 【请核实…】 that reached the document through plain ``{{ … }}`` tags (the title,
-    a user's template) are highlighted like the ones the report writes itself."""
-    if "【待补充" not in xml and "【请核实" not in xml:
-        return xml
-
-    def run(match: re.Match) -> str:
-        rpr, content = match.group(1) or "", match.group(2)
-        if "<w:highlight " in rpr or not _MARK.search(content):
-            return match.group(0)
-        runs = []
-        for piece in _RUN_PIECE.finditer(content):
-            if piece.group(1) is None:
-                runs.append(f"<w:r><w:rPr>{rpr}</w:rPr><w:br/></w:r>")
-                continue
-            for part in _MARK.split(piece.group(1)):
-                if part:
-                    props = _with_highlight(rpr) if _MARK.fullmatch(part) else rpr
-                    runs.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{part}</w:t></w:r>')
-        return "".join(runs)
-
-    return _MARKED_RUN.sub(run, xml)
-
-
-def _fill_run_fonts(xml: str, fonts: dict) -> str:
-    """Fonts of the report's own runs (written with empty slots) from the style of their paragraph."""
-    if "\ue000E" not in xml:
-        return xml
-
-    def paragraph(match: re.Match) -> str:
-        text = match.group(0)
-        if "\ue000E" not in text:
-            return text
-        style = _PSTYLE.search(text)
-        latin, east_asia = fonts.get(style.group(1) if style else None, fonts[None])
-        return text.replace("\ue000L", escape(latin)).replace("\ue000E", escape(east_asia))
-
-    latin, east_asia = fonts[None]  # slots outside any paragraph (should not happen)
-    return _PARAGRAPH.sub(paragraph, xml).replace("\ue000L", escape(latin)).replace("\ue000E", escape(east_asia))
-
-
-def _apply_fonts(body, fonts: dict) -> None:
-    """Give every run lacking them explicit fonts (w:eastAsia included), from its paragraph's style."""
-    from lxml import etree
-
-    w = f"{{{W_NS}}}"
-    default = fonts[None]
-    missing = body.xpath(".//w:r[not(w:rPr/w:rFonts/@w:eastAsia) or w:rPr/w:rFonts/@w:eastAsiaTheme]", namespaces={"w": W_NS})
-    for run in missing:
-        paragraph = next(run.iterancestors(f"{w}p"), None)
-        style = paragraph.find(f"{w}pPr/{w}pStyle") if paragraph is not None else None
-        latin, east_asia = fonts.get(style.get(f"{w}val") if style is not None else None, default)
-        rpr = run.find(f"{w}rPr")
-        if rpr is None:
-            rpr = etree.Element(f"{w}rPr")
-            run.insert(0, rpr)
-        rfonts = rpr.find(f"{w}rFonts")
-        if rfonts is None:
-            rfonts = etree.Element(f"{w}rFonts")
-            rpr.insert(1 if rpr.find(f"{w}rStyle") is not None else 0, rfonts)
-        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-            rfonts.attrib.pop(f"{w}{attr}", None)
-        rfonts.set(f"{w}ascii", rfonts.get(f"{w}ascii") or latin)
-        rfonts.set(f"{w}hAnsi", rfonts.get(f"{w}hAnsi") or latin)
-        rfonts.set(f"{w}eastAsia", east_asia)
-
-
-def _style_fonts(styles_xml: bytes | None) -> dict:
-    """Paragraph style id → (latin, eastAsia), following w:basedOn; key None = the default style."""
-    from lxml import etree
-
-    w = f"{{{W_NS}}}"
-    fallback = ("Times New Roman", "仿宋_GB2312")
-    if not styles_xml:
-        return {None: fallback}
-    root = etree.fromstring(styles_xml)
-    styles = {s.get(f"{w}styleId"): s for s in root.findall(f"{w}style")}
-    defaults = root.find(f"{w}docDefaults/{w}rPrDefault/{w}rPr/{w}rFonts")
-    base = (
-        (defaults.get(f"{w}ascii") if defaults is not None else None) or fallback[0],
-        (defaults.get(f"{w}eastAsia") if defaults is not None else None) or fallback[1],
-    )
-
-    def resolve(style_id, depth=0):
-        style = styles.get(style_id)
-        if style is None or depth > 20:
-            return base
-        based = style.find(f"{w}basedOn")
-        inherited = resolve(based.get(f"{w}val"), depth + 1) if based is not None else base
-        rfonts = style.find(f"{w}rPr/{w}rFonts")
-        if rfonts is None:
-            return inherited
-        return (rfonts.get(f"{w}ascii") or inherited[0], rfonts.get(f"{w}eastAsia") or inherited[1])
-
-    fonts = {style_id: resolve(style_id) for style_id in styles}
-    default_id = next((sid for sid, s in styles.items() if s.get(f"{w}type") == "paragraph" and s.get(f"{w}default") in ("1", "true")), None)
-    fonts[None] = fonts.get(default_id, base)
-    return fonts

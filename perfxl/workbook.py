@@ -330,7 +330,8 @@ def _open(path: Path, kind: str, styles: bool, limits: Limits, engine: str) -> B
     return _open_xlsx(path, kind, styles)
 
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+#: The SpreadsheetML main namespace in ElementTree's ``{uri}`` form, to prefix tag names with.
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?\ss="(\d+)"')
 _CELL_WITH_FORMULA = re.compile(rb"<c\b[^>]*>((?:(?!</c>).)*?<f[\s>/](?:(?!</c>).)*)</c>", re.S)
@@ -399,7 +400,7 @@ def sheet_parts(archive: zipfile.ZipFile, parse) -> dict[str, str]:
     targets = {rel.get("Id"): rel.get("Target") for rel in rels}
     names = set(archive.namelist())
     parts = {}
-    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+    for sheet in workbook.iter(f"{NS_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_NS_REL}id"))
         if target and (part := resolve("xl/workbook.xml", target)) in names:
             parts[sheet.get("name")] = part
@@ -424,11 +425,11 @@ def _percent_styles(archive: zipfile.ZipFile, ElementTree) -> dict[int, str]:
     """Style index → number format, for the styles that show a percent."""
     styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
     codes = dict(_BUILTIN_PERCENT)
-    for fmt in styles.iter(f"{_NS_MAIN}numFmt"):
+    for fmt in styles.iter(f"{NS_MAIN}numFmt"):
         code = fmt.get("formatCode", "")
         if "%" in re.sub(r'"[^"]*"', "", code):
             codes[int(fmt.get("numFmtId"))] = code
-    xfs = styles.find(f"{_NS_MAIN}cellXfs")
+    xfs = styles.find(f"{NS_MAIN}cellXfs")
     found = {}
     for index, xf in enumerate(xfs if xfs is not None else []):
         code = codes.get(int(xf.get("numFmtId", "0")))
@@ -452,7 +453,7 @@ def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:
                 raise FormError("unsafe-xml", f"{name} 含有可疑的 XML 实体声明，已出于安全原因拒绝处理。", path) from None
             raise FormError("corrupt", f"{name} 内容损坏或不是标准的 Excel 工作簿，无法读取（{exc.__class__.__name__}）。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
     load_warnings = [str(w.message) for w in caught]
-    grids = [_grid_from_openpyxl(ws) for ws in wb.worksheets]
+    grids = [grid_from_openpyxl(ws) for ws in wb.worksheets]
     if any(_has_formula(grid) for grid in grids):
         _fill_formula_values(path, grids)
     return Book(path, kind, grids, wb if styles else None, load_warnings)
@@ -471,7 +472,11 @@ def _is_unsafe_xml(exc: BaseException) -> bool:
     return False
 
 
-def _grid_from_openpyxl(ws) -> SheetGrid:
+def grid_from_openpyxl(ws) -> SheetGrid:
+    """The values and number formats of an openpyxl worksheet as a :class:`SheetGrid`.
+
+    A cell perfxl rewrote (its comment records the original) gives the value the form stated.
+    """
     values: dict[tuple[int, int], object] = {}
     formats: dict[tuple[int, int], str] = {}
     for (row, col), cell in ws._cells.items():  # only cells that exist; avoids WPS's bogus <dimension>
@@ -482,7 +487,7 @@ def _grid_from_openpyxl(ws) -> SheetGrid:
             # output gives the same findings as checking the original.
             original = original_from_comment(comment.text, value, cell.number_format)
             if original is not None:
-                value = _typed(original)
+                value = typed_value(original)
         if value is cell.value and cell.data_type == "s" and isinstance(value, str) and value.startswith("="):
             value = Text(value)  # text, not a formula
         if value is None:
@@ -501,7 +506,7 @@ class Text(str):
     """Text of a cell that looks like a formula (``=HYPERLINK(…)`` typed as text): never evaluated."""
 
 
-def _typed(text: str) -> object:
+def typed_value(text: str) -> object:
     """A number where the text is a plain number (as openpyxl would have loaded it), else the text.
 
     ``'…`` (how a perfxl record marks text that must stay text) is that text, as :class:`Text`.

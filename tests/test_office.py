@@ -70,7 +70,7 @@ def test_xls_input_is_converted_and_written_as_xlsx(run_cli, seed_form, tmp_path
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, run_cli):
     """Several .xls in a batch: one soffice run for all, and the outputs are as good as one by one."""
-    from perfxl import writer
+    from perfxl import office
 
     source = Path(__file__).parent / "data" / "seed.xls"
     folder = tmp_path / "收件"
@@ -78,13 +78,13 @@ def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, ru
     for name in ("甲", "乙", "丙"):
         shutil.copy(source, folder / f"{name}.xls")
     runs = []
-    real_run = writer._run_office
+    real_run = office._run_office
 
     def counting(soffice, args, *rest, **kwargs):
         runs.append([a for a in args if str(a).endswith(".xls")])
         return real_run(soffice, args, *rest, **kwargs)
 
-    monkeypatch.setattr(writer, "_run_office", counting)
+    monkeypatch.setattr(office, "_run_office", counting)
     result = run_cli("fill", folder, "-o", tmp_path / "out", "--jobs", "1", "--no-report")
     assert result.exit_code == 1, result.stderr
     assert len(runs) == 1 and len(runs[0]) == 3  # one LibreOffice run converting all three
@@ -101,17 +101,17 @@ def test_a_single_xls_is_converted_while_it_is_read_and_checked(tmp_path, monkey
     """LibreOffice starts in the background at once; the workbook writer waits for its result."""
     import threading
 
-    from perfxl import writer
+    from perfxl import office
 
     xls = Path(shutil.copy(Path(__file__).parent / "data" / "seed.xls", tmp_path / "表.xls"))
     threads = []
-    real_run = writer._run_office
+    real_run = office._run_office
 
     def recording(soffice, args, *rest, **kwargs):
         threads.append(threading.current_thread().name)
         return real_run(soffice, args, *rest, **kwargs)
 
-    monkeypatch.setattr(writer, "_run_office", recording)
+    monkeypatch.setattr(office, "_run_office", recording)
     result = run_cli("fill", xls, "--no-report")
     assert result.exit_code == 1, result.stderr
     assert len(threads) == 1 and threads[0].startswith("perfxl-xls")  # one run, not on the main thread

@@ -188,7 +188,7 @@ def test_outputs_carry_perfxl_marks_and_forms_do_not(seed_form, tmp_path, run_cl
 @pytest.mark.office
 def test_marks_survive_a_save_by_libreoffice(seed_form, tmp_path, run_cli):
     """Saved again by another program (shared strings instead of inline ones), an output is still perfxl's."""
-    from perfxl.writer import convert_with_office
+    from perfxl.office import convert_with_office
 
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is not installed")

@@ -21,7 +21,7 @@ from conftest import SEED
 from test_writer import rewrite_zip
 from lxml import etree
 
-from perfxl import writer
+from perfxl import marks, writer
 from perfxl.reader import read_forms
 from perfxl.rules import check
 
@@ -99,7 +99,7 @@ def changed_cells(path: Path) -> dict[str, set[str]]:
     changed: dict[str, set[str]] = {}
     for form in read_forms(path):
         result = check(form)
-        wanted = set(writer.derived_cells(form, result.computed)) | {f.cell for f in result.findings if f.cell}
+        wanted = set(marks.derived_cells(form, result.computed)) | {f.cell for f in result.findings if f.cell}
         ws = openpyxl.load_workbook(path)[form.sheet]
         anchors = set()
         for ref in wanted:

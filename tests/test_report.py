@@ -16,8 +16,9 @@ from docx.shared import Mm, Pt
 
 from perfxl.model import Cell, FormError
 from perfxl.reader import read_form
-from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _CACHE, _date_line, build_context, default_template, render_report, write_report
+from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context, default_template, render_report, write_report
 from perfxl.rules import check
+from perfxl.wordtemplate import _CACHE
 
 from conftest import ROOT, spec_copy
 
@@ -402,6 +403,26 @@ def test_broken_templates_are_findings_not_crashes(seed_form, tmp_path, run_cli)
 def test_template_is_parsed_once_per_process(seed_form):
     path = default_template()
     assert _CACHE.get(path) is _CACHE.get(path)
+
+
+def test_docxtpl_has_what_the_adapter_needs():
+    """perfxl renders with docxtpl methods that are not documented API (perfxl/docxtpl_adapter.py):
+    a docxtpl release that drops or changes them fails here by name, before any report does.
+    To try a new docxtpl: pip install docxtpl==<new>, run this file, then widen the pin in pyproject.toml."""
+    import docxtpl
+
+    from perfxl.docxtpl_adapter import DocxtplTags, missing_methods
+    from perfxl.wordtemplate import W_NS, cached_template
+
+    assert missing_methods() == [], f"docxtpl {docxtpl.__version__} lacks {missing_methods()}: keep docxtpl within the range pinned in pyproject.toml"
+    tags = DocxtplTags()
+    split = f'<w:body xmlns:w="{W_NS}"><w:p><w:r><w:t>{{{{ na</w:t></w:r><w:r><w:t>me }}}}</w:t></w:r></w:p></w:body>'
+    source = tags.patch(split)
+    assert "{{ name }}" in source, source  # Word's run split inside a tag is removed
+    rendered = tags.render(source, {"name": "示例项目"}, cached_template(default_template()).environment)
+    assert "示例项目" in rendered and "{{" not in rendered
+    body = tags.fix_tables(rendered)
+    assert body.tag == f"{{{W_NS}}}body" and "示例项目" in "".join(body.itertext())
 
 
 # ---------------------------------------------------------------- CLI and --strict

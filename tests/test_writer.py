@@ -12,7 +12,8 @@ from openpyxl.styles import PatternFill
 import pytest
 from conftest import sha256, spec_copy, visible_sheets
 
-from perfxl import writer
+from perfxl import marks, writer, xlswriter
+from perfxl.losses import inspect_package
 from perfxl.model import PERFXL_AUTHOR, original_from_comment
 from perfxl.reader import read_forms
 from perfxl.rules import check
@@ -75,14 +76,14 @@ def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
     assert total.value == 102 and total.number_format == "0.00"
     assert total.comment.author == PERFXL_AUTHOR
     assert total.comment.text.startswith("原填写：92；按规则重新计算：102")
-    assert total.fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["error"])
+    assert total.fill.fgColor.rgb.endswith(marks.SEVERITY_FILL["error"])
     assert ws["G25"].value == 110 and ws["G25"].comment.text.startswith("原填写：100；")
     # A derived cell no finding names is left exactly as the form had it (check and fill agree).
     assert ws["H5"].value == 1 and ws["H5"].number_format == "0%" and ws["H5"].comment is None and ws["H5"].fill.fill_type is None
     assert ws["I5"].value == 10 and ws["I5"].number_format == "General" and ws["I5"].comment is None
     # Judgement cells: flagged, never changed.
     assert ws["H18"].value == 8 and "已完成" in ws["H18"].comment.text
-    assert ws["H18"].fill.fgColor.rgb.endswith(writer.SEVERITY_FILL["warning"])
+    assert ws["H18"].fill.fgColor.rgb.endswith(marks.SEVERITY_FILL["warning"])
 
     check_doc = json.loads(run_cli("check", seed_form, "--format", "json").stdout)
     sheet = wb["校验结果"]
@@ -139,7 +140,7 @@ def _cells(ws) -> dict[str, tuple]:
 def _changed_cells(path: Path) -> set[str]:
     """What perfxl is meant to change on the form sheet: derived cells and finding cells."""
     (result,) = [check(form) for form in read_forms(path)]
-    derived = writer.derived_cells(result.form, result.computed)
+    derived = marks.derived_cells(result.form, result.computed)
     return set(derived) | {f.cell for f in result.findings if f.cell}
 
 
@@ -491,7 +492,7 @@ def test_xlsm_keeps_macros_and_suffix(run_cli, make_form, seed_spec):
 
 def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_path, monkeypatch):
     """book.workbook is None (as for .xls) and no soffice: the form is rebuilt and the loss reported."""
-    monkeypatch.setattr(writer, "convert_with_office", lambda *args, **kwargs: None)
+    monkeypatch.setattr(xlswriter, "convert_with_office", lambda *args, **kwargs: None)
     book = open_book(seed_form, styles=False)
     book.kind = "xls"
     results = [check(form) for form in read_forms(seed_form, book)]
@@ -515,7 +516,7 @@ def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_pa
 def test_package_inspection_names_lost_parts(tmp_path, make_form, clean_spec):
     path = make_form(clean_spec)
     rewrite_zip(path, {"xl/embeddings/oleObject1.bin": b"ole", "xl/ctrlProps/ctrlProp1.xml": "<formControlPr/>"})
-    validations, losses = writer.inspect_package(path)
+    validations, losses = inspect_package(path)
     assert validations == []
     assert sorted(loss.what for loss in losses) == ["嵌入对象（OLE） 1 个", "表单控件（按钮、复选框等） 1 个"]
 
@@ -529,18 +530,18 @@ def test_text_width_counts_chinese_double():
 def test_original_text_reads_back_as_the_same_value():
     from perfxl.model import Cell
     from perfxl.rules import stated_rate
-    from perfxl.workbook import _typed
+    from perfxl.workbook import typed_value
 
     for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
-        shown = writer._shown_original(Cell("H5", raw, fmt), "rate")
-        assert stated_rate(Cell("H5", _typed(shown), "0.00%")) == pytest.approx(stated_rate(Cell("H5", raw, fmt))), (raw, shown)
-    assert re.fullmatch(r"92", writer._shown_original(Cell("H25", "\u300092"), "score"))
+        shown = marks.shown_original(Cell("H5", raw, fmt), "rate")
+        assert stated_rate(Cell("H5", typed_value(shown), "0.00%")) == pytest.approx(stated_rate(Cell("H5", raw, fmt))), (raw, shown)
+    assert re.fullmatch(r"92", marks.shown_original(Cell("H25", "\u300092"), "score"))
 
 
 def test_damaged_part_is_reported_not_fatal(make_form, clean_spec):
     path = make_form(clean_spec)
     rewrite_zip(path, {"xl/drawings/drawing9.xml": "<not-closed"})
-    validations, losses = writer.inspect_package(path)
+    validations, losses = inspect_package(path)
     assert [loss.what for loss in losses] == ["无法读取的内部部件 xl/drawings/drawing9.xml"]
 
 
