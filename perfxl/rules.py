@@ -75,8 +75,11 @@ class Computed:
     rate: float | None = None  # 执行率 of the 年度资金总额 row (from the parts' sum when it was left blank or 0)
 
 
-@dataclass
+@dataclass(repr=False)
 class CheckResult:
+    """One checked form: what was read (``form``), what perfxl recalculated (``computed``) and every
+    problem found (``findings``, errors first)."""
+
     form: Form
     findings: list[Finding]
     computed: Computed
@@ -87,6 +90,11 @@ class CheckResult:
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    def __repr__(self) -> str:  # the whole form would be pages long: the file, the totals and the tally
+        counts = ", ".join(f"{self.count(severity)} {severity}" for severity in SEVERITY_ORDER)
+        return (f"<CheckResult {self.form.path.name} [{self.form.sheet}] total={format_number(self.computed.total_score)} "
+                f"(stated {format_number(self.form.total_score.number)}) grade={self.computed.grade} ok={self.ok}: {counts}>")
 
     def to_dict(self) -> dict:
         """The JSON document of DESIGN.md (numbers as numbers, rates as fractions, absent → null)."""
