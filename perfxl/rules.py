@@ -614,20 +614,15 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
         return
     rows = form.indicators
     names = [row.level3.text or "（未命名指标）" for row in rows]
-    for column, zh in (("weight", "分值"), ("score", "得分")):
-        for i, row in enumerate(rows):
-            cell = getattr(row, column)
+    for row, name in zip(rows, names):
+        for cell, zh in ((row.weight, "分值"), (row.score, "得分")):
             if cell.reading.kind == "text":
-                out.add("score-not-number", cell.address, f"“{names[i]}”的{zh}“{cell.text}”无法识别为数字：请填写数字。")
-        for i, row in enumerate(rows):
-            cell = getattr(row, column)
+                out.add("score-not-number", cell.address, f"“{name}”的{zh}“{cell.text}”无法识别为数字：请填写数字。")
+            elif cell.is_blank:
+                out.add("required-missing", cell.address, f"“{name}”的{zh}未填写：请填写{zh}。")
+        for cell, zh in ((row.level3, "三级指标名称"), (row.target, "年度指标值"), (row.actual, "实际完成值")):
             if cell.is_blank:
-                out.add("required-missing", cell.address, f"“{names[i]}”的{zh}未填写：请填写{zh}。")
-    for column, zh in (("level3", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值")):
-        for i, row in enumerate(rows):
-            cell = getattr(row, column)
-            if cell.is_blank:
-                out.add("required-missing", cell.address, f"第 {row.row} 行“{names[i]}”的{zh}未填写：请补充。")
+                out.add("required-missing", cell.address, f"第 {row.row} 行“{name}”的{zh}未填写：请补充。")
 
     weight, score = ind["weight"].to_numpy(), ind["score"].to_numpy()
     score_cells = [row.score.address for row in rows]
@@ -719,12 +714,9 @@ def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tupl
         return [], []
     by2 = ind.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
     by1 = by2.groupby(level="level1", sort=False).sum(min_count=1)
-    labelled = {group.name: group for group in stated}
-    level1 = [
-        Level1Total(name, _round(weight), _round(score),
-                    labelled[name].stated_weight if name in labelled else None, labelled[name].cell if name in labelled else None)
-        for name, weight, score in zip(by1.index, by1["weight"], by1["score"])
-    ]
+    labelled = {group.name: (group.stated_weight, group.cell) for group in stated}
+    level1 = [Level1Total(name, _round(weight), _round(score), *labelled.get(name, (None, None)))
+              for name, weight, score in zip(by1.index, by1["weight"], by1["score"])]
     order = {name: position for position, name in enumerate(by1.index)}  # 二级 under their 一级, as the report nests them
     level2 = sorted((Level2Total(l1, l2, _round(weight), _round(score)) for (l1, l2), weight, score in zip(by2.index, by2["weight"], by2["score"])),
                     key=lambda sub: order[sub.level1])
