@@ -2,10 +2,11 @@
 
 ``samples/make_samples.py`` uses it to rebuild the seed form faithfully (mistakes included) and to
 write the shipped blank form ``templates/自评表模板.xlsx``, which ``perfxl template`` copies as it is;
-``perfxl.rebuild`` uses it to rebuild an .xls form in this layout when LibreOffice is missing;
-the benchmarks' generator and the tests vary it (inserted rows, no 年初预算数, renamed labels), and
-the tests' own layout variants are applied on top in tests/formvariants.py. Forms as other provinces lay them out are typed cell by cell in the tests instead
-(tests/realforms.py, tests/test_variants.py), so that the reader meets layouts it was not built from.
+``perfxl.rebuild`` uses it to rebuild an .xls form in this layout when LibreOffice is missing.
+The benchmarks' generator and the tests vary it (inserted rows, no 年初预算数, renamed labels);
+layouts only the tests need are applied on top of it in tests/formvariants.py. Forms as other
+provinces lay them out are typed cell by cell in the tests instead (tests/realforms.py,
+tests/test_variants.py), so that the reader meets layouts it was not built from.
 Everything here writes; nothing reads.
 """
 

@@ -79,7 +79,9 @@ def test_labels_with_breaks_units_fullwidth_spaces_and_synonyms(clean_spec, make
 
 def test_form_on_second_sheet(clean_spec, make_form, baseline):
     spec = spec_copy(clean_spec)
-    form = read_form(make_form(spec, sheets_before=["填表说明"]))
+    path = make_form(spec, sheets_before=["填表说明"])
+    assert openpyxl.load_workbook(path).sheetnames == ["填表说明", "自评表"]
+    form = read_form(path)
     assert form.sheet == "自评表"
     assert _essentials(form) == baseline
 
