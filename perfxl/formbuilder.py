@@ -2,9 +2,11 @@
 
 ``samples/make_samples.py`` uses it to rebuild the seed form faithfully (mistakes included) and to
 write the shipped blank form ``templates/自评表模板.xlsx``, which ``perfxl template`` copies as it is;
-the tests use it for layout variants of the standard form (inserted rows, no 年初预算数, renamed
-labels). Forms as other provinces lay them out are typed cell by cell in the tests instead
-(tests/realforms.py, tests/test_variants.py), so that the reader meets layouts it was not built from.
+``perfxl.rebuild`` uses it to rebuild an .xls form in this layout when LibreOffice is missing.
+The benchmarks' generator and the tests vary it (inserted rows, no 年初预算数, renamed labels);
+layouts only the tests need are applied on top of it in tests/formvariants.py. Forms as other
+provinces lay them out are typed cell by cell in the tests instead (tests/realforms.py,
+tests/test_variants.py), so that the reader meets layouts it was not built from.
 Everything here writes; nothing reads.
 """
 
@@ -56,10 +58,8 @@ class FormSpec:
     funds_label: str = "项目资金\n（万元）"
     leading_rows: list[str] = field(default_factory=list)  # extra text rows inserted above the table
     report_info: dict[str, str] | None = None
-    extra_sheets_before: list[str] = field(default_factory=list)
     sheet_name: str = "自评表"
     narrative_rows: dict[str, str] = field(default_factory=dict)  # 评价结论/存在问题/改进措施 rows after 总分
-    split_target: bool = False  # 年度指标值 split into 指标性质 / 指标值 / 度量单位 (target given as a 3-tuple)
 
 
 def standard_blocks() -> list[list[IndicatorSpec]]:
@@ -82,10 +82,6 @@ def build_workbook(spec: FormSpec):
 
     wb = Workbook()
     ws = wb.active
-    for name in spec.extra_sheets_before:
-        ws.title = name
-        ws["A1"] = "填表说明：本表按财政部项目支出绩效自评表格式填写。"
-        ws = wb.create_sheet()
     ws.title = spec.sheet_name
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -163,38 +159,19 @@ def build_workbook(spec: FormSpec):
     ws.row_dimensions[row + 1].height = 90
     row += 2
 
-    target_texts = ["指标性质", "指标值", "度量单位"] if spec.split_target else ["年度\n指标值"]
-    value_texts = ["三级指标", *target_texts, "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"]
-    weight_col = 4 + len(target_texts) + 2
-    last_col = weight_col + 2
+    value_texts = ["三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    weight_col, last_col = 7, 9
     for block_index, block in enumerate(spec.blocks):
         block_top = row
         if block_index == 0:
-            header_rows = 2 if spec.split_target else 1
-            bottom = row + header_rows - 1
-            put(row, 2, label("一级指标", "一级指标"), end_row=bottom)
-            put(row, 3, label("二级指标", "二级指标"), end_row=bottom)
-            col = 4
-            for text in value_texts:
-                if spec.split_target and text == "指标性质":
-                    put(row, col, label("年度\n指标值", "年度\n指标值"), end_col=col + 2)
-                    for offset, sub in enumerate(target_texts):
-                        put(row + 1, col + offset, label(sub, sub))
-                    col += 3
-                    continue
-                if spec.split_target and text in target_texts:
-                    continue
-                put(row, col, label(text, text), end_row=bottom)
-                col += 1
-            row += header_rows
+            for col, text in enumerate(["一级指标", "二级指标", *value_texts], start=2):
+                put(row, col, label(text, text))
+            row += 1
         first_row = row
         for item in block:
-            targets = list(item.target) if spec.split_target and isinstance(item.target, tuple) else [item.target]
-            if spec.split_target and len(targets) == 1:
-                targets = [None, item.target, None]
-            values = [item.level3, *targets, item.actual, item.weight, item.score, item.deviation]
-            for offset, value in enumerate(values):
-                put(row, 4 + offset, value, align=center if offset in (len(values) - 3, len(values) - 2) else left)
+            values = [item.level3, item.target, item.actual, item.weight, item.score, item.deviation]
+            for col, value in enumerate(values, start=4):
+                put(row, col, value, align=center if col in (weight_col, weight_col + 1) else left)
             ws.row_dimensions[row].height = 40
             row += 1
         _merge_runs(put, first_row, [item.level1 for item in block], col=2)

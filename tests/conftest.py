@@ -17,7 +17,8 @@ sys.path.insert(0, str(SAMPLES))
 
 import make_samples  # noqa: E402  (samples/make_samples.py)
 
-from perfxl.formbuilder import FormSpec, IndicatorSpec, build_workbook  # noqa: E402
+import formvariants  # noqa: E402  (tests/formvariants.py)
+from perfxl.formbuilder import FormSpec, IndicatorSpec  # noqa: E402
 
 SEED = SAMPLES / make_samples.SEED_NAME
 CLEAN = SAMPLES / make_samples.CLEAN_NAME
@@ -57,11 +58,14 @@ def clean_spec() -> FormSpec:
 
 @pytest.fixture
 def make_form(tmp_path):
-    """make_form(spec, name="form.xlsx") → path of a workbook built from the spec."""
+    """make_form(spec, name="form.xlsx", **variants) → path of a workbook built from the spec.
 
-    def build(spec: FormSpec, name: str = "form.xlsx") -> Path:
+    ``variants`` are the test-only layouts of tests/formvariants.py (sheets_before, split_target).
+    """
+
+    def build(spec: FormSpec, name: str = "form.xlsx", **variants) -> Path:
         path = tmp_path / name
-        build_workbook(spec).save(path)
+        formvariants.build(spec, **variants).save(path)
         return path
 
     return build

@@ -45,11 +45,9 @@ def test_generated_forms_agree(tmp_path):
 def test_layout_variants_agree(clean_spec, make_form):
     spec = spec_copy(clean_spec)
     spec.with_initial = False
-    spec.split_target = True
     spec.leading_rows = ["单位：万元"]
-    spec.extra_sheets_before = ["填表说明"]
     spec.funds["funds_total"] = ("1,000", "1,200万元", "１１５０", "10", "95.83%", "9.58")
-    fast, full = _both(make_form(spec))
+    fast, full = _both(make_form(spec, sheets_before=["填表说明"], split_target=True))
     assert fast == full
 
 

@@ -79,8 +79,9 @@ def test_labels_with_breaks_units_fullwidth_spaces_and_synonyms(clean_spec, make
 
 def test_form_on_second_sheet(clean_spec, make_form, baseline):
     spec = spec_copy(clean_spec)
-    spec.extra_sheets_before = ["填表说明"]
-    form = read_form(make_form(spec))
+    path = make_form(spec, sheets_before=["填表说明"])
+    assert openpyxl.load_workbook(path).sheetnames == ["填表说明", "自评表"]
+    form = read_form(path)
     assert form.sheet == "自评表"
     assert _essentials(form) == baseline
 
@@ -97,7 +98,6 @@ def test_amounts_in_yuan_are_converted(clean_spec, make_form, baseline):
 
 def test_split_target_columns(clean_spec, make_form, baseline):
     spec = spec_copy(clean_spec)
-    spec.split_target = True
     for block in spec.blocks:
         for item in block:
             text = str(item.target)
@@ -108,7 +108,7 @@ def test_split_target_columns(clean_spec, make_form, baseline):
                 item.target = ("≤", "80", "万元")
             else:
                 item.target = ("定性", text, None)
-    form = read_form(make_form(spec))
+    form = read_form(make_form(spec, split_target=True))
     targets = [i.target.text for i in form.indicators]
     assert targets[:2] == ["≥12个", "≥300个"]
     assert targets[4] == "≤80万元"
