@@ -53,6 +53,10 @@ def mutants(tree: ast.Module) -> list[tuple[str, ast.Module]]:
     for node in nodes:
         if isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
             inside.update(id(child) for child in ast.walk(node))
+    for node in nodes:  # annotations are never evaluated (from __future__ import annotations)
+        for annotation in (getattr(node, "returns", None), getattr(node, "annotation", None)):
+            if annotation is not None:
+                inside.difference_update(id(child) for child in ast.walk(annotation))
     for index, node in enumerate(nodes):
         if id(node) not in inside:
             continue
@@ -103,7 +107,9 @@ def _test(source: str) -> bool:
         shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "out", ".pytest_cache", ".hypothesis"))
         (project / "perfxl" / "rules.py").write_text(source, encoding="utf-8")
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not office", *TESTS],
+        # rules.py is re-printed by ast.unparse: the test that hand mutations match its text does not apply.
+        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not office", *TESTS,
+                               "--deselect", "tests/test_engine.py::test_every_mutation_of_the_mutation_check_still_applies"],
                               cwd=project, env=env, capture_output=True, text=True, timeout=600)
         return done.returncode != 0
 

@@ -98,6 +98,38 @@ def test_execution_rates_row_by_row():
     assert math.isnan(rates[2]) and math.isnan(rates[3])
 
 
+def test_execution_rates_of_small_and_zero_budgets():
+    form = form_of([
+        fund("funds_total", "年度资金总额", 5, 0.8, 0.6),  # 8 000 元: a rate like any other
+        fund("funds_other", "其他资金", 6, 0, 5),  # spent without a budget: undefined, not infinite
+    ])
+    rates = rules.execution_rates(rules.funds_frame(form))
+    assert rates[0] == pytest.approx(0.75) and math.isnan(rates[1])
+    assert perfxl.check_form(form).computed.rates == {5: pytest.approx(0.75), 6: None}
+
+
+@pytest.mark.parametrize(("raw", "number_format", "fraction"), [
+    (1, None, 1.0), (0.95, None, 0.95), (1.5, None, 1.5),  # up to 1.5: already a fraction
+    (2, None, 0.02), (95, None, 0.95), (100, None, 1.0),  # above: a percentage written as a number
+    ("95.83%", None, 0.9583), (0.9583, "0.00%", 0.9583), ("950‰", None, 0.95),
+    ("", None, None), ("约九成", None, None),
+])
+def test_stated_rate(raw, number_format, fraction):
+    stated = rules.stated_rate(Cell("H5", raw, number_format))
+    assert stated == (pytest.approx(fraction) if fraction is not None else None)
+
+
+@pytest.mark.parametrize(("raw", "value", "kind", "differs"), [
+    (9.58, 9.58, "score", False), (9.584, 9.58, "score", False), (9.6, 9.58, "score", True),
+    (None, 9.58, "score", True), ("九点五八", 9.58, "score", True), ("9.58", 9.58, "score", False),
+    (1200, 1200.004, "amount", False), (1200, 1201, "amount", True),
+    ("96%", 0.9583, "rate", False), ("95%", 0.9583, "rate", True), ("95.83%", 0.9583, "rate", False),
+    ("优秀", "优", "grade", False), ("良", "优", "grade", True),
+])
+def test_stated_differs_is_the_one_comparison_of_a_derived_cell(raw, value, kind, differs):
+    assert rules.stated_differs(Cell("I5", raw), value, kind) is differs
+
+
 @pytest.mark.parametrize(("target", "actual", "weight", "expected"), [
     ("≥300个", "270个", 10, 9.0),  # 正向: 270 / 300 × 10
     ("≥300个", "330个", 10, 10.0),  # capped at the weight
