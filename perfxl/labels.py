@@ -90,7 +90,8 @@ INDICATOR_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: names the measures. A column whose header has one of these words is the measures half, unless the first
 #: deviation column has them too (偏差原因分析及改进措施 | 备注 is one column and a remark).
 MEASURES_COLUMN_WORDS = ("措施", "整改")
-#: Between the two halves of a split deviation when they are joined into one text: 偏差原因：…；改进措施：….
+#: Between the two halves of a split deviation, joined into the one text a single 偏差原因分析及改进措施 column
+#: holds (受汛期影响停工20天；下一步合理安排工期): the report, its 附件 and the JSON show it under that label.
 DEVIATION_JOIN = "；"
 #: The 三级指标 column of forms that call it otherwise (指标名称, 具体指标, 绩效指标): recognised by these words
 #: left of the value columns, or as whatever stands right of 二级指标 (see reader._name_column).

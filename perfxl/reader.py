@@ -420,20 +420,19 @@ def _measures_column(grid: SheetGrid, row: int, deviation: int) -> int | None:
     return None
 
 
-def _deviation(grid: SheetGrid, header_row: int, columns: dict[str, int], get: dict[str, Cell]) -> Cell:
-    """The row's 偏差原因分析及改进措施. A column split in two is read as one text, each half after its
-    header (偏差原因：…；改进措施：…), at the first column's address so findings point there; blank
-    only when both halves are."""
+def _deviation(get: dict[str, Cell]) -> Cell:
+    """The row's 偏差原因分析及改进措施. A column split in two (偏差原因 | 改进措施) is read as the one text a
+    single column holds, cause then measures joined by labels.DEVIATION_JOIN (a blank half left out), at the
+    first column's address so findings point there; blank only when both halves are."""
     cause = get.get("deviation", EMPTY)
     measures = get.get("measures")
     if measures is None or measures.address == cause.address:  # one column, or one text merged across both
         return cause
-    halves = [(columns[field], cell) for field, cell in (("deviation", cause), ("measures", measures)) if not cell.is_blank]
-    if not halves:
+    if measures.is_blank:
         return cause
-    texts = [f"{L.normalize_label(grid.value(header_row, col))}：{cell.text}" for col, cell in halves]
-    joined = L.DEVIATION_JOIN.join([*(text.rstrip("。；;，,、 ") for text in texts[:-1]), texts[-1]])
-    return Cell(cause.address, joined)
+    if cause.is_blank:
+        return Cell(cause.address, measures.text)
+    return Cell(cause.address, cause.text.rstrip("。；;，,、 ") + L.DEVIATION_JOIN + measures.text)
 
 
 def _classified(grid: SheetGrid, row: int) -> dict[str, int]:
@@ -465,10 +464,9 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
     form.indicators_header = a1(first, min(columns.values()))
     level1, level2 = "", ""
     groups: dict[str, Level1Group] = {}
-    header = first
     for row in range(first + 1, end_row):
         if row in header_rows:
-            columns, header = _header_columns(grid, row), row
+            columns = _header_columns(grid, row)
             continue
         if row == first + 1 and _is_subheader(grid, row):
             continue
@@ -492,7 +490,7 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
                 row=row, level1=name1, level2=name2,
                 level3=get.get("level3", EMPTY), target=_target(grid, row, columns, get),
                 actual=get.get("actual", EMPTY), weight=get.get("weight", EMPTY),
-                score=get.get("score", EMPTY), deviation=_deviation(grid, header, columns, get),
+                score=get.get("score", EMPTY), deviation=_deviation(get),
                 level1_cell=raw1.address if raw1.raw else None,
             )
         )

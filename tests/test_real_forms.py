@@ -371,8 +371,8 @@ DEV_SPLIT_ROWS = std_with(**{
 })
 DEV_SPLIT_EXPECTED = indicators_as_printed(DEV_SPLIT_ROWS, {
     "新建集中供水工程": "—", "改造供水管网长度": "无",
-    "工程完工时间": "偏差原因：受汛期影响，主体工程停工20天；改进措施：下一步合理安排工期，汛前完成主体施工。",
-    "受益群众满意度": "改进措施：加强管网巡查和水源调度",
+    "工程完工时间": "受汛期影响，主体工程停工20天；下一步合理安排工期，汛前完成主体施工。",
+    "受益群众满意度": "加强管网巡查和水源调度",
 })
 DEV_SPLIT_INDICATORS = [(r[0], r[3], r[4]) for r in DEV_SPLIT_EXPECTED]
 
@@ -488,7 +488,7 @@ VARIANTS: list[Variant] = [
     Variant("dev-split-yuanyinfenxi-zhenggai-zhibiaomingcheng",
             lambda: standard_form(columns=split_deviation("原因分析", "整改措施", l3="指标名称"), rows=DEV_ZHENGGAI_ROWS, ncols=10),
             extra=check_indicators(indicators_as_printed(DEV_ZHENGGAI_ROWS, {
-                "受益群众满意度": "原因分析：部分村组供水时段不稳定；整改措施：加强管网巡查和水源调度。"}))),
+                "受益群众满意度": "部分村组供水时段不稳定；加强管网巡查和水源调度。"}))),
     # ---- item 7: the 三级指标 column headed otherwise, recognised by the table's structure
     Variant("name-zhibiaomingcheng", lambda: standard_form(columns=columns_with(l3="指标名称")), extra=check_indicators(STD_AS_PRINTED)),
     Variant("name-juti-zhibiao-leftovers",
