@@ -410,14 +410,25 @@ def _name_column(grid: SheetGrid, row: int, columns: dict[str, int]) -> int | No
 
 
 def _measures_column(grid: SheetGrid, row: int, deviation: int) -> int | None:
-    """The 改进措施 half of a deviation column split in two (偏差原因 | 改进措施, 原因分析 | 整改措施), or None."""
-    if any(word in L.normalize_label(grid.value(row, deviation)) for word in L.MEASURES_COLUMN_WORDS):
+    """The 改进措施 half of a deviation column split in two (偏差原因 | 改进措施, 原因分析 | 整改措施, or
+    偏差原因分析及改进措施 over 偏差原因 | 改进措施 on a second header row), or None."""
+    end = grid.span_end(row, deviation)
+    if end > deviation:  # a header over sub-columns: the half whose sub-header (a header, not a note) names measures
+        return next((col for col in range(deviation + 1, end + 1)
+                     if grid.anchor(row + 1, col) == (row + 1, col) and _names_measures(grid.value(row + 1, col))), None)
+    if _names_measures(grid.value(row, deviation)):
         return None  # 偏差原因分析及改进措施 is both halves in one column
-    for col in range(grid.span_end(row, deviation) + 1, grid.max_col + 1):
+    for col in range(deviation + 1, grid.max_col + 1):
         value = grid.value(row, col)
         if grid.anchor(row, col) == (row, col) and isinstance(value, str) and L.classify(value, L.INDICATOR_COLUMN_WORDS) == "deviation":
-            return col if any(word in L.normalize_label(value) for word in L.MEASURES_COLUMN_WORDS) else None
+            return col if _names_measures(value) else None
     return None
+
+
+def _names_measures(value: object) -> bool:
+    """改进措施, 整改措施: a deviation header that names measures (not a note that mentions them)."""
+    label = L.normalize_label(value) if isinstance(value, str) else ""
+    return len(label) <= 12 and any(word in label for word in L.MEASURES_COLUMN_WORDS)
 
 
 def _deviation(get: dict[str, Cell]) -> Cell:
