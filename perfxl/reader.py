@@ -515,14 +515,17 @@ def _indicator_header_rows(grid: SheetGrid) -> list[int]:
     with 一级/二级指标 beside it or value columns right of it, provided they have both an 实际完成值 and an
     得分 column: a 绩效目标申报表 or 监控表 (no 得分) is never taken for a 自评表."""
     level3, others = set(), set()
-    for (row, _), value in grid.values.items():
+    for (row, col), value in grid.values.items():
         if isinstance(value, str) and len(label := L.normalize_label(value)) <= 12:
             if "三级指标" in label:
                 level3.add(row)
-            elif "二级指标" in label or any(word in label for word in L.INDICATOR_NAME_WORDS):
-                others.add(row)
+            elif (found := _OTHER_HEADS.search(label)) and (found.group() == "二级指标" or grid.span_bottom(row, col) - row < 2):
+                others.add(row)  # a name header, not a 绩效指标 block label merged down its rows
     structural = {row for row in others - level3 if {"level3", "actual", "score"} <= _header_columns(grid, row).keys()}
     return sorted(level3 | structural)
+
+
+_OTHER_HEADS = re.compile("|".join(["二级指标", *L.INDICATOR_NAME_WORDS]))
 
 
 def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: Form) -> bool:
