@@ -80,12 +80,22 @@ INDICATOR_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("level3", ("三级指标",)),
     ("score", ("得分", "评分")),
     ("weight", ("分值", "权重", "分数")),
-    ("deviation", ("原因", "偏差", "改进", "备注")),
+    ("deviation", ("原因", "偏差", "改进", "措施", "备注")),
     ("nature", ("性质", "指标方向")),
     ("measure_unit", ("度量单位", "计量单位", "单位")),
     ("actual", ("实际", "完成值", "完成情况", "完成数")),
     ("target", ("指标值", "目标值", "目标")),
 )
+#: A deviation column split in two (偏差原因 | 改进措施, 未完成原因 | 改进措施, 原因分析 | 整改措施): the second
+#: names the measures. A column whose header has one of these words is the measures half, unless the first
+#: deviation column has them too (偏差原因分析及改进措施 | 备注 is one column and a remark).
+MEASURES_COLUMN_WORDS = ("措施", "整改")
+#: Between the two halves of a split deviation, joined into the one text a single 偏差原因分析及改进措施 column
+#: holds (受汛期影响停工20天；下一步合理安排工期): the report, its 附件 and the JSON show it under that label.
+DEVIATION_JOIN = "；"
+#: The 三级指标 column of forms that call it otherwise (指标名称, 具体指标, 绩效指标): recognised by these words
+#: left of the value columns, or as whatever stands right of 二级指标 (see reader._name_column).
+INDICATOR_NAME_WORDS = ("指标名称", "具体指标", "绩效指标", "指标内容", "指标明细", "考核指标", "考核内容")
 #: Headings of a department form's two breakdowns of its money (each sums to the total on its own).
 GROUP_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("income", ("按收入性质分", "收入性质", "按资金来源分")),

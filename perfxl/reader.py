@@ -87,7 +87,7 @@ class _Labels:
 def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     """Read one sheet as a form, or None when the sheet is not a 自评表."""
     labels = _Labels(grid)
-    header_rows = sorted(_level3_header_rows(grid))  # the exact label 三级指标 is one of these
+    header_rows = _indicator_header_rows(grid)  # the exact label 三级指标 is one of these
     if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
         return None
     header_row = header_rows[0]
@@ -108,8 +108,8 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     _read_goal(grid, labels, form, before_row=header_row)
     end_row = _read_indicators(grid, labels, form, header_rows)
     _read_total(grid, labels, form, header_row, end_row)
-    for key in _NARRATIVE:
-        spot = labels.first(key, after_row=header_row)
+    for key in _NARRATIVE:  # 改进措施 as a header (偏差原因 | 改进措施) is not the narrative row of that name
+        spot = next((spot for spot in labels.by_field.get(key, ()) if spot[0] > header_row and spot[0] not in header_rows), None)
         if spot:
             cell = _value_right_of(grid, spot)
             if cell.text:
@@ -383,7 +383,67 @@ def _header_columns(grid: SheetGrid, row: int) -> dict[str, int]:
     for field, col in _classified(grid, row + 1).items():
         if field in ("nature", "target", "measure_unit") and (field not in columns or grid.anchor(row, columns[field]) != (row, col)):
             columns[field] = col
+    if "level3" not in columns and (name := _name_column(grid, row, columns)):
+        columns["level3"] = name
+    if "deviation" in columns and (measures := _measures_column(grid, row, columns["deviation"])):
+        columns["measures"] = measures
     return columns
+
+
+def _name_column(grid: SheetGrid, row: int, columns: dict[str, int]) -> int | None:
+    """The 三级指标 column of a header that does not say 三级指标: whatever stands right of 二级指标
+    (指标名称, 具体指标, 绩效指标), else the header with a name word (labels.INDICATOR_NAME_WORDS) nearest
+    left of the value columns (指标值, 实际完成值, 分值, 得分) and not the block's label merged down its rows."""
+    values = [columns[field] for field in ("target", "actual", "weight", "score") if field in columns]
+    if not values:
+        return None
+    taken = set(columns.values())
+    heads = [
+        (col, L.normalize_label(value)) for col in range(1, min(values))
+        if grid.anchor(row, col) == (row, col) and col not in taken and isinstance(value := grid.value(row, col), str)
+        and L.normalize_label(value) and grid.span_bottom(row, col) - row < 2
+    ]
+    if "level2" in columns:
+        return next((col for col, _ in heads if col > columns["level2"]), None)
+    named = [col for col, label in heads if any(word in label for word in L.INDICATOR_NAME_WORDS)]
+    return named[-1] if named else None
+
+
+def _measures_column(grid: SheetGrid, row: int, deviation: int) -> int | None:
+    """The 改进措施 half of a deviation column split in two (偏差原因 | 改进措施, 原因分析 | 整改措施, or
+    偏差原因分析及改进措施 over 偏差原因 | 改进措施 on a second header row), or None."""
+    end = grid.span_end(row, deviation)
+    if end > deviation:  # a header over sub-columns: the half whose sub-header (a header, not a note) names measures
+        return next((col for col in range(deviation + 1, end + 1)
+                     if grid.anchor(row + 1, col) == (row + 1, col) and _names_measures(grid.value(row + 1, col))), None)
+    if _names_measures(grid.value(row, deviation)):
+        return None  # 偏差原因分析及改进措施 is both halves in one column
+    for col in range(deviation + 1, grid.max_col + 1):
+        value = grid.value(row, col)
+        if grid.anchor(row, col) == (row, col) and isinstance(value, str) and L.classify(value, L.INDICATOR_COLUMN_WORDS) == "deviation":
+            return col if _names_measures(value) else None
+    return None
+
+
+def _names_measures(value: object) -> bool:
+    """改进措施, 整改措施: a deviation header that names measures (not a note that mentions them)."""
+    label = L.normalize_label(value) if isinstance(value, str) else ""
+    return len(label) <= 12 and any(word in label for word in L.MEASURES_COLUMN_WORDS)
+
+
+def _deviation(get: dict[str, Cell]) -> Cell:
+    """The row's 偏差原因分析及改进措施. A column split in two (偏差原因 | 改进措施) is read as the one text a
+    single column holds, cause then measures joined by labels.DEVIATION_JOIN (a blank half left out), at the
+    first column's address so findings point there; blank only when both halves are."""
+    cause = get.get("deviation", EMPTY)
+    measures = get.get("measures")
+    if measures is None or measures.address == cause.address:  # one column, or one text merged across both
+        return cause
+    if measures.is_blank:
+        return cause
+    if cause.is_blank:
+        return Cell(cause.address, measures.text)
+    return Cell(cause.address, cause.text.rstrip("。；;，,、 ") + L.DEVIATION_JOIN + measures.text)
 
 
 def _classified(grid: SheetGrid, row: int) -> dict[str, int]:
@@ -441,7 +501,7 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
                 row=row, level1=name1, level2=name2,
                 level3=get.get("level3", EMPTY), target=_target(grid, row, columns, get),
                 actual=get.get("actual", EMPTY), weight=get.get("weight", EMPTY),
-                score=get.get("score", EMPTY), deviation=get.get("deviation", EMPTY),
+                score=get.get("score", EMPTY), deviation=_deviation(get),
                 level1_cell=raw1.address if raw1.raw else None,
             )
         )
@@ -449,13 +509,23 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
     return end_row
 
 
-def _level3_header_rows(grid: SheetGrid) -> set[int]:
-    """Rows whose headers include a 三级指标 column however it is worded (三级指标名称, 三级指标（核心指标★）)."""
-    rows = set()
+def _indicator_header_rows(grid: SheetGrid) -> list[int]:
+    """Header rows of the 绩效指标 table: those with a 三级指标 column however it is worded (三级指标名称,
+    三级指标（核心指标★）); and, by structure, those that call it otherwise (指标名称, 具体指标, 绩效指标)
+    with 一级/二级指标 beside it or value columns right of it, provided they have both an 实际完成值 and an
+    得分 column: a 绩效目标申报表 or 监控表 (no 得分) is never taken for a 自评表."""
+    level3, others = set(), set()
     for (row, col), value in grid.values.items():
-        if isinstance(value, str) and "三级指标" in L.normalize_label(value) and len(L.normalize_label(value)) <= 12:
-            rows.add(row)
-    return rows
+        if isinstance(value, str) and len(label := L.normalize_label(value)) <= 12:
+            if "三级指标" in label:
+                level3.add(row)
+            elif (found := _OTHER_HEADS.search(label)) and (found.group() == "二级指标" or grid.span_bottom(row, col) - row < 2):
+                others.add(row)  # a name header, not a 绩效指标 block label merged down its rows
+    structural = {row for row in others - level3 if {"level3", "actual", "score"} <= _header_columns(grid, row).keys()}
+    return sorted(level3 | structural)
+
+
+_OTHER_HEADS = re.compile("|".join(["二级指标", *L.INDICATOR_NAME_WORDS]))
 
 
 def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: Form) -> bool:

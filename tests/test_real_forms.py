@@ -327,6 +327,76 @@ def check_blank_total(doc, form):
     )
 
 
+# --- item 7: the deviation column split in two; the 三级指标 column called otherwise
+
+
+def split_deviation(dev="偏差原因", fix="改进措施", l3="三级指标"):
+    """The template's columns with the last one split in two: … | 得分 | ``dev`` | ``fix``."""
+    return columns_with(l3=l3)[:-1] + [("dev", dev), ("fix", fix)]
+
+
+def indicators_as_printed(rows, deviations: dict[str, str | None]):
+    """(三级指标, 指标值, 实际完成值, 分值, 得分, 偏差原因) of each row with a name, as a reviewer lists
+    them from the printed form; ``deviations`` gives the 偏差原因 a reviewer reads for a row (by name)."""
+    return [(r["l3"], r["target"], r["actual"], float(r["weight"]), float(r["score"]), deviations.get(r["l3"]))
+            for r in rows if r.get("weight") is not None]
+
+
+def check_indicators(expected):
+    """An ``extra`` check: every indicator's name, target, actual, weight, score and deviation as printed."""
+    def check(doc, form):
+        got = [(level3_name(i["level3"]), i["target"], i["actual"], i["weight"], i["score"], i["deviation"])
+               for i in doc["form"]["indicators"]]
+        assert got == expected, f"indicators read: {got}"
+    return check
+
+
+def at(column: str, offset: int):
+    """(form → cell) of the ``offset``-th indicator row in the column of key ``column``."""
+    from openpyxl.utils import get_column_letter
+
+    return lambda form: f"{get_column_letter(form.ind_cols[column])}{form.rows['first_indicator'] + offset}"
+
+
+# 偏差原因 | 改进措施: one deduction explained in both columns, one (满意度) only by its 改进措施, leftovers
+# (—, /, 无) in the full rows. 工程完工时间 scored 8 of 10: 三级 89.78 − 2 = 87.78, 总分 9.58 + 87.78 = 97.36.
+DEV_LATE = "受汛期影响，主体工程停工20天。"
+FIX_LATE = "下一步合理安排工期，汛前完成主体施工。"
+FIX_SAT = "加强管网巡查和水源调度"
+DEV_SPLIT_ROWS = std_with(**{
+    "新建集中供水工程": dict(dev="—", fix="/"),
+    "改造供水管网长度": dict(dev="无", fix="无"),
+    "工程完工时间": dict(actual="次年1月15日完工", score=8, dev=DEV_LATE, fix=FIX_LATE),
+    "受益群众满意度": dict(dev=None, fix=FIX_SAT),
+})
+DEV_SPLIT_EXPECTED = indicators_as_printed(DEV_SPLIT_ROWS, {
+    "新建集中供水工程": "—", "改造供水管网长度": "无",
+    "工程完工时间": "受汛期影响，主体工程停工20天；下一步合理安排工期，汛前完成主体施工。",
+    "受益群众满意度": "加强管网巡查和水源调度",
+})
+DEV_SPLIT_INDICATORS = [(r[0], r[3], r[4]) for r in DEV_SPLIT_EXPECTED]
+
+# 未完成原因 | 改进措施 with the deducted 满意度 row blank in both: deviation-missing at its 未完成原因 cell.
+DEV_MISSING_ROWS = std_with(**{"受益群众满意度": dict(dev=None, fix=None), "受益人口": dict(dev="/", fix="—")})
+
+# 原因分析 | 整改措施 under an 指标名称 header: both gaps at once.
+DEV_ZHENGGAI_ROWS = std_with(**{"受益群众满意度": dict(dev="部分村组供水时段不稳定。", fix="加强管网巡查和水源调度。")})
+
+
+def dev_merged_across() -> R.FormSheet:
+    """偏差原因分析 | 改进措施, the 满意度 note typed once into the two cells merged (a common leftover)."""
+    rows = std_with(**{"受益群众满意度": dict(dev=None)})
+    form = standard_form(columns=split_deviation("偏差原因\n分析", "改进\n措施"), rows=rows, ncols=10)
+    form.put(form.rows["first_indicator"] + 7, form.ind_cols["dev"], R.DEV_SAT, 1, 2, left=True)
+    return form
+
+
+# The 三级指标 column headed otherwise (指标名称, 具体指标, 绩效指标, 三级指标名称), or no 一级/二级 columns at all.
+NO_LEVELS_COLUMNS = [("l3", "指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"), ("weight", "分值"), ("score", "得分"),
+                     ("dev", "偏差原因分析及改进措施")]
+STD_AS_PRINTED = indicators_as_printed(std_rows(), {"受益群众满意度": R.DEV_SAT})
+
+
 VARIANTS: list[Variant] = [
     # ---- item 1: titles and funds block titles
     Variant("title-2021-in-brackets", lambda: standard_form(title=("（2021年度）项目支出绩效自评表",)), year=2021),
@@ -406,6 +476,37 @@ VARIANTS: list[Variant] = [
             total_score=99.6, codes={"full-but-incomplete"},
             cells=lambda form: [("full-but-incomplete", f"H{form.rows['first_indicator'] + 3}")],
             extra=check_value_rule_scores),
+    # ---- item 7: the deviation split in two (偏差原因 | 改进措施 …): both halves read, one text at the first cell
+    Variant("dev-split-yuanyin-gaijin",
+            lambda: standard_form(columns=split_deviation(), rows=DEV_SPLIT_ROWS, total=(100, 97.36), ncols=10),
+            indicators=DEV_SPLIT_INDICATORS, total_score=97.36, extra=check_indicators(DEV_SPLIT_EXPECTED)),
+    Variant("dev-split-weiwancheng-gaijin-both-blank",
+            lambda: standard_form(columns=split_deviation("未完成原因", "改进措施"), rows=DEV_MISSING_ROWS, ncols=10),
+            codes={"deviation-missing"}, cells=lambda form: [("deviation-missing", at("dev", 7)(form))],
+            extra=check_indicators(indicators_as_printed(DEV_MISSING_ROWS, {"受益人口": "/"}))),
+    Variant("dev-split-under-one-header",
+            lambda: standard_form(rows=DEV_SPLIT_ROWS, total=(100, 97.36), ncols=10,
+                                  sub_header={"dev": [("dev", "偏差原因"), ("fix", "改进措施")]}),
+            indicators=DEV_SPLIT_INDICATORS, total_score=97.36, extra=check_indicators(DEV_SPLIT_EXPECTED)),
+    Variant("dev-split-merged-across-both", dev_merged_across, extra=check_indicators(STD_AS_PRINTED)),
+    Variant("dev-split-yuanyinfenxi-zhenggai-zhibiaomingcheng",
+            lambda: standard_form(columns=split_deviation("原因分析", "整改措施", l3="指标名称"), rows=DEV_ZHENGGAI_ROWS, ncols=10),
+            extra=check_indicators(indicators_as_printed(DEV_ZHENGGAI_ROWS, {
+                "受益群众满意度": "部分村组供水时段不稳定；加强管网巡查和水源调度。"}))),
+    # ---- item 7: the 三级指标 column headed otherwise, recognised by the table's structure
+    Variant("name-zhibiaomingcheng", lambda: standard_form(columns=columns_with(l3="指标名称")), extra=check_indicators(STD_AS_PRINTED)),
+    Variant("name-juti-zhibiao-leftovers",
+            lambda: standard_form(columns=columns_with(l3="具体指标", target="指标值", actual="完成值", weight="权重"),
+                                  rows=leftover_rows(), notes=FOOTNOTES),
+            extra=check_indicators(STD_AS_PRINTED)),
+    Variant("name-jixiao-zhibiao-under-its-block-label",
+            lambda: standard_form(columns=columns_with(l3="绩效指标"), block_label="绩效指标"), extra=check_indicators(STD_AS_PRINTED)),
+    Variant("name-sanji-zhibiao-mingcheng", lambda: standard_form(columns=columns_with(l3="三级指标名称")),
+            extra=check_indicators(STD_AS_PRINTED)),
+    Variant("name-no-level-columns",
+            lambda: standard_form(columns=NO_LEVELS_COLUMNS, rows=std_rows(), ncols=7, fund_columns=R.STD_FUND_COLUMNS[1:],
+                                  fund_rows=fund_rows_5(std_fund_rows())),
+            codes={"nonstandard-weights"}, extra=check_indicators(STD_AS_PRINTED)),
 ]
 
 # ---------------------------------------------------------------- the corpus
@@ -806,3 +907,56 @@ def test_the_corpus_needs_the_structural_reading(monkeypatch, corpus, run_cli):
             misread.append(variant.id)
     for expected in ("cols-unlisted-renames", "ind-headers-nianchu-quanzhong-weiwancheng", "ind-split-target-unlisted-deviation"):
         assert expected in misread, misread
+
+
+# ---------------------------------------------------------------- item 7: not every indicator table is a 自评表
+
+
+def declaration_form(title: str, columns: list[tuple[str, str]]) -> R.FormSheet:
+    """A 绩效目标申报表 or 监控表 as published: the same 一级/二级/指标名称 table, but no 得分 (or no 实际完成值)."""
+    form = R.FormSheet()
+    form.title(title)
+    form.identity(R.PROJECT, R.DEPARTMENT, R.IMPLEMENTER)
+    form.funds("项目资金\n（万元）", ["年度资金总额", "财政拨款", "其他资金"], [("金额", [1200, 1200, None])])
+    form.goals(R.GOAL_EXPECTED, "", heads=("年度总体目标", "备注"))
+    form.indicators(columns, [{**row, "monitor": "按计划推进", "expected": "能完成"} for row in std_rows()])
+    return form
+
+
+NOT_SELF_EVALUATIONS = {
+    "申报表-指标名称-分值": ("2023年度项目支出绩效目标申报表", [
+        ("l1", "一级指标"), ("l2", "二级指标"), ("l3", "指标名称"), ("target", "指标值"), ("weight", "分值"), ("dev", "备注")]),
+    "申报表-具体指标-无分值": ("项目绩效目标申报表（2023年度）", [
+        ("l1", "一级指标"), ("l2", "二级指标"), ("l3", "具体指标"), ("target", "年度指标值"), ("dev", "备注")]),
+    "监控表-绩效指标-偏差原因": ("2023年度项目绩效监控表", [
+        ("l1", "一级指标"), ("l2", "二级指标"), ("l3", "绩效指标"), ("target", "年度指标值"), ("monitor", "1-7月执行情况"),
+        ("expected", "全年预计完成情况"), ("dev", "偏差原因分析"), ("fix", "完成目标可能性")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_SELF_EVALUATIONS))
+def test_an_indicator_table_without_scores_is_not_read_as_a_self_evaluation(case, tmp_path, run_cli):
+    """The structural reading of 指标名称 / 具体指标 / 绩效指标 headers needs 实际完成值 and 得分 columns: a
+    申报表 or 监控表 with the same table is refused as before, saying what it looks like."""
+    title, columns = NOT_SELF_EVALUATIONS[case]
+    path = declaration_form(title, columns).save(tmp_path / f"{case}.xlsx")
+    result = run_cli("check", path, "--format", "json")
+    assert result.exit_code == 2, result.stdout
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "not-a-form"
+    assert ("绩效目标申报表" if "申报表" in case else "绩效运行监控表") in error["message"]
+
+
+def test_the_split_deviation_reaches_the_word_report(corpus, tmp_path, run_cli):
+    """The report quotes both halves of 偏差原因 | 改进措施, not the first alone."""
+    import docx
+
+    path, _ = corpus["dev-split-yuanyin-gaijin"]
+    result = run_cli("report", path, "-o", tmp_path)
+    assert result.exit_code in (0, 1), result.output
+    [out] = tmp_path.glob("*_自评报告.docx")
+    document = docx.Document(out)
+    cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    text = "\n".join([*(p.text for p in document.paragraphs), *cells])
+    for part in ("受汛期影响，主体工程停工20天", "合理安排工期，汛前完成主体施工", FIX_SAT):
+        assert part in text, f"the report leaves out {part!r}"
