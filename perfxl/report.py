@@ -98,6 +98,12 @@ class IndicatorFacts:
     lost: str = ""  # points deducted, formatted
     hints: list[str] = field(default_factory=list)  # warnings about this row, for the text
 
+    @property
+    def where(self) -> str:
+        """“（数量指标）” after the indicator's name in the report; nothing for a form without 一级/二级 columns."""
+        group = self.level2 or self.level1
+        return f"（{group}）" if group else ""
+
 
 @dataclass
 class FundFacts:
@@ -619,8 +625,7 @@ def _indicator_paragraphs(facts: Facts) -> list:
         return paragraphs
     paragraphs.append(_paragraph(f"扣分指标共{len(deducted)}项，扣分原因及改进措施如下："))
     for number, ind in enumerate(deducted, 1):
-        where = ind.level2 or ind.level1
-        text = (f"（{number}）{_quoted(ind.name)}（{where}）：年度指标值为{_quoted(ind.target)}，实际完成值为{_quoted(ind.actual)}，"
+        text = (f"（{number}）{_quoted(ind.name)}{ind.where}：年度指标值为{_quoted(ind.target)}，实际完成值为{_quoted(ind.actual)}，"
                 f"分值{ind.weight}分，得分{ind.score}分，扣{ind.lost}分。偏差原因分析及改进措施：")
         parts = [_tidy(text), _sentence(_tidy(ind.deviation)) if ind.deviation else _todo(TODO_TEXT["deviation"])]
         if any("已完成" in hint or "完成值为" in hint for hint in ind.hints):
@@ -660,7 +665,7 @@ def _problems(facts: Facts, result, info: dict[str, str], todo: str = TODO_TEXT[
         items = []
         for ind in deducted:
             reasons, _ = _reasons_and_measures(ind.deviation)
-            text = f"{_quoted(ind.name)}指标（{ind.level2 or ind.level1}）得{ind.score}分（分值{ind.weight}分），扣{ind.lost}分"
+            text = f"{_quoted(ind.name)}指标{ind.where}得{ind.score}分（分值{ind.weight}分），扣{ind.lost}分"
             items.append((_tidy(text + (f"，{reasons}。" if reasons else "。")),
                           None if reasons else _todo("扣分原因")))
         if facts.rate and result.computed.rate is not None and result.computed.rate < 1 - 1e-9:

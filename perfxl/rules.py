@@ -796,6 +796,11 @@ def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> N
     actual = {group.name: group.weight for group in computed.level1}
     if not actual:
         return  # no indicators: required-missing already says so
+    if "" in actual:  # a table without 一级指标 labels (no 一级/二级 columns): the split cannot be checked
+        out.add("nonstandard-weights", form.indicators_header or form.total_label.address,
+                f"绩效指标表中{'部分' if len(actual) > 1 else ''}三级指标没有标明所属一级指标（产出指标、效益指标、满意度指标），无法核对一级指标权重"
+                f"（标准为预算执行率10、产出指标50、效益指标30、满意度指标10）：请按标准表补充一级、二级指标列。")
+        return
     standard = L.DEFAULT_LEVEL1_WEIGHTS
     differs = set(actual) != set(standard) or any(not close(actual[name], standard[name]) for name in standard if name in actual)
     if differs or not close(computed.budget_weight, L.DEFAULT_BUDGET_WEIGHT):

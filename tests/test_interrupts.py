@@ -47,8 +47,11 @@ def test_a_signal_mid_run_leaves_no_temporary_files(tmp_path, how):
     kind, *rest = how.split("-")
     jobs = [] if rest[-1] == "auto" else ["--jobs", rest[-1]]
     folder, out, temp = _batch(tmp_path), tmp_path / "结果", tmp_path / "临时"
+    # SIGINT back to its default in the child: a test run started in the background ignores it, and a
+    # child inherits that (a program rightly leaves an ignored Ctrl-C ignored).
     process = subprocess.Popen([sys.executable, "-m", "perfxl", "fill", str(folder), "-o", str(out), *jobs],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(temp), start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(temp), start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("*_自评结果.xlsx"))):
         time.sleep(0.005)

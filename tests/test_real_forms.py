@@ -960,3 +960,19 @@ def test_the_split_deviation_reaches_the_word_report(corpus, tmp_path, run_cli):
     text = "\n".join([*(p.text for p in document.paragraphs), *cells])
     for part in ("受汛期影响，主体工程停工20天", "合理安排工期，汛前完成主体施工", FIX_SAT):
         assert part in text, f"the report leaves out {part!r}"
+
+
+def test_a_table_without_level1_labels_says_so_and_the_report_shows_no_empty_brackets(corpus, tmp_path, run_cli):
+    """No 一级/二级 columns: the 一级 weights cannot be checked (said, not listed as a nameless group of
+    90), and the report names the indicator without an empty “（）”."""
+    import docx
+
+    path, _ = corpus["name-no-level-columns"]
+    result = run_cli("check", path, "--format", "json")
+    [finding] = [f for f in json.loads(result.output)["findings"] if f["code"] == "nonstandard-weights"]
+    assert "没有标明所属一级指标" in finding["message"] and "、90" not in finding["message"]
+    result = run_cli("report", path, "-o", tmp_path)
+    assert result.exit_code in (0, 1), result.output
+    [out] = tmp_path.glob("*_自评报告.docx")
+    text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+    assert "“受益群众满意度”指标得9.78分" in text and "（）" not in text
