@@ -124,6 +124,8 @@ def test_stated_rate(raw, number_format, fraction):
     (None, 9.58, "score", True), ("九点五八", 9.58, "score", True), ("9.58", 9.58, "score", False),
     (1200, 1200.004, "amount", False), (1200, 1201, "amount", True),
     ("96%", 0.9583, "rate", False), ("95%", 0.9583, "rate", True), ("95.83%", 0.9583, "rate", False),
+    ("96%", 0.95504, "rate", False), ("96%", 0.95496, "rate", True),  # a whole percent shown: half a point either way
+    ("95.83%", 0.958349, "rate", False), ("95.83%", 0.958249, "rate", True),  # two decimals: 0.005 points
     ("优秀", "优", "grade", False), ("良", "优", "grade", True),
 ])
 def test_stated_differs_is_the_one_comparison_of_a_derived_cell(raw, value, kind, differs):
@@ -144,6 +146,8 @@ def test_stated_differs_is_the_one_comparison_of_a_derived_cell(raw, value, kind
     ("9 / 400 × 10", "达成", 10, None),  # qualitative: no rule
     ("≥300个", "225个", 3, 2.25),  # 0.75 × 3 = 2.25 exactly, stays 2.25
     ("≥400个", "9个", 10, 0.23),  # 9 / 400 × 10 = 0.225: half up, as Excel's ROUND
+    ("≥90%", "0", 10, 0.0),  # nothing done: 0, not unclear
+    ("≥2%", "0.5", 10, None),  # 0.5 %, or 50 %? not guessed, however small the target
 ])
 def test_rule_scores(target, actual, weight, expected):
     ind = rules.indicator_frame(form_of(indicators=[indicator(12, "产出指标", "数量指标", target, actual, weight, 0)]))
@@ -256,3 +260,40 @@ def test_every_mutation_of_the_mutation_check_still_applies():
     source = Path(rules.__file__).read_text(encoding="utf-8")
     stale = [name for name, old, _ in module.MUTATIONS if source.count(old) != 1]
     assert stale == [] and len(module.MUTATIONS) >= 25
+
+
+def test_a_blank_total_budget_without_parts_is_required():
+    form = form_of([fund("funds_total", "年度资金总额", 5, None, 500)])
+    found = [(f.code, f.cell) for f in perfxl.check_form(form).findings if f.cell and f.cell.startswith(("E", "F"))]
+    assert found == [("required-missing", "E5")]
+
+
+def test_a_zero_total_is_filled_from_small_parts_too():
+    form = form_of([
+        fund("funds_total", "年度资金总额", 5, 0, 0),
+        fund("funds_current", "当年财政拨款", 6, 0.6, 0.45),  # 6 000 元 budgeted, 4 500 元 spent
+    ])
+    computed = perfxl.check_form(form).computed
+    assert computed.funds_totals["budget"] == 0.6 and computed.rate == pytest.approx(0.75)
+
+
+def inline_form(total_budget, total_executed, *amounts) -> Form:
+    """A department form whose 按收入性质分 parts carry their amounts in the label cell."""
+    rows = [fund("funds_total", "年度资金总额", 5, total_budget, total_executed)]
+    rows += [fund("funds_part", label, 7 + i, None, None, group="income", inline=amount) for i, (label, amount) in enumerate(amounts)]
+    return form_of(rows, money_factor=1.0)
+
+
+def test_inline_amounts_in_yuan_and_wan_yuan_are_summed_in_wan_yuan():
+    form = inline_form(1000, 900, ("一般公共预算", "8000000元"), ("其他收入", "200万元"))
+    assert [f.code for f in perfxl.check_form(form).findings if f.code == "funds-sum-mismatch"] == []
+    form = inline_form(1000, 900, ("一般公共预算", "8000000元"), ("其他收入", "300万元"))
+    [finding] = [f for f in perfxl.check_form(form).findings if f.code == "funds-sum-mismatch"]
+    assert finding.cell == "B7" and finding.actual == 1100
+    assert "合计 1100 万元，与年度资金总额（全年预算数 1000 万元、全年执行数 900 万元）不相等" in finding.message
+
+
+def test_inline_amounts_against_a_blank_total():
+    form = inline_form(None, None, ("一般公共预算", "800万元"))
+    [finding] = [f for f in perfxl.check_form(form).findings if f.code == "funds-sum-mismatch"]
+    assert "与年度资金总额（未填写）不相等" in finding.message
