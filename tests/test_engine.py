@@ -148,6 +148,8 @@ def test_stated_differs_is_the_one_comparison_of_a_derived_cell(raw, value, kind
     ("≥400个", "9个", 10, 0.23),  # 9 / 400 × 10 = 0.225: half up, as Excel's ROUND
     ("≥90%", "0", 10, 0.0),  # nothing done: 0, not unclear
     ("≥2%", "0.5", 10, None),  # 0.5 %, or 50 %? not guessed, however small the target
+    ("≥1个", "0个", 5, 0.0),  # a target of 1 is a target like any other
+    ("≤0.5%", "0.8%", 10, 6.25),  # 反向 under 1: 0.5 / 0.8 × 10
 ])
 def test_rule_scores(target, actual, weight, expected):
     ind = rules.indicator_frame(form_of(indicators=[indicator(12, "产出指标", "数量指标", target, actual, weight, 0)]))
@@ -297,3 +299,44 @@ def test_inline_amounts_against_a_blank_total():
     form = inline_form(None, None, ("一般公共预算", "800万元"))
     [finding] = [f for f in perfxl.check_form(form).findings if f.code == "funds-sum-mismatch"]
     assert "与年度资金总额（未填写）不相等" in finding.message
+
+
+def messages(form: Form, code: str) -> list[str]:
+    return [f.message for f in perfxl.check_form(form).findings if f.code == code]
+
+
+def test_messages_name_the_rule_and_the_numbers():
+    form = form_of(indicators=[
+        indicator(12, "产出指标", "成本指标", "≤80万元", "88万元", 10, 9),
+        indicator(13, "产出指标", "质量指标", "≥90%", "0.88", 10, 10),
+        indicator(14, "效益指标", "社会效益指标", "达成", "部分达成", 15, 15),
+        indicator(15, "产出指标", "数量指标", "≥300个", "270个", 10, 8),
+        indicator(16, "产出指标", "数量指标", "≥5个", "5个", 10, 10),
+    ])
+    form.indicators[4] = Indicator(row=16, level1="产出指标", level2="数量指标", level3=Cell("D16", None), target=Cell("E16", "≥5个"),
+                                   actual=Cell("F16", "5个"), weight=Cell("G16", 10), score=Cell("H16", 10), deviation=Cell("I16", None))
+    rule = messages(form, "score-rule-mismatch")
+    assert any("按反向指标 min(指标值 ÷ 实际值, 1) × 分值应得 9.09 分" in m for m in rule)
+    assert any("按正向指标 min(实际值 ÷ 指标值, 1) × 分值应得 9 分" in m for m in rule)
+    assert any("对应得分为分值的 60%～80%，填写得分 15（分值 15）不在此区间" in m for m in rule)
+    assert any("请写成百分数（如“88%”）" in m for m in messages(form, "percent-unclear"))
+    assert any("“（未命名指标）”的三级指标名称未填写" in m for m in messages(form, "required-missing"))
+
+
+def test_a_band_word_without_a_score_or_weight_is_not_judged_by_its_band():
+    form = form_of(indicators=[
+        indicator(12, "效益指标", "社会效益指标", "达成", "达成", 15, None),  # no score: required-missing says so
+        indicator(13, "效益指标", "社会效益指标", "达成", "部分达成", 0, 0),  # weight 0: no share to judge
+    ])
+    assert messages(form, "score-rule-mismatch") == []
+    assert [m for m in messages(form, "required-missing") if "指标" in m] == ["“指标12”的得分未填写：请填写得分。"]
+
+
+def test_the_total_is_rounded_to_two_places():
+    form = form_of([fund("funds_total", "年度资金总额", 5, 100, 100, weight=10, score=10)], [
+        indicator(12, "产出指标", "数量指标", "≥1", "1", 30, 29.994),
+        indicator(13, "效益指标", "社会效益指标", "≥1", "1", 30, 30),
+        indicator(14, "满意度指标", "满意度指标", "≥1", "1", 30, 30),
+    ])
+    computed = perfxl.check_form(form).computed
+    assert computed.total_score == 99.99 and computed.total_weight == 100
