@@ -22,11 +22,12 @@ from perfxl.model import Cell, Form, FundRow, Indicator, Level1Group
 from perfxl.rules import Level1Total, Level2Total
 
 
-def indicator(row: int, level1: str, level2: str, target, actual, weight, score, deviation="原因") -> Indicator:
+def indicator(row: int, level1: str, level2: str, target, actual, weight, score, deviation="原因", name=None) -> Indicator:
     def cell(column: str, value) -> Cell:
         return Cell(f"{column}{row}", value)
 
-    return Indicator(row=row, level1=level1, level2=level2, level3=cell("D", f"指标{row}"), target=cell("E", target),
+    name = f"指标{row}" if name is None else name
+    return Indicator(row=row, level1=level1, level2=level2, level3=cell("D", name), target=cell("E", target),
                      actual=cell("F", actual), weight=cell("G", weight), score=cell("H", score), deviation=cell("I", deviation))
 
 
@@ -311,10 +312,8 @@ def test_messages_name_the_rule_and_the_numbers():
         indicator(13, "产出指标", "质量指标", "≥90%", "0.88", 10, 10),
         indicator(14, "效益指标", "社会效益指标", "达成", "部分达成", 15, 15),
         indicator(15, "产出指标", "数量指标", "≥300个", "270个", 10, 8),
-        indicator(16, "产出指标", "数量指标", "≥5个", "5个", 10, 10),
+        indicator(16, "产出指标", "数量指标", "≥5个", "5个", 10, 10, name=""),
     ])
-    form.indicators[4] = Indicator(row=16, level1="产出指标", level2="数量指标", level3=Cell("D16", None), target=Cell("E16", "≥5个"),
-                                   actual=Cell("F16", "5个"), weight=Cell("G16", 10), score=Cell("H16", 10), deviation=Cell("I16", None))
     rule = messages(form, "score-rule-mismatch")
     assert any("按反向指标 min(指标值 ÷ 实际值, 1) × 分值应得 9.09 分" in m for m in rule)
     assert any("按正向指标 min(实际值 ÷ 指标值, 1) × 分值应得 9 分" in m for m in rule)
