@@ -127,6 +127,7 @@ def test_stated_rate(raw, number_format, fraction):
     ("96%", 0.9583, "rate", False), ("95%", 0.9583, "rate", True), ("95.83%", 0.9583, "rate", False),
     ("96%", 0.95504, "rate", False), ("96%", 0.95496, "rate", True),  # a whole percent shown: half a point either way
     ("95.83%", 0.958349, "rate", False), ("95.83%", 0.958249, "rate", True),  # two decimals: 0.005 points
+    ("95.8%", 0.95753, "rate", False), ("95.8%", 0.95749, "rate", True),  # one decimal: 0.05 points
     ("优秀", "优", "grade", False), ("良", "优", "grade", True),
 ])
 def test_stated_differs_is_the_one_comparison_of_a_derived_cell(raw, value, kind, differs):
