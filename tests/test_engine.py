@@ -314,11 +314,13 @@ def test_messages_name_the_rule_and_the_numbers():
         indicator(14, "效益指标", "社会效益指标", "达成", "部分达成", 15, 15),
         indicator(15, "产出指标", "数量指标", "≥300个", "270个", 10, 8),
         indicator(16, "产出指标", "数量指标", "≥5个", "5个", 10, 10, name=""),
+        indicator(17, "满意度指标", "满意度指标", "达成", "达成", 10, 5),
     ])
     rule = messages(form, "score-rule-mismatch")
     assert any("按反向指标 min(指标值 ÷ 实际值, 1) × 分值应得 9.09 分" in m for m in rule)
     assert any("按正向指标 min(实际值 ÷ 指标值, 1) × 分值应得 9 分" in m for m in rule)
     assert any("对应得分为分值的 60%～80%，填写得分 15（分值 15）不在此区间" in m for m in rule)
+    assert any("完成情况“达成”对应得分为分值的 80%～100%，填写得分 5（分值 10）" in m for m in rule)
     assert any("请写成百分数（如“88%”）" in m for m in messages(form, "percent-unclear"))
     assert any("“（未命名指标）”的三级指标名称未填写" in m for m in messages(form, "required-missing"))
 
