@@ -122,6 +122,8 @@ def install_worker_handlers() -> None:
 
 def _worker_signal(signum, frame) -> None:
     global _stop
+    if _stop:
+        return  # a second signal while the first one's cleanup runs: let it finish (it exits next)
     _stop = True
     if _busy:
         raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()

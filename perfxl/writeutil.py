@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
+import secrets
 import traceback
 import zipfile
 from collections.abc import Iterator
@@ -26,10 +26,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp_name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=".~perfxl-", suffix=target.suffix, dir=target.parent)
-        os.close(handle)
-        os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-    except BaseException as exc:  # also an interrupt right after the file was made
+        # The name is chosen before the file is made (tempfile.mkstemp makes it, then returns the
+        # name: an interrupt in between would leave a file nobody knows of). os.open applies the
+        # umask: outputs get the usual permissions.
+        for _ in range(100):
+            temp_name = str(target.parent / f".~perfxl-{secrets.token_hex(5)}{target.suffix}")
+            try:
+                os.close(os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
+                break
+            except FileExistsError:
+                temp_name = None  # somebody else's: not ours to remove
+        else:
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target.parent))
+    except BaseException as exc:  # also an interrupt while the file was being made
         if temp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
@@ -73,12 +82,6 @@ def _release(exc: BaseException) -> None:
                     value.close()
         tb = tb.tb_next
     traceback.clear_frames(exc.__traceback__)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

@@ -255,3 +255,35 @@ def test_private_tempdir_is_used_and_given_back(tmp_path, monkeypatch):
         lifecycle.remove_private_tempdir()
     assert not Path(folder).exists() and list(tmp_path.iterdir()) == []
     assert tempfile.gettempdir() == str(tmp_path) and os.environ["TMPDIR"] == str(tmp_path)
+
+
+def test_an_interrupt_while_the_temporary_output_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """The signal can land just after the file exists and before its name is known to the writer
+    (tempfile.mkstemp has that window): the name is chosen first, so it is still removed."""
+    from perfxl.writeutil import atomic_path
+
+    real_open = os.open
+
+    def open_then_interrupted(path, flags, *args, **kwargs):
+        os.close(real_open(path, flags, *args, **kwargs))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(tmp_path / "表_自评结果.xlsx"):
+            pass
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_signal_does_not_cut_a_workers_cleanup_short(monkeypatch):
+    """The first signal stops the file through its cleanup (finally blocks remove the temporary
+    output); a second one arriving meanwhile (a parent's terminate, a group kill) must not raise
+    inside that cleanup."""
+    from perfxl import lifecycle
+
+    monkeypatch.setattr(lifecycle, "_busy", True)
+    monkeypatch.setattr(lifecycle, "_stop", False)
+    with pytest.raises(lifecycle.Terminated):
+        lifecycle._worker_signal(signal.SIGTERM, None)
+    assert lifecycle._worker_signal(signal.SIGINT, None) is None
