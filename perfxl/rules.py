@@ -379,10 +379,10 @@ def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Find
         if cell.is_blank and computed.funds_totals.get(name) is None and cell.address:
             out.add("required-missing", cell.address, f"年度资金总额的{zh}未填写：请填写{zh}。")
 
-    funds["rate"] = execution_rates(funds)
-    computed.rates = {fund.row: None if np.isnan(rate) else float(rate) for fund, rate in zip(form.funds, funds["rate"])}
+    rate = execution_rates(funds).to_numpy()
+    computed.rates = {fund.row: None if np.isnan(value) else float(value) for fund, value in zip(form.funds, rate)}
     computed.rate = computed.rates[total.row]
-    budget, executed, rate, stated = (funds[name].to_numpy() for name in ("budget", "executed", "rate", "rate_stated"))
+    budget, executed, stated = (funds[name].to_numpy() for name in ("budget", "executed", "rate_stated"))
     # A 0 budget leaves the rate undefined. On a sub-row that spent nothing (其他资金 0 / 0) nothing is wrong.
     zero = (budget == 0) & ~np.isnan(executed) & (funds["total"].to_numpy() | (executed > _TOL))
     for i in np.flatnonzero(zero):
