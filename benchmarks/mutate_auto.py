@@ -23,15 +23,14 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from mutate_rules import tests_fail  # noqa: E402
+
 TESTS = ["tests/test_engine.py", "tests/test_rules.py", "tests/test_department.py", "tests/test_phrases.py", "tests/test_variants.py"]
 
 #: The functions whose arithmetic and comparisons are the scoring rules.
@@ -102,16 +101,8 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
 
 def _test(source: str) -> bool:
     """Whether the tests fail (the mutant is caught) with ``source`` as rules.py."""
-    with tempfile.TemporaryDirectory(prefix="perfxl-mutant-") as scratch:
-        project = Path(scratch) / "perfxl-project"
-        shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "out", ".pytest_cache", ".hypothesis"))
-        (project / "perfxl" / "rules.py").write_text(source, encoding="utf-8")
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        # rules.py is re-printed by ast.unparse: the test that hand mutations match its text does not apply.
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not office", *TESTS,
-                               "--deselect", "tests/test_engine.py::test_every_mutation_of_the_mutation_check_still_applies"],
-                              cwd=project, env=env, capture_output=True, text=True, timeout=600)
-        return done.returncode != 0
+    # rules.py is re-printed by ast.unparse: the test that hand mutations match its text does not apply.
+    return tests_fail(source, TESTS, deselect=("tests/test_engine.py::test_every_mutation_of_the_mutation_check_still_applies",))
 
 
 def main() -> int:

@@ -65,6 +65,19 @@ MUTATIONS: list[tuple[str, str, str]] = [
 ]
 
 
+def tests_fail(rules_source: str, tests: list[str], deselect: tuple[str, ...] = ()) -> bool:
+    """Whether ``tests`` fail (the mutant is caught) in a copy of the project whose rules.py is
+    ``rules_source``. The copy is tested from its own folder: its perfxl/ comes first on sys.path."""
+    with tempfile.TemporaryDirectory(prefix="perfxl-mutant-") as scratch:
+        project = Path(scratch) / "perfxl-project"
+        shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "out", ".pytest_cache", ".hypothesis"))
+        (project / "perfxl" / "rules.py").write_text(rules_source, encoding="utf-8")
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not office", *tests]
+        command += [arg for test in deselect for arg in ("--deselect", test)]
+        return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600).returncode != 0
+
+
 def run(selected: list[int]) -> list[str]:
     source = (ROOT / "perfxl" / "rules.py").read_text(encoding="utf-8")
     survivors = []
@@ -74,15 +87,7 @@ def run(selected: list[int]) -> list[str]:
             print(f"[{index}] {name}: text not found once in rules.py — update the mutation list", flush=True)
             survivors.append(f"{name} (not applied)")
             continue
-        with tempfile.TemporaryDirectory(prefix="perfxl-mutant-") as scratch:
-            # A whole copy of the project, tested from its own folder: its perfxl/ comes first on sys.path.
-            copy = Path(scratch) / "perfxl-project"
-            shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "out", ".pytest_cache", ".hypothesis"))
-            (copy / "perfxl" / "rules.py").write_text(source.replace(old, new), encoding="utf-8")
-            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-            done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not office", *TESTS],
-                                  cwd=copy, env=env, capture_output=True, text=True)
-        caught = done.returncode != 0
+        caught = tests_fail(source.replace(old, new), TESTS)
         print(f"[{index}] {name}: {'caught' if caught else 'SURVIVED'}", flush=True)
         if not caught:
             survivors.append(name)
@@ -98,8 +103,9 @@ def main() -> int:
         for index, (name, _, _) in enumerate(MUTATIONS):
             print(f"[{index}] {name}")
         return 0
-    survivors = run(args.only or list(range(len(MUTATIONS))))
-    print(f"\n{len(MUTATIONS) - len(survivors)} of {len(args.only or MUTATIONS)} mutations caught; survivors: {survivors or 'none'}")
+    selected = args.only or list(range(len(MUTATIONS)))
+    survivors = run(selected)
+    print(f"\n{len(selected) - len(survivors)} of {len(selected)} mutations caught; survivors: {survivors or 'none'}")
     return 1 if survivors else 0
 
 
