@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import labels as L
 from .catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (SEVERITY_ZH, Rule: re-exported)
-from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, Level1Group
+from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group
 from .numbers import close, format_number, format_percent, round_half_up
 
 TOLERANCE = 0.005
@@ -371,9 +371,10 @@ def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Find
 
     t = int(np.flatnonzero(funds["total"])[0])
     total = form.funds[t]
-    sums = breakdown_sums(funds)
-    _total_from_parts(form, funds, t, sums, computed, out)
-    _check_breakdowns(form, funds, t, sums, out)
+    sums, parts = breakdown_sums(funds), _parts(form)
+    described = _breakdown_names(parts)
+    _total_from_parts(form, funds, t, sums, described, computed, out)
+    _check_breakdowns(form, funds, t, sums, parts, described, out)
     for name, zh in _AMOUNTS[1:]:
         cell = getattr(total, name)
         if cell.is_blank and computed.funds_totals.get(name) is None and cell.address:
@@ -447,20 +448,27 @@ def breakdown_sums(funds: pd.DataFrame) -> pd.DataFrame:
     return parts.groupby("group", sort=False)[["initial", "budget", "executed"]].sum(min_count=1)
 
 
-def _breakdown_names(form: Form) -> dict[str, str]:
-    """How a message names each breakdown: 按收入性质分各项（一般公共预算、…）, or the parts of a project form."""
-    labels: dict[str, dict[str, None]] = {}
+def _parts(form: Form) -> dict[str, list[FundRow]]:
+    """The rows of each breakdown (the rows :func:`breakdown_sums` adds up), in the form's order."""
+    parts: dict[str, list[FundRow]] = {}
     for fund in form.funds:
         if fund.kind != _TOTAL and fund.inline.address is None:
-            labels.setdefault(fund.group, {})[fund.label.removeprefix("其中：").removeprefix("其中:")] = None
+            parts.setdefault(fund.group, []).append(fund)
+    return parts
+
+
+def _breakdown_names(parts: dict[str, list[FundRow]]) -> dict[str, str]:
+    """How a message names each breakdown: 按收入性质分各项（一般公共预算、…）, or the parts of a project form."""
     named = {}
-    for group, names in labels.items():
-        heading, names = GROUP_ZH.get(group), "、".join(names)
+    for group, rows in parts.items():
+        heading = GROUP_ZH.get(group)
+        names = "、".join(dict.fromkeys(fund.label.removeprefix("其中：").removeprefix("其中:") for fund in rows))
         named[group] = f"{heading}各项（{names}）" if heading else names or "各项资金"
     return named
 
 
-def _total_from_parts(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFrame, computed: Computed, out: _Findings) -> None:
+def _total_from_parts(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFrame, described: dict[str, str],
+                      computed: Computed, out: _Findings) -> None:
     """Compare the 年度资金总额 row with the sum of its parts, amount by amount.
 
     A total row left blank or all zeros while its parts hold the figures (a common export): the
@@ -471,7 +479,6 @@ def _total_from_parts(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFram
     total_empty = all(np.isnan(funds.at[t, name]) or funds.at[t, name] == 0 for name in ("budget", "executed"))
     first = sums.iloc[0] if not sums.empty else None
     from_parts = total_empty and first is not None and any(abs(first[name]) > 0 for name in ("budget", "executed"))  # NaN: False
-    described = _breakdown_names(form)
     for name, zh in _AMOUNTS:
         value = float(funds.at[t, name])
         computed.funds_totals[name] = None if np.isnan(value) else round_half_up(value, 6)
@@ -514,16 +521,15 @@ def _inline_sums(form: Form) -> dict[str, tuple[float, str | None, str]]:
     return found
 
 
-def _check_breakdowns(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFrame, out: _Findings) -> None:
+def _check_breakdowns(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFrame, parts: dict[str, list[FundRow]],
+                      described: dict[str, str], out: _Findings) -> None:
     """A department form's two breakdowns: each against the total (inline amounts), and against each other."""
     if len(sums) == 2:
-        described = _breakdown_names(form)
         first, second = (described[group] for group in sums.index)
         for name, zh in _AMOUNTS[1:]:
             a, b = sums[name]
             if not np.isnan(a) and not np.isnan(b) and not close(round_half_up(a, 6), round_half_up(b, 6)):
-                cell = next((getattr(fund, name).address for fund in form.funds
-                             if fund.group == sums.index[1] and fund.kind != _TOTAL and fund.inline.address is None and getattr(fund, name).address), None)
+                cell = next((getattr(fund, name).address for fund in parts[sums.index[1]] if getattr(fund, name).address), None)
                 out.add("breakdowns-disagree", cell,
                         f"{first}的{zh}合计 {format_number(a)} 万元，{second}合计 {format_number(b)} 万元：两种分法都应等于年度资金总额，请核对。",
                         round_half_up(a, 6), round_half_up(b, 6))
