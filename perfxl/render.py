@@ -36,9 +36,9 @@ def outcome_text(outcome: FileOutcome) -> str:
         )
         stated = form.total_score.number
         stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
-        lines.append(
-            f"  总分：{stated_text}重算 {format_number(computed.total_score)}（{grade_text(computed)}），分值合计 {format_number(computed.total_weight)}"
-        )
+        recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
+        weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
+        lines.append(f"  总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
         if not result.findings:
             lines.append("  未发现问题。")
         for severity in _SEVERITIES:

@@ -254,7 +254,7 @@ def collect_facts(result) -> Facts:
         })
 
     stated_total = form.total_score.number
-    differs = stated_total is not None and abs(stated_total - computed.total_score) > 0.005
+    differs = stated_total is not None and computed.total_score is not None and abs(stated_total - computed.total_score) > 0.005
     totals = computed.funds_totals
     return Facts(
         year=str(form.year) if form.year else "",
@@ -500,6 +500,8 @@ def _conclusion_paragraph(facts: Facts, computed):
         # A sum over weights that do not total 100 (or with scores missing) is no score out of 100: no grade.
         if not parts and not _scored(facts):
             text = f"{lead}的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。"
+        elif computed.total_score is None:  # never a sum of what could be read, presented as the total
+            text = lead + "，".join(parts) + ("，" if parts else "的") + "总分因部分数值未填写或无法识别暂无法计算。"
         else:
             text = lead + "，".join(parts) + f"，预算执行率得分与各项指标得分合计{facts.total_score}分。"
         extra.append(_check(f"{computed.grade_reason}，绩效评价等级暂无法确定，请改正后重新生成本报告"))
