@@ -252,6 +252,7 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, r
         values = [grid.value(row, c) for c in columns.values()]
         if not label and all(not clean_text(v) for v in values):
             continue
+        own_blank = all(grid.anchor(row, c) != (row, c) or not clean_text(grid.values.get((row, c))) for c in columns.values())
         if label and L.FOOTNOTE.match(clean_text(label)):
             roles.mark_row(row, "脚注")
             continue
@@ -263,10 +264,10 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, r
                     roles.mark(row, col, f"资金分类：{GROUP_ZH[g]}")
                 continue
             inline = _inline_parts(grid, row, side_by_side, roles) if side_by_side else []
-            if not inline and all(not clean_text(v) for v in values) and len(label_cells) == 1 and (heading := _group_in(label)):
+            if not inline and own_blank and len(label_cells) == 1 and (heading := _group_in(label)):
                 inline = _inline_heading(grid, row, label_cells[0], heading, roles)
                 group = heading
-            if not inline and all(not clean_text(v) for v in values) and group and len(label_cells) == 1:
+            if not inline and own_blank and group and len(label_cells) == 1:
                 inline = _inline_parts(grid, row, [(label_cells[0], group)], roles)
             if inline:
                 rows.extend((row, part_label, kind, part_group, amount) for part_label, kind, part_group, amount in inline)
@@ -718,7 +719,8 @@ def _row_kind(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str,
         rest = [(col, text) for col, text in texts if col not in value_cols and not read_value(text).is_blank]
         if all(col in category_cols and ("指标" in text or L.LEVEL2_TO_LEVEL1.get(text)) for col, text in rest):
             return "template"  # 经济效益指标 with nothing else, or zeros only
-        if all(L.PLACEHOLDER.match(text) or read_value(text).is_blank for col, text in texts if col not in category_cols):
+        marks = [text for col, text in texts if col not in category_cols]
+        if marks and all(L.PLACEHOLDER.match(text) or read_value(text).is_blank for text in marks):
             return "placeholder"  # …… in every cell
         return "unread"
     name = L.strip_core_mark(clean_text(get.get("level3", EMPTY).raw))
