@@ -80,6 +80,20 @@ class Indicator:
     group: str | None = None  # the merged range of a 分值/得分 shared with the rows beside it (H12:H13): one scored group
 
 
+def scored_groups(indicators: list[Indicator]) -> dict[str, tuple[list[Indicator], list[Cell], list[Cell]]]:
+    """group → (its indicators, its distinct 分值 cells, its distinct 得分 cells): a cell merged over
+    several rows is one cell, counted once."""
+    found: dict[str, tuple[list[Indicator], list[Cell], list[Cell]]] = {}
+    for ind in indicators:
+        if ind.group:
+            members, weights, scores = found.setdefault(ind.group, ([], [], []))
+            members.append(ind)
+            for cells, cell in ((weights, ind.weight), (scores, ind.score)):
+                if all(cell.address != seen.address for seen in cells):
+                    cells.append(cell)
+    return found
+
+
 @dataclass
 class OutlineParent:
     """An outline heading inside the indicator table (``一、示范区建立`` carrying 15 above ``1、… 5`` /

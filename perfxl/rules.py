@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import labels as L
 from .catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (SEVERITY_ZH, Rule: re-exported)
-from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group
+from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group, scored_groups
 from .numbers import close, format_number, format_percent, round_half_up
 
 TOLERANCE = 0.005
@@ -635,16 +635,9 @@ def indicator_frame(form: Form) -> pd.DataFrame:
 
 def _group_numbers(form: Form) -> dict[str, tuple[float, float, int]]:
     """group → (weight, score, sheet row of its first indicator) of each scored group: the sums of its
-    distinct 分值 and 得分 cells (a merged cell counted once), NaN where one of them holds no number."""
-    found: dict[str, tuple[float, float, int]] = {}
-    for group in dict.fromkeys(ind.group for ind in form.indicators if ind.group):
-        members = [ind for ind in form.indicators if ind.group == group]
-        sums = []
-        for field in ("weight", "score"):
-            cells = {getattr(ind, field).address: getattr(ind, field) for ind in members}.values()
-            sums.append(sum(_number(cell) for cell in cells))
-        found[group] = (sums[0], sums[1], members[0].row)
-    return found
+    distinct 分值 and 得分 cells, NaN where one of them holds no number."""
+    return {group: (sum(_number(cell) for cell in weights), sum(_number(cell) for cell in scores), members[0].row)
+            for group, (members, weights, scores) in scored_groups(form.indicators).items()}
 
 
 def _frame(columns: dict[str, list], float_columns=(), bool_columns=()) -> pd.DataFrame:

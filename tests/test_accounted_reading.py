@@ -385,3 +385,31 @@ def test_explain_lists_each_row_with_its_role(tmp_path, run_cli):
     assert f"D{first} 指标：三级指标" in line and f"G{first} 指标：分值" in line and f"K{first} 【未读取】“已整改”" in line
     assert f"第 {form.rows['total']} 行：A{form.rows['total']} 总分行：标签" in out
     assert "cell-unread" in out  # then the usual verdict
+
+
+def test_the_report_shows_a_merged_score_once(tmp_path, run_cli):
+    """The Word report: the group's 分值/得分 cells merged in the 附件 table as on the form, and the
+    deduction spoken of once, with the group's numbers."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    rows = R.std_rows()
+    rows[0] = {**rows[0], "weight": 20, "score": 18, "dev": "管网施工受汛期影响，下一步合理安排工期"}
+    rows[1] = {**rows[1], "weight": None, "score": None}
+    form = R.standard_form(rows=rows, total=(100, 97.36))
+    first = form.rows["first_indicator"]
+    for key in ("weight", "score"):
+        col = form.ind_cols[key]
+        form.ws.merge_cells(start_row=first, start_column=col, end_row=first + 1, end_column=col)
+    path = form.save(tmp_path / "merged.xlsx")
+    result = run_cli("report", path, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    document = Document(next((tmp_path / "out").glob("*.docx")))
+    table = document.tables[1]
+    body = [row for row in table.rows[1:]]
+    merges = [[tc.tcPr.find(qn("w:vMerge")) is not None for tc in row._tr.findall(qn("w:tc"))[-3:-1]] for row in body[:3]]
+    assert merges == [[True, True], [True, True], [False, False]]
+    assert [body[0].cells[-3].text, body[0].cells[-2].text] == ["20", "18"]
+    deductions = [p.text for p in document.paragraphs if "扣" in p.text and "”" in p.text]
+    assert any("新建集中供水工程" in line and "分值20分，得分18分，扣2分" in line for line in deductions), deductions
+    assert not any("改造供水管网长度" in line for line in deductions), deductions  # the group is spoken of once
