@@ -928,15 +928,15 @@ def _account(grid: SheetGrid, form: Form, labels: _Labels, roles: _Roles) -> Non
             roles.mark_row(row, "表头说明")
         elif len(texts) >= 2 and len(texts[0][1]) <= 12 and not read_value(texts[0][1]).is_number:
             roles.mark_row(row, "其他项目信息（未校验）")
-    for (row, col), value in grid.values.items():
-        text = clean_text(value)
-        if text and (L.field_of(text) in ("indicators_block", "funds_block")) and (row, col) not in roles.of:
-            roles.mark(row, col, "块标签")
-    form.roles = dict(sorted(roles.of.items()))
     unread: dict[int, list[tuple[int, str]]] = {}
     for (row, col), value in sorted(grid.values.items()):
-        if grid.anchor(row, col) == (row, col) and (row, col) not in roles.of and (text := display_text(value)) and clean_text(value):
-            unread.setdefault(row, []).append((col, text))
+        if (row, col) in roles.of or value is None or grid.anchor(row, col) != (row, col) or not clean_text(value):
+            continue
+        if L.field_of(value) in ("indicators_block", "funds_block"):
+            roles.mark(row, col, "块标签")  # 绩效指标 / 项目资金 written on a line of their own
+        else:
+            unread.setdefault(row, []).append((col, display_text(value)))
+    form.roles = {spot: role for spot, role in sorted(roles.of.items()) if clean_text(grid.values.get(spot))}
     for row, cells in unread.items():
         whole = not any((row, col) in roles.of for col, _ in _own_texts(grid, row))
         if whole:
