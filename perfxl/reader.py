@@ -829,9 +829,12 @@ def _total_spot(grid: SheetGrid, labels: _Labels, first: int, columns: dict[str,
             continue
         if name_col is None or col < name_col or grid.span_end(row, col) > name_col:
             return row, col
+        # Alone in the name column: an indicator named 合计 when 一级/二级 stand beside it (merged down
+        # from above or its own) or scored rows follow it.
+        beside = any(grid.anchor(row, c)[0] > first and clean_text(grid.value(row, c)) for c in range(1, col))
         later = any(grid.anchor(r, c) == (r, c) and read_value(grid.values.get((r, c))).is_number
                     for r in range(row + 1, grid.max_row + 1) for c in value_cols)
-        if not later:
+        if not beside and not later:
             return row, col
     return None
 
