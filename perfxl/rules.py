@@ -900,14 +900,14 @@ def _check_outline(form: Form, out: _Findings) -> None:
     by_row = {ind.row: ind for ind in form.indicators}
     for parent in form.outline_parents:
         children = [by_row[row] for row in parent.children if row in by_row]
-        for field, zh in (("weight", "分值"), ("score", "得分")):
-            stated = getattr(parent, field).reading
-            numbers = [getattr(child, field).reading for child in children]
+        for name, zh in (("weight", "分值"), ("score", "得分")):
+            stated = getattr(parent, name).reading
+            numbers = [getattr(child, name).reading for child in children]
             if not stated.is_number or not all(n.is_number for n in numbers):
                 continue
             total = sum(n.value for n in numbers)
             if not close(stated.value, total):
-                out.add("outline-sum-mismatch", getattr(parent, field).address,
+                out.add("outline-sum-mismatch", getattr(parent, name).address,
                         f"“{parent.name.text}”的{zh}填写为 {format_number(stated.value)}，其下 {len(children)} 项（第 {children[0].row}～{children[-1].row} 行）"
                         f"{zh}合计 {format_number(total)}：标题行应为其下各项之和（只计各项，不另计标题行），请核对。",
                         round_half_up(total, 4), stated.value)
