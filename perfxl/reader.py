@@ -123,8 +123,9 @@ def _cell(grid: SheetGrid, row: int, col: int) -> Cell:
     return Cell(a1(r, c), grid.values.get((r, c)), grid.formats.get((r, c)))
 
 
-def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None) -> Cell:
-    """The first non-empty cell right of a label (past its merged span), stopping at the next label."""
+def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None, stop_at_labels: bool = True) -> Cell:
+    """The first non-empty cell right of a label (past its merged span), stopping at the next label
+    (项目名称 | | 主管部门 …) unless ``stop_at_labels`` is False (a narrative row's text may say anything)."""
     if spot is None:
         return EMPTY
     row, col = spot
@@ -134,7 +135,7 @@ def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None) -> Cell:
         if grid.anchor(row, c) != (row, c) and grid.anchor(row, c)[1] < c:
             continue  # inside a horizontal merge already seen
         value = grid.value(row, c)
-        if isinstance(value, str) and L.field_of(value):
+        if stop_at_labels and isinstance(value, str) and L.field_of(value):
             break
         if clean_text(value):
             return _cell(grid, row, c)
@@ -811,7 +812,7 @@ def _read_narrative_row(grid: SheetGrid, row: int, form: Form, roles: _Roles) ->
     col, label = _own_texts(grid, row)[0]
     field = L.field_of(label)
     roles.mark(row, col, f"叙述行标签：{label}")
-    cell = _value_right_of(grid, (row, col))
+    cell = _value_right_of(grid, (row, col), stop_at_labels=False)
     roles.mark_cell(cell, f"叙述：{label}")
     if cell.text and field not in form.narrative:
         form.narrative[field] = cell.text
