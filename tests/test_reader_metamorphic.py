@@ -68,8 +68,8 @@ ROLES = ("level3", "deviation", "goal_expected", "goal_actual", "narrative")
 #: How many times each phrase is typed into each role in the CI sample.
 ROUNDS = {"level3": 2, "deviation": 1, "goal_expected": 1, "goal_actual": 1, "narrative": 1}
 SAMPLE_SEED = 20
-#: (form, cell, phrase) pairs read in CI: 65 phrases × (2 + 1 + 1 + 1 + 1). Cite this number.
-PAIRS_IN_CI = 390
+#: (form, cell, phrase) pairs read in CI: issue 20's 3 cases + 65 phrases × (2 + 1 + 1 + 1 + 1). Cite this number.
+PAIRS_IN_CI = 393
 RUN_ALL = os.environ.get("PERFXL_METAMORPHIC_ALL") == "1"
 #: Finding codes that depend on the words of the cell they point at, by design, and in which roles.
 TEXT_DEPENDENT = {
@@ -228,10 +228,26 @@ class Package:
         return target
 
 
+def _cell_element(root: etree._Element, address: str) -> etree._Element:
+    """The ``<c>`` of ``address``, made (in column order, in a row made in row order) when the sheet has none."""
+    data = root.find(_q("sheetData"))
+    letters, number = _ADDRESS.fullmatch(address).groups()
+    row = data.find(f"{_q('row')}[@r='{number}']")
+    if row is None:
+        row = etree.Element(_q("row"), r=number)
+        following = next((r for r in data.iter(_q("row")) if int(r.get("r")) > int(number)), None)
+        data.append(row) if following is None else following.addprevious(row)
+    cell = row.find(f"{_q('c')}[@r='{address}']")
+    if cell is None:
+        cell = etree.Element(_q("c"), r=address)
+        following = next((c for c in row.iter(_q("c")) if _col_index(_ADDRESS.fullmatch(c.get("r")).group(1)) > _col_index(letters)), None)
+        row.append(cell) if following is None else following.addprevious(cell)
+    return cell
+
+
 def _set_text(root: etree._Element, address: str, text: str) -> None:
     """Put ``text`` into the cell at ``address`` as an inline string, keeping its style."""
-    cell = root.find(f"{_q('sheetData')}/{_q('row')}/{_q('c')}[@r='{address}']")
-    assert cell is not None, f"no cell {address} in the sheet"
+    cell = _cell_element(root, address)
     for child in list(cell):
         cell.remove(child)
     cell.set("t", "inlineStr")
@@ -297,13 +313,6 @@ def _insert_row(root: etree._Element, at: int, text: str | None) -> str | None:
     while run[-1] + 1 in free:
         run.append(run[-1] + 1)
     address = f"{_col_letters(run[0])}{at}"
-    new_row = etree.Element(_q("row"), r=str(at))
-    cell = etree.SubElement(new_row, _q("c"), r=address)
-    following = next((row for row in data.iter(_q("row")) if int(row.get("r")) > at), None)
-    if following is None:
-        data.append(new_row)
-    else:
-        following.addprevious(new_row)
     _set_text(root, address, text)
     if len(run) > 1:
         if merges is None:
@@ -363,7 +372,10 @@ def reading(results, shift: Callable[[int], int] = lambda row: row, replaced: Re
                  "level3_blank": ind.level3.is_blank, "target": ind.target.text, "actual": ind.actual.text,
                  "weight": _round(ind.weight.number), "score": _round(ind.score.number), "weight_cell": addr(ind.weight.address),
                  "score_cell": addr(ind.score.address), "deviation_cell": addr(ind.deviation.address),
-                 "deviation_blank": ind.deviation.is_blank, "level1_cell": addr(ind.level1_cell)}
+                 # a blank deviation on a row scored in full may be given words: whether it is blank is then not compared
+                 "deviation_blank": None if replaced and replaced.role == "deviation" and ind.deviation.address == replaced.address
+                 else ind.deviation.is_blank,
+                 "level1_cell": addr(ind.level1_cell)}
                 for ind in form.indicators
             ],
             "level1_groups": [(group.name, group.stated_weight, addr(group.cell)) for group in form.level1_groups],
@@ -464,14 +476,18 @@ def slots_of(fixture: str, package: Package, results) -> list[Slot]:
         form = result.form
         sheet = form.sheet
 
-        def add(role, address):
-            if _has_words(package, sheet, address) and Slot(fixture, sheet, role, address) not in slots:
+        def add(role, address, blank_too=False):
+            if address and (blank_too or _has_words(package, sheet, address)) and Slot(fixture, sheet, role, address) not in slots:
                 slots.append(Slot(fixture, sheet, role, address))
 
         for ind in form.indicators:
-            if ind.weight.number is not None or ind.score.number is not None:  # an indicator by its shape
+            weight, score = ind.weight.number, ind.score.number
+            if weight is not None or score is not None:  # an indicator by its shape
                 add("level3", ind.level3.address)
-            add("deviation", ind.deviation.address)
+            # a deviation with words, or any on a row scored in full (issue 20: 督促施工单位加快进度 typed into
+            # the clean sample's blank I12): deviation-missing looks at deducted rows only
+            full = weight is not None and score is not None and abs(weight - score) < 0.005
+            add("deviation", ind.deviation.address, blank_too=full)
         add("goal_expected", form.goal_expected.address)
         add("goal_actual", form.goal_actual.address)
         for key, address in sorted(form.narrative_cells.items()):
@@ -482,13 +498,31 @@ def slots_of(fixture: str, package: Package, results) -> list[Slot]:
     return slots
 
 
-def plan(slots: list[Slot], phrases: list[str], run_all: bool = RUN_ALL) -> list[Pair]:
-    """The pairs to read: all of them, or the CI sample: each phrase ROUNDS[role] times in each role,
-    the forms taken in turn (each form's cells in turn), with a fixed seed."""
-    if run_all:
-        return [Pair(slot, phrase) for slot in slots for phrase in phrases]
-    rng = random.Random(SAMPLE_SEED)
+#: Issue 20's own cases, always read: (fixture, role, phrase) in the first indicator row of the clean sample.
+ISSUE_CASES = (
+    ("sample-clean", "deviation", "督促施工单位加快进度"),  # typed into I12: the first indicator disappeared
+    ("sample-clean", "level3", "参建单位数量"),  # as the first 三级指标 name: the same
+    ("sample-clean", "level3", "年度目标任务完成率"),  # as the first name: the 年度指标值 column moved
+)
+
+
+def issue_pairs(slots: list[Slot]) -> list[Pair]:
     pairs = []
+    for fixture, role, phrase in ISSUE_CASES:
+        cells = [slot for slot in slots if slot.form == fixture and slot.role == role]
+        assert cells, f"{fixture} has no {role} cell"
+        pairs.append(Pair(min(cells, key=lambda slot: int(_ADDRESS.fullmatch(slot.address).group(2))), phrase))
+    return pairs
+
+
+def plan(slots: list[Slot], phrases: list[str], run_all: bool = RUN_ALL) -> list[Pair]:
+    """The pairs to read: the cases of issue 20, then all pairs, or the CI sample: each phrase ROUNDS[role]
+    times in each role, the forms taken in turn (each form's topmost cell first, then the others in turn),
+    with a fixed seed."""
+    pairs = issue_pairs(slots)
+    if run_all:
+        return pairs + [Pair(slot, phrase) for slot in slots for phrase in phrases]
+    rng = random.Random(SAMPLE_SEED)
     for role in ROLES:
         by_form: dict[str, list[Slot]] = {}
         for slot in slots:
@@ -498,8 +532,12 @@ def plan(slots: list[Slot], phrases: list[str], run_all: bool = RUN_ALL) -> list
             continue
         forms = sorted(by_form)
         rng.shuffle(forms)
-        for cells in by_form.values():
-            rng.shuffle(cells)
+        for form, cells in by_form.items():
+            # the topmost cell first: a row right under a header is where reading roles from words goes wrong
+            cells.sort(key=lambda slot: int(_ADDRESS.fullmatch(slot.address).group(2)))
+            rest = cells[1:]
+            rng.shuffle(rest)
+            by_form[form] = cells[:1] + rest
         order = list(phrases)
         rng.shuffle(order)
         used = Counter()
@@ -586,8 +624,9 @@ def test_rewriting_cells_with_their_own_text_and_inserting_blank_rows_changes_no
         path = built.package.write(tmp_path / f"{fixture}-control.xlsx", sheet, root)
         shift = (lambda spots: lambda row: row + sum(row >= at for at in spots))(spots)
         expected = [r if r["sheet"] != sheet else e for r, e in zip(built.reading, reading(built.results, shift))]
-        got = reading(read(path))
-        assert got == expected, f"{fixture} [{sheet}]: the edit alone changed the reading: {differences(expected, got)}"
+        changes = differences(expected, reading(read(path)))
+        if changes:
+            pytest.fail(f"{fixture} [{sheet}]: the edit alone changed the reading: {changes}", pytrace=False)
 
 
 @pytest.mark.parametrize("fixture", list(FIXTURES))
@@ -610,8 +649,9 @@ def test_ordinary_words_in_text_cells_do_not_change_the_reading(fixture, corpus,
         expected = reading(built.results, replaced=replaced)
         if got != expected:
             failures.append(f"{pair}: " + "; ".join(differences(expected, got)))
-    assert not failures, (f"{fixture}: {len(failures)} of {len(pairs[fixture])} phrases change the reading:\n  "
-                          + "\n  ".join(failures))
+    if failures:  # one line per pair; no traceback (a hundred failing forms must still report quickly)
+        pytest.fail(f"{fixture}: {len(failures)} of {len(pairs[fixture])} phrases change the reading:\n  " + "\n  ".join(failures),
+                    pytrace=False)
 
 
 # ---------------------------------------------------------------- relation 2: a plain row of text inserted
@@ -644,9 +684,11 @@ def test_an_inserted_row_of_text_is_reported_and_nothing_else_changes(fixture, p
     results = read(path)
     got = reading(results)
     expected = reading(built.results, lambda row: row + 1 if row >= at else row)
-    unread = [(f.code, f.cell) for r in results for f in r.findings if f.code == ROW_UNREAD and f.sheet == sheet and f.cell == cell]
-    assert unread, (f"{fixture}: the row “{INSERTED_TEXT}” inserted at {cell} ({position}) is not reported as {ROW_UNREAD}; "
-                    f"findings: {[(f.code, f.cell) for r in results for f in r.findings]}")
+    problems = []
+    if not any(f.code == ROW_UNREAD and f.sheet == sheet and f.cell == cell for r in results for f in r.findings):
+        problems.append(f"not reported: no {ROW_UNREAD} finding at {cell}")
     for item in got:
         item["findings"] = [f for f in item["findings"] if not (f[1] == ROW_UNREAD and f[2] == cell)]
-    assert got == expected, f"{fixture}: the row inserted at {cell} ({position}) changed the reading: {differences(expected, got)}"
+    problems += differences(expected, got)
+    if problems:
+        pytest.fail(f"{fixture}: the row “{INSERTED_TEXT}” inserted at {cell} ({position}): " + "; ".join(problems), pytrace=False)
