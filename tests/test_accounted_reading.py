@@ -103,17 +103,22 @@ def test_placeholders_written_with_a_colon_are_not_indicators(tmp_path, run_cli)
 # ---------------------------------------------------------------- merged scores, outline parents
 
 
-def test_a_score_merged_over_two_indicators_is_one_scored_group(tmp_path, run_cli):
-    """分值 20 and 得分 18 merged over two 三级 rows: counted once, shown as one group."""
+def merged_pair_form(dev: str | None = None) -> R.FormSheet:
+    """The first two indicators sharing one 分值 20 and one 得分 18, each merged over both rows."""
     rows = R.std_rows()
-    rows[0] = {**rows[0], "weight": 20, "score": 18, "dev": "管网施工受汛期影响"}
+    rows[0] = {**rows[0], "weight": 20, "score": 18, "dev": dev}
     rows[1] = {**rows[1], "weight": None, "score": None}
     form = R.standard_form(rows=rows, total=(100, 97.36))
     first = form.rows["first_indicator"]
     for key in ("weight", "score"):
         col = form.ind_cols[key]
         form.ws.merge_cells(start_row=first, start_column=col, end_row=first + 1, end_column=col)
-    doc = check_json(run_cli, form.save(tmp_path / "merged.xlsx"))
+    return form
+
+
+def test_a_score_merged_over_two_indicators_is_one_scored_group(tmp_path, run_cli):
+    """分值 20 and 得分 18 merged over two 三级 rows: counted once, shown as one group."""
+    doc = check_json(run_cli, merged_pair_form("管网施工受汛期影响").save(tmp_path / "merged.xlsx"))
     inds = doc["form"]["indicators"]
     assert [i["group"] for i in inds[:3]] == ["H12:H13", "H12:H13", None]
     assert (inds[0]["weight"], inds[0]["score"], inds[1]["weight"], inds[1]["score"]) == (20, 18, 20, 18)  # the group's numbers, on each member
@@ -125,15 +130,7 @@ def test_a_score_merged_over_two_indicators_is_one_scored_group(tmp_path, run_cl
 
 
 def test_a_merged_score_group_still_needs_its_deviation(tmp_path, run_cli):
-    rows = R.std_rows()
-    rows[0] = {**rows[0], "weight": 20, "score": 18}
-    rows[1] = {**rows[1], "weight": None, "score": None}
-    form = R.standard_form(rows=rows, total=(100, 97.36))
-    first = form.rows["first_indicator"]
-    for key in ("weight", "score"):
-        col = form.ind_cols[key]
-        form.ws.merge_cells(start_row=first, start_column=col, end_row=first + 1, end_column=col)
-    doc = check_json(run_cli, form.save(tmp_path / "merged.xlsx"))
+    doc = check_json(run_cli, merged_pair_form().save(tmp_path / "merged.xlsx"))
     assert codes(doc) == [("deviation-missing", "I12"), ("score-grouped", "H12")]
 
 
@@ -393,15 +390,7 @@ def test_the_report_shows_a_merged_score_once(tmp_path, run_cli):
     from docx import Document
     from docx.oxml.ns import qn
 
-    rows = R.std_rows()
-    rows[0] = {**rows[0], "weight": 20, "score": 18, "dev": "管网施工受汛期影响，下一步合理安排工期"}
-    rows[1] = {**rows[1], "weight": None, "score": None}
-    form = R.standard_form(rows=rows, total=(100, 97.36))
-    first = form.rows["first_indicator"]
-    for key in ("weight", "score"):
-        col = form.ind_cols[key]
-        form.ws.merge_cells(start_row=first, start_column=col, end_row=first + 1, end_column=col)
-    path = form.save(tmp_path / "merged.xlsx")
+    path = merged_pair_form("管网施工受汛期影响，下一步合理安排工期").save(tmp_path / "merged.xlsx")
     result = run_cli("report", path, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.stdout + result.stderr
     document = Document(next((tmp_path / "out").glob("*.docx")))
