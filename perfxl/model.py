@@ -132,6 +132,7 @@ class Form:
     path: Path
     sheet: str
     kind: str = KIND_PROJECT
+    scheme: str = "mof-2020"  # the scoring scheme (perfxl.schemes): how the form is scored
     title: str = ""
     year: int | None = None
     project: Cell = EMPTY

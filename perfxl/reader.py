@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from . import labels as L
+from . import schemes
 from .model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, UnreadRow, a1, column_index
 from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
@@ -30,6 +31,10 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
     path = Path(path)
     book = book or open_book(path, styles=False)
     forms = [form for grid in book.sheets if grid.name not in _IGNORED_SHEETS for form in [parse_sheet(grid, path)] if form]
+    foreign = next((form for form in forms if form.scheme != schemes.MOF_2020.code), None)
+    if foreign is not None:  # on a scheme perfxl does not check: refused by name, never read as ours
+        found = [schemes.BY_CODE[code] for code in foreign.scheme.split("+")]
+        raise FormError("unsupported-scheme", schemes.refusal(path.name, foreign.sheet, found), path)
     if not forms:
         looks_like = _what_it_looks_like(book)
         raise FormError(
@@ -95,6 +100,10 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
         return None
     header_row = header_rows[0]
     form = Form(path=path, sheet=grid.name)
+    foreign = schemes.recognise(grid.values.values(), set(_header_columns(grid, header_row)))
+    if foreign:
+        form.scheme = "+".join(scheme.code for scheme in foreign)
+        return form  # read_forms refuses it by name
     roles = _Roles(grid)
     _read_title(grid, form, roles)
     title = L.normalize_label(form.title)

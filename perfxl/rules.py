@@ -106,6 +106,7 @@ class CheckResult:
             "ok": self.ok,
             "form": {
                 "kind": form.kind,
+                "scheme": form.scheme,
                 "year": form.year,
                 "unit": form.unit.text or None,
                 "project": form.project.text or None,
