@@ -36,6 +36,15 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
         found = [schemes.BY_CODE[code] for code in foreign.scheme.split("+")]
         raise FormError("unsupported-scheme", schemes.refusal(path.name, foreign.sheet, found), path)
     if not forms:
+        titled = _titled_without_table(book)
+        if titled:  # a 自评表 by its title, whose indicator table is missing (or not recognisable)
+            sheet, kind = titled
+            raise FormError(
+                "not-a-form",
+                f"{path.name} 的工作表“{sheet}”题为《{kind}》，但表中没有找到绩效指标表（应有“三级指标”“分值”“得分”等表头的一张表）："
+                "perfxl 无法校验没有绩效指标的自评表。请补上绩效指标表，或用 `perfxl template` 生成的标准表格式重新填写。",
+                path,
+            )
         looks_like = _what_it_looks_like(book)
         raise FormError(
             "not-a-form",
@@ -51,6 +60,21 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
             form.narrative = {**narrative, **form.narrative}
             form.narrative_cells = {**cells, **form.narrative_cells}
     return forms
+
+
+def _titled_without_table(book: Book) -> tuple[str, str] | None:
+    """(sheet, kind) of a sheet titled as a 自评表 (in its first rows) — read_forms found no indicator table in it."""
+    for grid in book.sheets:
+        if grid.name in _IGNORED_SHEETS:
+            continue
+        for (row, _), value in sorted(grid.values.items()):
+            if row > 6:
+                break
+            text = L.normalize_label(value) if isinstance(value, str) else ""
+            if "自评表" in text and not any(word in text for word, _ in L.OTHER_FORMS):
+                department = any(word in text for word in L.DEPARTMENT_TITLE_WORDS)
+                return grid.name, "部门整体支出绩效自评表" if department else "项目支出绩效自评表"
+    return None
 
 
 def _what_it_looks_like(book: Book) -> str:
