@@ -345,6 +345,11 @@ def test_an_extra_text_row_is_named_wherever_it_stands(tmp_path, run_cli):
     assert codes(doc) == [(code, cell) for code, cell in [("row-unread", f"A{above}"), ("row-unread", f"B{inside}")]]
     assert reading(doc)[1:] == (99.36, 100, "优") and len(doc["form"]["indicators"]) == 8
     assert "以上数据经单位负责人审核" in doc["findings"][0]["message"]
+    result = run_cli("fill", tmp_path / "extra.xlsx", "-o", tmp_path / "out", "--no-report")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "extra_自评结果.xlsx").worksheets[0]
+    for cell in (f"A{above}", f"B{inside}"):  # the unread row is marked where the user looks
+        assert sheet[cell].comment is not None and "没有被读取" in sheet[cell].comment.text
 
 
 def test_a_stray_cell_right_of_the_table_is_named(tmp_path, run_cli):
