@@ -235,6 +235,7 @@ FUND_FIELD_ZH = {"initial_budget": "年初预算数", "budget": "全年预算数
 INDICATOR_FIELD_ZH = {
     "level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
     "score": "得分", "deviation": "偏差原因分析及改进措施", "measures": "改进措施", "nature": "指标性质", "measure_unit": "度量单位",
+    "remark": "备注（不校验）",
 }
 
 
@@ -523,8 +524,8 @@ def _header_columns(grid: SheetGrid, row: int) -> dict[str, int]:
             columns[field] = col
     if "level3" not in columns and (name := _name_column(grid, row, columns)):
         columns["level3"] = name
-    if "deviation" in columns and (measures := _measures_column(grid, row, columns["deviation"])):
-        columns["measures"] = measures
+    if "deviation" in columns:
+        columns.update(_deviation_columns(grid, row, columns["deviation"]))
     return columns
 
 
@@ -591,20 +592,32 @@ def _name_column(grid: SheetGrid, row: int, columns: dict[str, int]) -> int | No
     return named[-1] if named else None
 
 
-def _measures_column(grid: SheetGrid, row: int, deviation: int) -> int | None:
-    """The 改进措施 half of a deviation column split in two (偏差原因 | 改进措施, 原因分析 | 整改措施, or
-    偏差原因分析及改进措施 over 偏差原因 | 改进措施 on a second header row), or None."""
-    end = grid.span_end(row, deviation)
-    if end > deviation:  # a header over sub-columns: the half whose sub-header (a header, not a note) names measures
-        return next((col for col in range(deviation + 1, end + 1)
-                     if grid.anchor(row + 1, col) == (row + 1, col) and _names_measures(grid.value(row + 1, col))), None)
-    if _names_measures(grid.value(row, deviation)):
-        return None  # 偏差原因分析及改进措施 is both halves in one column
-    for col in range(deviation + 1, grid.max_col + 1):
-        value = grid.value(row, col)
-        if grid.anchor(row, col) == (row, col) and isinstance(value, str) and L.classify(value, L.INDICATOR_COLUMN_WORDS) == "deviation":
-            return col if _names_measures(value) else None
-    return None
+def _deviation_columns(grid: SheetGrid, row: int, first: int) -> dict[str, int]:
+    """The deviation columns of a header row, whatever their order: ``deviation`` (the cause, where
+    findings point), ``measures`` (the 改进措施 half of a column split in two: 偏差原因 | 改进措施,
+    改进措施 | 偏差原因, 原因分析 | 整改措施, or 偏差原因分析及改进措施 over 偏差原因 | 改进措施 on a second
+    header row) and ``remark`` (备注 beside them: read as such, not checked). ``first``: the first
+    column whose header has a deviation word."""
+    end = grid.span_end(row, first)
+    if end > first:  # a header over sub-columns: the half whose sub-header (a header, not a note) names measures
+        measures = next((col for col in range(first + 1, end + 1)
+                         if grid.anchor(row + 1, col) == (row + 1, col) and _names_measures(grid.value(row + 1, col))), None)
+        return {"measures": measures} if measures else {}
+    heads = [(col, L.normalize_label(value)) for col in range(first, grid.max_col + 1)
+             if grid.anchor(row, col) == (row, col) and isinstance(value := grid.value(row, col), str)
+             and L.classify(value, L.INDICATOR_COLUMN_WORDS) == "deviation"]
+    causes = [col for col, label in heads if any(word in label for word in _CAUSE_WORDS)]
+    measures = [col for col, label in heads if _names_measures(label) and col not in causes]
+    found = {"deviation": causes[0] if causes else first}
+    if measures and not any(_names_measures(label) for col, label in heads if col == found["deviation"]):
+        found["measures"] = measures[0]  # 偏差原因分析及改进措施 is both halves in one column
+    remarks = [col for col, _ in heads if col not in found.values()]
+    if remarks:
+        found["remark"] = remarks[0]
+    return found
+
+
+_CAUSE_WORDS = ("原因", "偏差", "未完成")
 
 
 def _names_measures(value: object) -> bool:

@@ -407,3 +407,26 @@ def test_the_report_shows_a_merged_score_once(tmp_path, run_cli):
     deductions = [p.text for p in document.paragraphs if "扣" in p.text and "”" in p.text]
     assert any("新建集中供水工程" in line and "分值20分，得分18分，扣2分" in line for line in deductions), deductions
     assert not any("改造供水管网长度" in line for line in deductions), deductions  # the group is spoken of once
+
+
+@pytest.mark.parametrize("heads, deviation", [
+    # 改进措施 left of 偏差原因: both read, the cause first, findings at the cause's column
+    ([("fix", "改进措施"), ("dev", "偏差原因")], "部分村组供水时段不稳定；加强管网巡查和水源调度"),
+    # a 备注 column between the two halves: the halves joined, the remark read as a remark
+    ([("dev", "偏差原因"), ("note", "备注"), ("fix", "改进措施")], "部分村组供水时段不稳定；加强管网巡查和水源调度"),
+])
+def test_deviation_halves_in_any_order_and_a_remark_beside_them(tmp_path, run_cli, heads, deviation):
+    columns = R.STD_COLUMNS[:-1] + heads
+    rows = R.std_rows()
+    for row in rows:
+        row.pop("dev", None)
+    rows[-1] = {**rows[-1], "dev": "部分村组供水时段不稳定", "fix": "加强管网巡查和水源调度", "note": "已报主管部门"}
+    form = R.standard_form(columns=columns, rows=rows, ncols=len(columns) + 1)
+    doc = check_json(run_cli, form.save(tmp_path / "dev.xlsx"))
+    assert doc["form"]["indicators"][-1]["deviation"] == deviation
+    assert codes(doc) == [] and reading(doc)[1:] == (99.36, 100, "优")
+    [result] = perfxl.check(tmp_path / "dev.xlsx")
+    assert result.form.unread == []
+    if any(key == "note" for key, _ in heads):
+        row = form.rows["first_indicator"] + len(rows) - 1
+        assert result.form.roles[(row, form.ind_cols["note"])] == "指标：备注（不校验）"
