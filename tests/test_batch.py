@@ -157,11 +157,12 @@ def test_parallel_run_gives_the_same_results_as_sequential(tmp_path, clean_spec,
         assert _workbook_values(filled) == _workbook_values(out2 / filled.name), filled.name
 
 
-def test_a_cold_small_batch_matches_jobs_1(tmp_path, clean_spec):
-    """A fresh `perfxl fill folder` (default jobs) and `--jobs 1` agree."""
+def test_a_cold_pool_matches_jobs_1(tmp_path, clean_spec):
+    """A fresh `perfxl fill folder --jobs 2` (a pool of two spawned workers: a small folder alone would be
+    filled in one process by default) and `--jobs 1` agree."""
     folder = _mixed_folder(tmp_path / "收件", clean_spec)
     runs = {}
-    for name, extra in (("default", ()), ("one", ("--jobs", "1"))):
+    for name, extra in (("default", ("--jobs", "2")), ("one", ("--jobs", "1"))):
         out = tmp_path / f"结果{name}"
         done = subprocess.run([sys.executable, "-m", "perfxl", *_fill_args(folder, "-o", out, *extra)],
                               capture_output=True, timeout=300)

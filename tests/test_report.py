@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
+
+import perfxl
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
@@ -18,7 +22,6 @@ from perfxl.model import Cell, FormError
 from perfxl.reader import read_form
 from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context, default_template, render_report, write_report
 from perfxl.rules import check
-from perfxl.wordtemplate import _CACHE
 
 from conftest import ROOT, spec_copy
 
@@ -400,9 +403,27 @@ def test_broken_templates_are_findings_not_crashes(seed_form, tmp_path, run_cli)
     assert not (tmp_path / "o" / f"{seed_form.stem}_自评报告.docx").exists()
 
 
-def test_template_is_parsed_once_per_process(seed_form):
-    path = default_template()
-    assert _CACHE.get(path) is _CACHE.get(path)
+def test_template_is_parsed_once_per_process(seed_form, tmp_path, monkeypatch):
+    """Two reports with the same (not yet used) template compile it once; a changed file is compiled again."""
+    import perfxl.wordtemplate as wordtemplate
+
+    compiled = []
+    original = wordtemplate.CompiledTemplate
+
+    class Counting(original):
+        def __init__(self, *args, **kwargs):
+            compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(wordtemplate, "CompiledTemplate", Counting)
+    template = Path(shutil.copy(default_template(), tmp_path / "模板.docx"))
+    for out in ("一", "二"):
+        perfxl.write_report(seed_form, tmp_path / out, template=template)
+    assert len(compiled) == 1
+    template.write_bytes(template.read_bytes())  # rewritten: a new modification time
+    os.utime(template, ns=(time.time_ns(), time.time_ns() + 10**9))
+    perfxl.write_report(seed_form, tmp_path / "三", template=template)
+    assert len(compiled) == 2
 
 
 def test_docxtpl_has_what_the_adapter_needs():
