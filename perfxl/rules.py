@@ -804,11 +804,14 @@ def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tupl
     labels of the form, whose weights (产出指标（50分）) are carried along for comparison."""
     if ind.empty:
         return [], []
-    keys = [ind["level1"], ind["level2"]]
-    values = ind[["weight", "score"]]
-    unknown = values.isna() & ~ind["member"].to_numpy()[:, None]  # a blank or unreadable number: the sum is unknown
-    by2 = values.groupby(keys, sort=False).sum(min_count=1).mask(unknown.groupby(keys, sort=False).any())
-    by1 = by2.groupby(level=0, sort=False).sum(min_count=1).mask(by2.isna().groupby(level=0, sort=False).any())
+    # A blank or unreadable number makes its sums unknown: it enters them as inf (inf + anything stays
+    # inf), read back as NaN; a scored group's members hold NaN by design and add 0.
+    values = ind[["weight", "score"]].to_numpy()
+    member = ind["member"].to_numpy()[:, None]
+    known = pd.DataFrame(np.where(np.isnan(values), np.where(member, 0.0, np.inf), values), columns=["weight", "score"], index=ind.index)
+    by2 = known.groupby([ind["level1"], ind["level2"]], sort=False).sum()
+    by1 = by2.groupby(level=0, sort=False).sum()
+    by2, by1 = by2.replace(np.inf, np.nan), by1.replace(np.inf, np.nan)
     labelled = {group.name: (group.stated_weight, group.cell) for group in stated}
     level1 = [Level1Total(name, _round(weight), _round(score), *labelled.get(name, (None, None)))
               for name, weight, score in zip(by1.index, by1["weight"], by1["score"])]
