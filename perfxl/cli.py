@@ -11,6 +11,7 @@ import typer
 from . import __version__
 from .clitext import ChineseCommand, ChineseGroup
 from .systext import printable
+from .verdict import record_lines, tally_line
 
 APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报告生成工具。
 
@@ -138,18 +139,8 @@ def check_command(
     elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
         from .batch import STATUSES
 
-        typer.echo(_tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
+        typer.echo(tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
     raise typer.Exit(max(codes, default=0))
-
-
-def _tally_line(statuses: list[str], seconds: float) -> str:
-    """共 N 份：通过 …，有错误 …，无法读取 …(，无法写入 …)；用时 …。 (a batch's closing line)."""
-    from .batch import STATUSES
-    from .progress import duration_text
-
-    shown = STATUSES[:3] + tuple(status for status in STATUSES[3:] if status in statuses)  # 无法写入 only when it happened
-    counts = [f"{status} {statuses.count(status)} 份" for status in shown]
-    return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
 
 
 def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
@@ -227,7 +218,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
             progress.advance(printable(record.label), record.status)
             pending[index] = record
             while printed in pending:
-                for line, to_stderr in _record_lines(pending.pop(printed), strict_report=options.report and options.strict):
+                for line, to_stderr in record_lines(pending.pop(printed), strict_report=options.report and options.strict):
                     progress.emit(line, sys.stderr if to_stderr else sys.stdout)
                 printed += 1
             _stop_on_internal_error(record.error_code, record.error_message, record.error_detail)
@@ -241,7 +232,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         from .model import FormError
         from .summary import write_summary
 
-        typer.echo(_tally_line([record.status for record in records], progress.elapsed))
+        typer.echo(tally_line([record.status for record in records], progress.elapsed))
         try:
             clash = plan.clash(plan.summary_dir / SUMMARY_NAME)
             if clash is not None:
@@ -284,24 +275,8 @@ def _fill_options(factory, output_dir, template, **flags):
 def _print_fill(outcome, strict_report: bool = False) -> None:
     from .batch import FileRecord
 
-    for line, to_stderr in _record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
+    for line, to_stderr in record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
         typer.echo(line, err=to_stderr)
-
-
-def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]:
-    """What to print for one processed file: (line, goes to stderr). ``strict_report``: --strict with a report wanted."""
-    label = printable(record.label)
-    if record.error_code is not None:
-        return [(f"{label}：无法处理 —— {printable(record.error_message)}", True)]
-    lines = []
-    for form in record.forms:
-        status = "通过" if form.ok else f"有错误 {form.errors} 项"
-        sheet = printable(form.sheet)
-        lines.append((f"{label}［{sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
-        if strict_report and not form.ok and form.report is None:
-            lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
-    lines.extend((f"  已写出：{printable(output)}", False) for output in record.outputs)
-    return lines
 
 
 @app.command("watch", cls=ChineseCommand, short_help="监视文件夹：自动处理放入的每一份自评表，并随时更新 汇总.xlsx。")
@@ -335,14 +310,14 @@ def watch_command(
         typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
 
     def on_record(record) -> None:
-        for line, to_stderr in _record_lines(record, strict_report=options.report and options.strict):
+        for line, to_stderr in record_lines(record, strict_report=options.report and options.strict):
             say(line, to_stderr)
 
     def on_current(record) -> None:
         # An earlier run made its outputs from this very content: nothing was written now.
         from dataclasses import replace
 
-        for line, to_stderr in _record_lines(replace(record, outputs=[]), strict_report=False):
+        for line, to_stderr in record_lines(replace(record, outputs=[]), strict_report=False):
             say(line, to_stderr)
         say("  结果已是最新（上次监视时生成），未重写。")
 
