@@ -342,6 +342,38 @@ def watch_command(
     raise typer.Exit(0)
 
 
+@app.command("serve", cls=ChineseCommand, short_help="打开网页：拖入自评表，查看结论和问题清单，下载结果和汇总表。")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", metavar="<地址>", help="监听地址。默认 127.0.0.1（只有本机能访问）；在单位内网供多人使用时写 0.0.0.0（需要访问口令）。")] = "127.0.0.1",
+    port: Annotated[Optional[int], typer.Option("--port", "-p", metavar="<端口>", help="端口（默认 8765，被占用时自动换下一个）。", min=1, max=65535, show_default=False)] = None,
+    token: Annotated[Optional[str], typer.Option("--token", metavar="<口令>", help="访问口令；--host 不是本机时必需，不写则自动生成并显示。", show_default=False)] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器。")] = False,
+    max_file_mb: Annotated[int, typer.Option("--max-file-mb", metavar="<MB>", help="单个文件的大小上限。", min=1)] = 50,
+    max_files: Annotated[int, typer.Option("--max-files", metavar="<个数>", help="每批最多文件数。", min=1)] = 200,
+    max_batches: Annotated[int, typer.Option("--max-batches", metavar="<批数>", help="同时处理的批数上限（超过时请用户稍后再试）。", min=1)] = 8,
+    keep_minutes: Annotated[float, typer.Option("--keep-minutes", metavar="<分钟>", help="结果在服务器上最长保留的时间（下载全部结果后立即删除）。", min=0.1)] = 60,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<进程数>", help="处理文件的工作进程数（默认：CPU 核数）。", min=1, show_default=False)] = None,
+) -> None:
+    """打开 perfxl 的网页（默认只有本机能访问）：拖入一个或多个自评表，查看与 perfxl fill 相同的结论和问题清单，
+    下载每份的自评结果、自评报告、全部结果（.zip）和汇总表。按 Ctrl-C 停止；停止时删除全部上传的文件和结果。
+
+    示例：perfxl serve ；perfxl serve --host 0.0.0.0 --port 8080 --token 口令
+    """
+    from .batch import default_jobs
+    from .web.jobs import ServeLimits
+    from .web.server import serve
+
+    limits = ServeLimits(max_file_bytes=max_file_mb * 1024 * 1024, max_files=max_files, max_jobs=max_batches, ttl=keep_minutes * 60)
+
+    def echo(line: str, to_stderr: bool = False) -> None:
+        typer.echo(line, err=to_stderr)
+
+    try:
+        serve(host, port, token, not no_browser, limits, jobs or default_jobs(), echo)
+    except OSError as error:
+        _fail(str(error))
+
+
 @app.command("template", cls=ChineseCommand)
 def template_command(
     output: Annotated[Path, typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
