@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 from .. import __version__
 from ..systext import printable
 from ..verdict import record_lines
-from .jobs import Batch, BatchStore, LimitError, ServeLimits, log, run, short, too_large_message
+from .jobs import Batch, BatchStore, LimitError, ServeLimits, batch_too_large_message, log, run, short, too_large_message
 
 HERE = Path(__file__).parent
 COOKIE = "perfxl_token"
@@ -145,7 +145,7 @@ def create_app(config: ServeConfig) -> Starlette:
                     if size > limits.max_file_bytes:
                         raise LimitError(413, too_large_message(shown, limits.max_file_bytes))
                     if batch.received + size > limits.max_batch_bytes:
-                        raise LimitError(413, f"这批文件合计超过 {limits.max_batch_bytes // (1024 * 1024)} MB。请分批上传。")
+                        raise LimitError(413, batch_too_large_message(limits))
                     out.write(chunk)
         except ClientDisconnect:  # the browser went away mid-upload: nothing of the batch stays
             store.release(batch, index)

@@ -60,7 +60,11 @@ def megabytes(size: int) -> str:
 
 def too_large_message(name: str, limit: int) -> str:
     """What perfxl says of a file over the size limit (the CLI's sentence)."""
-    return f"{name} 超过 {limit // (1024 * 1024)} MB，不像一份自评表，已拒绝处理。"
+    return f"{name} 超过 {megabytes(limit)}，不像一份自评表，已拒绝处理。"
+
+
+def batch_too_large_message(limits: ServeLimits) -> str:
+    return f"这批文件合计超过 {megabytes(limits.max_batch_bytes)}。请分批上传。"
 
 
 def safe_name(raw: str, index: int) -> str:
@@ -180,7 +184,7 @@ class BatchStore:
         if declared is not None and declared > limits.max_file_bytes:
             raise LimitError(413, too_large_message(shown, limits.max_file_bytes))
         if declared is not None and batch.received + declared > limits.max_batch_bytes:
-            raise LimitError(413, f"这批文件合计超过 {megabytes(limits.max_batch_bytes)}。请分批上传。")
+            raise LimitError(413, batch_too_large_message(limits))
         name = safe_name(raw_name, index)
         stem, dot, suffix = name.rpartition(".")
         number = 2

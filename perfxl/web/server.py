@@ -89,13 +89,8 @@ def _open_when_ready(server, url: str) -> None:
 
 
 def _this_machine() -> str:
-    """An address other computers can use (the one this machine would reach the network from)."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("10.255.255.255", 1))  # UDP: nothing is sent
-            return probe.getsockname()[0]
-    except OSError:
-        return socket.gethostname()
+    """This computer's name, as other computers of the intranet usually reach it (no lookup is made)."""
+    return socket.gethostname() or "本机IP地址"
 
 
 def _configure_logging() -> None:
