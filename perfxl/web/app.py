@@ -268,8 +268,15 @@ def batch_json(batch: Batch) -> dict:
     files = []
     for index in range(batch.expected):
         upload, web = batch.uploads.get(index), batch.records.get(index)
-        item = {"index": index, "name": upload.name if upload else None, "size": upload.size if upload else None,
-                "state": "done" if web else (batch.state if upload else ("uploading" if index in batch.reserved else "waiting"))}
+        if web is not None:
+            state = "done"
+        elif upload is None:
+            state = "uploading" if index in batch.reserved else "waiting"
+        elif batch.state == "uploading":
+            state = "uploaded"
+        else:
+            state = "processing" if index in batch.processing else "queued"
+        item = {"index": index, "name": upload.name if upload else None, "size": upload.size if upload else None, "state": state}
         if web is not None:
             record = web.record
             item.update({

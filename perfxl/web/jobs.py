@@ -114,6 +114,7 @@ class Batch:
     reserved: dict[int, Path] = field(default_factory=dict)  # uploads under way
     received: int = 0  # bytes
     records: dict[int, object] = field(default_factory=dict)  # index → WebRecord
+    processing: set[int] = field(default_factory=set)  # indexes handed to a worker, not finished yet
     labels: dict[int, str] = field(default_factory=dict)  # index → label (the file's name in the batch)
     tally: str = ""
     summary: Path | None = None
@@ -254,7 +255,7 @@ def run(batch: Batch, engine) -> None:
     The same plan (output names, conflicts), the same per-file work in the same kind of worker,
     the same 汇总.xlsx for two files or more, and the same closing line.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import ThreadPoolExecutor
 
     from ..batch import FillOptions, plan_batch, preconvert_xls
     from ..verdict import tally_line
@@ -266,13 +267,10 @@ def run(batch: Batch, engine) -> None:
     log.info("批次 %s 开始处理 %d 个文件", short(batch.id), len(uploads))
     try:
         plan = plan_batch([upload.path for upload in uploads], FillOptions(output_dir=batch.outputs))
-        with preconvert_xls(plan.jobs) as jobs, ThreadPoolExecutor(engine.workers + 1, thread_name_prefix="perfxl-batch") as threads:
-            futures = {threads.submit(_run_one, engine, batch, job): job for job in jobs}
-            for future in as_completed(futures):
-                job = futures[future]
-                record = future.result()
-                if record is not None:
-                    batch.records[index_of[job.path]] = record
+        # As many files of the batch under way as there are workers (the rest show as queued).
+        with preconvert_xls(plan.jobs) as jobs, ThreadPoolExecutor(engine.workers, thread_name_prefix="perfxl-batch") as threads:
+            for future in [threads.submit(_run_one, engine, batch, job, index_of[job.path]) for job in jobs]:
+                future.result()
         records = [batch.records[index].record for index in sorted(batch.records)]
         if plan.summary_dir is not None and not batch.deleted:
             try:
@@ -290,7 +288,11 @@ def run(batch: Batch, engine) -> None:
         batch.state = "done"
 
 
-def _run_one(engine, batch: Batch, job):
+def _run_one(engine, batch: Batch, job, index: int):
     if batch.deleted:  # deleted meanwhile (expired, or the server stops): skip the rest
         return None
-    return engine.run(job)
+    batch.processing.add(index)
+    try:
+        batch.records[index] = engine.run(job)  # stored before it leaves `processing`: never seen as neither
+    finally:
+        batch.processing.discard(index)

@@ -132,7 +132,8 @@
       const row = rows.find((candidate) => candidate.serverIndex === item.index);
       if (!row || row.done) continue;
       if (item.state === "done") showResult(row, item);
-      else if (item.state === "running") setState(row, "处理中…", null);
+      else if (item.state === "processing") setState(row, "处理中…", null);
+      else if (item.state === "queued") setState(row, "排队等待处理", 0);
     }
     const finished = rows.filter((row) => row.done).length;
     $("overall").textContent = `已完成 ${finished} / ${rows.length}`;
@@ -254,6 +255,8 @@
           } else td.textContent = text;
           tr.appendChild(td);
         }
+        tr.firstElementChild.title = row.name;
+        tr.lastElementChild.title = finding.code;
         tr.dataset.text = `${finding.cell} ${finding.message} ${finding.code} ${row.name}`.toLowerCase();
         $("finding-rows").appendChild(tr);
       }
@@ -266,6 +269,7 @@
     const file = $("file-filter").value;
     const text = $("search").value.trim().toLowerCase();
     let shown = 0;
+    let previous = null;
     const counts = { error: 0, warning: 0, info: 0 };
     for (const tr of $("finding-rows").children) {
       const inFile = !file || tr.dataset.file === file;
@@ -273,7 +277,11 @@
       if (inFile && matches) counts[tr.dataset.severity] += 1;
       const visible = wanted.has(tr.dataset.severity) && inFile && matches;
       tr.hidden = !visible;
-      if (visible) shown += 1;
+      if (visible) {
+        shown += 1;
+        tr.classList.toggle("same-file", previous === tr.dataset.file);  // the file's name once per group
+        previous = tr.dataset.file;
+      }
     }
     for (const [severity, count] of Object.entries(counts)) document.querySelector(`[data-count="${severity}"]`).textContent = `(${count})`;
     $("finding-count").textContent = `显示 ${shown} / ${$("finding-rows").children.length} 项`;
