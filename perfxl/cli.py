@@ -346,8 +346,8 @@ def watch_command(
 def serve_command(
     host: Annotated[str, typer.Option("--host", metavar="<地址>", help="监听地址。默认 127.0.0.1（只有本机能访问）；在单位内网供多人使用时写 0.0.0.0（需要访问口令）。")] = "127.0.0.1",
     port: Annotated[Optional[int], typer.Option("--port", "-p", metavar="<端口>", help="端口（默认 8765，被占用时自动换下一个）。", min=1, max=65535, show_default=False)] = None,
-    token: Annotated[Optional[str], typer.Option("--token", metavar="<口令>", help="访问口令；--host 不是本机时必需，不写则自动生成并显示。", show_default=False)] = None,
-    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器。")] = False,
+    token: Annotated[Optional[str], typer.Option("--token", metavar="<口令>", envvar="PERFXL_TOKEN", help="访问口令（也可用环境变量 PERFXL_TOKEN）；--host 不是本机时必需，不写则自动生成并显示。", show_default=False)] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器（--host 不是本机时本来就不打开）。")] = False,
     max_file_mb: Annotated[int, typer.Option("--max-file-mb", metavar="<MB>", help="单个文件的大小上限。", min=1)] = 50,
     max_files: Annotated[int, typer.Option("--max-files", metavar="<个数>", help="每批最多文件数。", min=1)] = 200,
     max_batches: Annotated[int, typer.Option("--max-batches", metavar="<批数>", help="同时处理的批数上限（超过时请用户稍后再试）。", min=1)] = 8,

@@ -66,7 +66,7 @@ def serve(host: str, port: int | None, token: str | None, open_browser: bool, li
         echo(f"  访问口令：{token}　可直接打开：{url}?token={token}")
     echo(f"  每个文件不超过 {limits.max_file_bytes // (1024 * 1024)} MB，每批最多 {limits.max_files} 个文件，同时最多处理 {limits.max_jobs} 批；"
          f"结果下载后删除，最长保留 {limits.ttl / 60:g} 分钟。按 Ctrl-C 停止。")
-    if open_browser:
+    if open_browser and loopback:  # a server for the intranet has nobody in front of it
         threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()
     try:
         server.run(sockets=[sock])
