@@ -200,3 +200,23 @@ def test_a_batch_in_progress_shows_each_files_progress(server, page, tmp_path):
     _shot(page, "serve-progress.png")
     _wait_done(page)
     assert page.locator("#file-rows tr").count() == 14
+
+
+def test_with_a_token_the_page_asks_for_it_first(page, tmp_path):
+    port = _free_port()
+    process, _ = _start(["--port", str(port), "-j", "1", "--token", "内网口令-2024"], tmp_path)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        assert page.locator("#login").is_visible() and not page.locator("#app").is_visible()
+        page.fill("#token", "猜一个")
+        page.click("#login-form button")
+        page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
+        assert page.locator("#login-error").inner_text().startswith("口令不正确")
+        page.fill("#token", "内网口令-2024")
+        page.click("#login-form button")
+        page.locator("#app").wait_for(state="visible")
+        page.set_input_files("#pick-files", [str(CLEAN)])
+        _wait_done(page)
+        assert "［自评表］：总分 99.36（优），通过，警告 0 项" in _row(page, CLEAN.name).inner_text()
+    finally:
+        assert _stop(process) == 0

@@ -92,51 +92,45 @@ def create_app(config: ServeConfig) -> Starlette:
             authorized = True
         except LimitError as error:
             if error.status != 401:
-                return _error(error)
+                raise
             authorized = False
         context = {"version": __version__, "limits": config.limits, "token_required": config.token is not None,
                    "authorized": authorized, "max_file_mb": config.limits.max_file_bytes // (1024 * 1024)}
         return templates.TemplateResponse(request, "index.html", context, headers=_NO_STORE)
 
+    def batch_of(request: Request, write: bool = False) -> Batch:
+        """The batch the request names, once the request may go on (else LimitError: the handler answers)."""
+        guard(request, write)
+        return store.get(request.path_params["batch"])
+
     async def login(request: Request):
-        try:
-            guard_host_only = config.token is None
-            if guard_host_only:
-                return JSONResponse({"ok": True})
-            body = await _json(request, 4096)
-            given = str(body.get("token", ""))
-            if request.headers.get("x-perfxl") != "1" or not hmac.compare_digest(given.encode(), config.token.encode()):
-                log.warning("%s 口令错误", _client(request))
-                raise LimitError(401, "口令不正确。请核对启动 perfxl serve 时显示的口令。")
-            response = JSONResponse({"ok": True})
-            _set_cookie(response, config.token)
-            return response
-        except LimitError as error:
-            return _error(error)
+        if config.token is None:
+            return JSONResponse({"ok": True})
+        body = await _json(request, 4096)
+        given = str(body.get("token", ""))
+        if request.headers.get("x-perfxl") != "1" or not hmac.compare_digest(given.encode(), config.token.encode()):
+            log.warning("%s 口令错误", _client(request))
+            raise LimitError(401, "口令不正确。请核对启动 perfxl serve 时显示的口令。")
+        response = JSONResponse({"ok": True})
+        _set_cookie(response, config.token)
+        return response
 
     async def create(request: Request):
+        guard(request, write=True)
+        body = await _json(request, 4096)
         try:
-            guard(request, write=True)
-            body = await _json(request, 4096)
-            try:
-                count = int(body.get("count", 0))
-            except (TypeError, ValueError):
-                count = 0
-            batch = store.create(count, _client(request))
-            return JSONResponse({"id": batch.id, "limits": config.limits.as_json()}, status_code=201)
-        except LimitError as error:
-            return _error(error)
+            count = int(body.get("count", 0))
+        except (TypeError, ValueError):
+            count = 0
+        batch = store.create(count, _client(request))
+        return JSONResponse({"id": batch.id, "limits": config.limits.as_json()}, status_code=201)
 
     async def upload(request: Request):
-        try:
-            guard(request, write=True)
-            batch = store.get(request.path_params["batch"])
-            index = request.path_params["index"]
-            declared = request.headers.get("content-length")
-            declared = int(declared) if declared and declared.isdigit() else None
-            shown, path = store.add_upload(batch, index, request.query_params.get("name", ""), declared)
-        except LimitError as error:
-            return _error(error)
+        batch = batch_of(request, write=True)
+        index = request.path_params["index"]
+        declared = request.headers.get("content-length")
+        declared = int(declared) if declared and declared.isdigit() else None
+        shown, path = store.add_upload(batch, index, request.query_params.get("name", ""), declared)
         limits, size = config.limits, 0
         try:
             with open(path, "xb") as out:  # never an existing file: the name is ours, in a folder of this batch
@@ -154,10 +148,10 @@ def create_app(config: ServeConfig) -> Starlette:
         except LimitError as error:
             store.release(batch, index)
             log.info("%s 上传 %s 被拒绝：%s", batch.client, shown, error.message)
-            return _error(error)
+            raise
         except OSError:  # the batch was deleted meanwhile, or the disk is full
             store.release(batch, index)
-            return _error(LimitError(507, "服务器无法保存上传的文件（磁盘空间不足或这批文件已被删除）。请稍后重新上传。"))
+            raise LimitError(507, "服务器无法保存上传的文件（磁盘空间不足或这批文件已被删除）。请稍后重新上传。") from None
         except BaseException:
             store.release(batch, index)
             raise
@@ -165,59 +159,40 @@ def create_app(config: ServeConfig) -> Starlette:
         return JSONResponse({"index": index, "name": shown, "size": size}, status_code=201)
 
     async def start(request: Request):
-        try:
-            guard(request, write=True)
-            batch = store.get(request.path_params["batch"])
-            if batch.state != "uploading":
-                raise LimitError(409, "这批文件已经开始处理。")
-            if batch.reserved:
-                raise LimitError(409, "还有文件正在上传，请等上传完成。")
-            if not batch.uploads:
-                raise LimitError(400, "这批文件一个也没有上传成功，无法处理。")
-            batch.state = "running"
-            threading.Thread(target=run, args=(batch, engine), name=f"perfxl-batch-{short(batch.id)}", daemon=True).start()
-            return JSONResponse(batch_json(batch), status_code=202)
-        except LimitError as error:
-            return _error(error)
+        batch = batch_of(request, write=True)
+        if batch.state != "uploading":
+            raise LimitError(409, "这批文件已经开始处理。")
+        if batch.reserved:
+            raise LimitError(409, "还有文件正在上传，请等上传完成。")
+        if not batch.uploads:
+            raise LimitError(400, "这批文件一个也没有上传成功，无法处理。")
+        batch.state = "running"
+        threading.Thread(target=run, args=(batch, engine), name=f"perfxl-batch-{short(batch.id)}", daemon=True).start()
+        return JSONResponse(batch_json(batch), status_code=202)
 
     async def status(request: Request):
-        try:
-            guard(request)
-            return JSONResponse(batch_json(store.get(request.path_params["batch"])), headers=_NO_STORE)
-        except LimitError as error:
-            return _error(error)
+        return JSONResponse(batch_json(batch_of(request)), headers=_NO_STORE)
 
     async def download(request: Request):
-        try:
-            guard(request)
-            batch = store.get(request.path_params["batch"])
-            record = batch.records.get(request.path_params["index"])
-            number = request.path_params["number"]
-            if record is None or not 0 <= number < len(record.record.outputs):
-                raise LimitError(404, "没有这个结果文件。")
-            return _file(batch, record.record.outputs[number], request)
-        except LimitError as error:
-            return _error(error)
+        batch = batch_of(request)
+        record = batch.records.get(request.path_params["index"])
+        number = request.path_params["number"]
+        if record is None or not 0 <= number < len(record.record.outputs):
+            raise LimitError(404, "没有这个结果文件。")
+        return _file(batch, record.record.outputs[number], request)
 
     async def summary(request: Request):
-        try:
-            guard(request)
-            batch = store.get(request.path_params["batch"])
-            if batch.summary is None:
-                raise LimitError(404, "这批文件没有汇总表（两份及以上才生成），或尚未处理完。")
-            return _file(batch, batch.summary, request)
-        except LimitError as error:
-            return _error(error)
+        batch = batch_of(request)
+        if batch.summary is None:
+            raise LimitError(404, "这批文件没有汇总表（两份及以上才生成），或尚未处理完。")
+        return _file(batch, batch.summary, request)
 
     async def archive(request: Request):
-        try:
-            guard(request)
-            batch = store.get(request.path_params["batch"])
-            if batch.state != "done":
-                raise LimitError(409, "这批文件还在处理中，请处理完成后再下载。")
-            path = await asyncio.to_thread(write_zip, batch)
-        except LimitError as error:
-            return _error(error)
+        batch = batch_of(request)
+        if batch.state != "done":
+            raise LimitError(409, "这批文件还在处理中，请处理完成后再下载。")
+        path = await asyncio.to_thread(write_zip, batch)
+        store.forget(batch)  # gone for every request from now on; its folder once the .zip is sent
         log.info("%s 下载批次 %s 的全部结果（.zip），随后删除", _client(request), short(batch.id))
         name = f"perfxl自评结果_{time.strftime('%Y%m%d-%H%M%S')}.zip"
         # Downloaded as a whole: nothing of the batch stays on the server.
@@ -225,13 +200,8 @@ def create_app(config: ServeConfig) -> Starlette:
                             background=BackgroundTask(store.delete, batch, "已下载全部结果"))
 
     async def remove(request: Request):
-        try:
-            guard(request, write=True)
-            batch = store.get(request.path_params["batch"])
-            store.delete(batch, "用户删除")
-            return JSONResponse({"deleted": True})
-        except LimitError as error:
-            return _error(error)
+        store.delete(batch_of(request, write=True), "用户删除")
+        return JSONResponse({"deleted": True})
 
     def _file(batch: Batch, path: Path, request: Request):
         # Only files this batch wrote, inside its own folder.
@@ -254,7 +224,8 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/api/batches/{batch:str}/zip", archive),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Every refusal is a LimitError: its status and its Chinese sentence, as JSON.
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={LimitError: lambda request, error: _error(error)})
     app.state.store, app.state.engine, app.state.config = store, engine, config
     return app
 

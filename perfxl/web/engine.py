@@ -83,27 +83,37 @@ def worker_died(job: Job) -> WebRecord:
 
 
 class Engine:
-    """The server's worker pool (spawned processes, warmed like ``perfxl fill``'s)."""
+    """The server's worker pool (spawned processes, warmed like ``perfxl fill``'s).
+
+    After ``WORKER_TASKS`` files per worker the pool is drained and replaced, as a CLI batch does
+    chunk by chunk: new work waits the few seconds until the old workers have finished theirs, so
+    there are never two pools' workers in memory at once.
+    """
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._pool = None
+        self._draining = None  # the pool being replaced, until its last file is done
         self._submitted = 0
-        self._retired: list = []
         self._stopped = False
 
     def _current_pool(self):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with self._lock:
+        with self._cond:
+            while self._draining is not None and not self._stopped:
+                self._cond.wait()
             if self._stopped:
                 raise RuntimeError("engine stopped")
             if self._pool is not None and self._submitted >= WORKER_TASKS * self.workers:
-                self._pool.shutdown(wait=False)  # finishes what it holds, then its workers leave
-                self._retired.append(self._pool)
-                self._pool = None
+                self._draining, self._pool = self._pool, None
+                threading.Thread(target=self._drain, args=(self._draining,), daemon=True).start()
+                while self._draining is not None and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    raise RuntimeError("engine stopped")
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_worker, initargs=(WEB_MODULES,))
@@ -111,8 +121,15 @@ class Engine:
             self._submitted += 1
             return self._pool
 
+    def _drain(self, pool) -> None:
+        pool.shutdown(wait=True)
+        with self._cond:
+            if self._draining is pool:
+                self._draining = None
+            self._cond.notify_all()
+
     def submit(self, function, *args):
-        """Any other work for a worker (writing 汇总.xlsx): the future of its result."""
+        """Work for a worker (writing 汇总.xlsx): the future of its result."""
         from ..lifecycle import run_in_worker
 
         return self._current_pool().submit(run_in_worker, function, *args)
@@ -120,11 +137,10 @@ class Engine:
     def replace_broken(self, pool) -> None:
         """After a worker of ``pool`` died: the next submission starts a fresh pool (once, however
         many of its jobs noticed)."""
-        with self._lock:
+        with self._cond:
             if self._pool is pool:
-                self._pool.shutdown(wait=False, cancel_futures=False)
-                self._retired.append(self._pool)
                 self._pool = None
+        pool.shutdown(wait=False)
 
     def run(self, job: Job) -> WebRecord:
         """Process one job and wait for it; a broken pool is replaced and the job tried once more."""
@@ -152,10 +168,11 @@ class Engine:
     def stop(self) -> None:
         """Stop every worker now (server shutdown): queued work is dropped, busy workers stop
         through their own cleanup (perfxl/lifecycle.py) and are waited for."""
-        with self._lock:
+        with self._cond:
             self._stopped = True
-            pools = self._retired + ([self._pool] if self._pool is not None else [])
-            self._pool, self._retired = None, []
+            pools = [pool for pool in (self._pool, self._draining) if pool is not None]
+            self._pool = self._draining = None
+            self._cond.notify_all()
         for pool in pools:
             processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)

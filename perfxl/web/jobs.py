@@ -209,9 +209,13 @@ class BatchStore:
         log.info("%s 上传 %s（%s）到批次 %s", batch.client, printable(path.name), megabytes(size) if size >= 1024 else f"{size} 字节", short(batch.id))
         return upload
 
-    def delete(self, batch: Batch, why: str) -> None:
+    def forget(self, batch: Batch) -> None:
+        """From now on the batch's id finds nothing (its files go with :meth:`delete`)."""
         with self._lock:
             self._batches.pop(batch.id, None)
+
+    def delete(self, batch: Batch, why: str) -> None:
+        self.forget(batch)
         if not batch.deleted:
             batch.deleted = why
             shutil.rmtree(batch.folder, ignore_errors=True)
