@@ -226,8 +226,17 @@ def test_the_token_is_asked_for_every_api_request():
         # The URL the server prints sets the cookie the page then uses.
         opened = client.get(f"/?token={token}", follow_redirects=False)
         assert opened.status_code == 303 and "perfxl_token" in opened.headers["set-cookie"] and "HttpOnly" in opened.headers["set-cookie"]
+        assert token not in opened.headers["set-cookie"]  # a digest of it, never the token itself
         assert client.post("/api/batches", json={"count": 1}, headers=WRITE).status_code == 201
         assert 'data-authorized="true"' in client.get("/").text
+
+
+def test_a_chinese_token_logs_in_through_the_page():
+    with client_for(token="内网口令-2024", loopback=False) as client:
+        assert client.post("/api/login", json={"token": "内网口令"}, headers=WRITE).status_code == 401
+        assert client.post("/api/login", json={"token": "内网口令-2024"}, headers=WRITE).status_code == 200
+        assert client.post("/api/batches", json={"count": 1}, headers=WRITE).status_code == 201
+        assert client.get("/?token=%E5%86%85%E7%BD%91%E5%8F%A3%E4%BB%A4-2024", follow_redirects=False).headers.get("set-cookie")
 
 
 def test_a_wrong_token_in_the_url_sets_nothing():

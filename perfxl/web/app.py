@@ -297,15 +297,21 @@ def _host_name(host: str) -> str:
 
 
 def _token_ok(request: Request, token: str) -> bool:
-    given = request.cookies.get(COOKIE, "")
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        given = header[7:].strip()
-    return hmac.compare_digest(given.encode(), token.encode())
+        return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+    return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), _cookie_value(token).encode())
+
+
+def _cookie_value(token: str) -> str:
+    """What the cookie holds: a digest of the token (ASCII whatever the token; never the token itself)."""
+    import hashlib
+
+    return hashlib.sha256(f"perfxl serve:{token}".encode()).hexdigest()
 
 
 def _set_cookie(response: Response, token: str) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    response.set_cookie(COOKIE, _cookie_value(token), httponly=True, samesite="strict", max_age=12 * 3600)
 
 
 def _client(request: Request) -> str:

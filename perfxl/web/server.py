@@ -63,7 +63,9 @@ def serve(host: str, port: int | None, token: str | None, open_browser: bool, li
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5))
     echo(f"perfxl 网页已启动：{url}")
     if token:
-        echo(f"  访问口令：{token}　可直接打开：{url}?token={token}")
+        from urllib.parse import quote
+
+        echo(f"  访问口令：{token}　可直接打开：{url}?token={quote(token, safe='')}")
     echo(f"  每个文件不超过 {limits.max_file_bytes // (1024 * 1024)} MB，每批最多 {limits.max_files} 个文件，同时最多处理 {limits.max_jobs} 批；"
          f"结果下载后删除，最长保留 {limits.ttl / 60:g} 分钟。按 Ctrl-C 停止。")
     if open_browser and loopback:  # a server for the intranet has nobody in front of it
