@@ -76,6 +76,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_serve(args: list[str], temp: Path) -> tuple[subprocess.Popen, list[str]]:
+    """``perfxl serve --no-browser ARGS`` in a process of its own (temporary files under ``temp``), once it listens.
+
+    Its output keeps being read into the returned list (a full pipe would block the server).
+    Also used by tests/test_serve.py and tests/test_serve_browser.py.
+    """
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "perfxl", "serve", "--no-browser", *args], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if "按 Ctrl-C 停止" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(60) or process.poll() is not None:
+        process.kill()
+        raise RuntimeError("perfxl serve did not start:\n" + "\n".join(lines))
+    return process, lines
+
+
+def stop_serve(process: subprocess.Popen, how=signal.SIGTERM) -> int:
+    """Stop it as a service manager would (SIGTERM) or as Ctrl-C does (SIGINT): its exit code."""
+    process.send_signal(how)
+    code = process.wait(timeout=60)
+    time.sleep(0.2)  # the reader thread takes the last lines
+    return code
+
+
 def client_run(base: str, files: list[Path], result: dict) -> None:
     try:
         _client_run(base, files, result)
@@ -141,23 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     server_tmp = work / "server-tmp"
     server_tmp.mkdir()
-    env = {**os.environ, "TMPDIR": str(server_tmp), "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "perfxl", "serve", "--no-browser", "--port", str(port), "-j", str(args.jobs),
-                               "--max-batches", str(args.clients)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    log: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in server.stdout:
-            log.append(line.rstrip("\n"))
-            if "按 Ctrl-C 停止" in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60):
-        server.kill()
-        print("\n".join(log))
-        return 2
+    server, log = start_serve(["--port", str(port), "-j", str(args.jobs), "--max-batches", str(args.clients)], server_tmp)
     time.sleep(2)  # the workers warm up at start-up
     base = f"http://127.0.0.1:{port}"
     peak, peak_processes, stop = [0.0], [0], threading.Event()
@@ -183,9 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.monotonic() - began
     stop.set()
     sampler.join()
-    server.send_signal(signal.SIGTERM)
-    code = server.wait(60)
-    time.sleep(0.2)
+    code = stop_serve(server)
     leftovers = list(server_tmp.iterdir())
 
     # Every result right: the verdict lines as perfxl fill prints them, every file as perfxl fill wrote it.

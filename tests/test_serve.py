@@ -9,7 +9,6 @@ import io
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,9 @@ from conftest import CLEAN, SEED  # noqa: E402
 from perfxl.web.app import ServeConfig, create_app  # noqa: E402
 from perfxl.web.jobs import ServeLimits, safe_name  # noqa: E402
 from servehelp import WRITE, hostile_and_odd_forms, upload_batch, wait_done  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.serve_load import free_port, start_serve, stop_serve  # noqa: E402
 
 LOCAL = "http://127.0.0.1"
 
@@ -400,52 +402,12 @@ def test_a_worker_that_dies_loses_no_file_and_the_server_stays_up(tmp_path):
 # --------------------------------------------------------------------------- the command
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start(args: list[str], tmp_path: Path) -> tuple[subprocess.Popen, list[str]]:
-    """``perfxl serve`` in a process of its own (temporary files under ``tmp_path``), once it listens.
-
-    Its output keeps being read into the returned list (a full pipe would block the server).
-    """
-    import threading
-
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "perfxl", "serve", "--no-browser", *args], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if "按 Ctrl-C 停止" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60) or process.poll() is not None:
-        process.kill()
-        raise AssertionError("\n".join(lines))
-    return process, lines
-
-
-def _stop(process: subprocess.Popen, how=signal.SIGTERM) -> int:
-    process.send_signal(how)
-    code = process.wait(timeout=60)
-    time.sleep(0.2)  # the reader thread takes the last lines
-    return code
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_serve_on_the_network_needs_a_token_and_stops_clean(tmp_path, stop):
     import httpx
 
-    port = _free_port()
-    process, lines = _start(["--host", "0.0.0.0", "--port", str(port), "-j", "1"], tmp_path)
+    port = free_port()
+    process, lines = start_serve(["--host", "0.0.0.0", "--port", str(port), "-j", "1"], tmp_path)
     try:
         text = "\n".join(lines)
         assert "警告：--host 0.0.0.0 让其他电脑也能访问本服务" in text
@@ -460,7 +422,7 @@ def test_serve_on_the_network_needs_a_token_and_stops_clean(tmp_path, stop):
             assert state["files"][0]["exit_code"] == 1
         assert any(tmp_path.rglob("*_自评结果.xlsx"))
     finally:
-        code = _stop(process, stop)
+        code = stop_serve(process, stop)
     log = "\n".join(lines)
     assert code == 0, log
     assert lines[-1] == "已停止服务；上传的文件和结果已全部删除。", log
@@ -475,8 +437,8 @@ def test_stopping_in_the_middle_of_a_batch_leaves_nothing(tmp_path):
 
     temp = tmp_path / "temp"
     temp.mkdir()
-    port = _free_port()
-    process, lines = _start(["--port", str(port), "-j", "2"], temp)
+    port = free_port()
+    process, lines = start_serve(["--port", str(port), "-j", "2"], temp)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             batch = upload_batch(client, _copies(10))
@@ -488,7 +450,7 @@ def test_stopping_in_the_middle_of_a_batch_leaves_nothing(tmp_path):
                 time.sleep(0.05)
             assert not all(item["state"] == "done" for item in files)
     finally:
-        code = _stop(process)
+        code = stop_serve(process)
     assert code == 0, lines
     assert list(temp.iterdir()) == [], list(temp.rglob("*"))
 
@@ -496,11 +458,11 @@ def test_stopping_in_the_middle_of_a_batch_leaves_nothing(tmp_path):
 def test_serve_on_this_computer_asks_no_token(tmp_path):
     import httpx
 
-    port = _free_port()
-    process, lines = _start(["--port", str(port)], tmp_path)
+    port = free_port()
+    process, lines = start_serve(["--port", str(port)], tmp_path)
     try:
         assert f"perfxl 网页已启动：http://127.0.0.1:{port}/" in lines[0] and "口令" not in "\n".join(lines)
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
     finally:
-        code = _stop(process)
+        code = stop_serve(process)
     assert code == 0 and list(tmp_path.iterdir()) == []

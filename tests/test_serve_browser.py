@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 sys.path.insert(0, str(ROOT))
-from test_serve import _free_port, _start, _stop  # noqa: E402
+from benchmarks.serve_load import free_port, start_serve, stop_serve  # noqa: E402
 
 SHOTS = os.environ.get("PERFXL_SCREENSHOTS")
 WIDTH = 1280
@@ -36,10 +36,10 @@ WIDTH = 1280
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     temp = tmp_path_factory.mktemp("serve-temp")
-    port = _free_port()
-    process, _ = _start(["--port", str(port), "-j", "1"], temp)
+    port = free_port()
+    process, _ = start_serve(["--port", str(port), "-j", "1"], temp)
     yield f"http://127.0.0.1:{port}/"
-    assert _stop(process) == 0
+    assert stop_serve(process) == 0
     assert list(temp.iterdir()) == []  # every upload and result deleted
 
 
@@ -203,8 +203,8 @@ def test_a_batch_in_progress_shows_each_files_progress(server, page, tmp_path):
 
 
 def test_with_a_token_the_page_asks_for_it_first(page, tmp_path):
-    port = _free_port()
-    process, _ = _start(["--port", str(port), "-j", "1", "--token", "内网口令-2024"], tmp_path)
+    port = free_port()
+    process, _ = start_serve(["--port", str(port), "-j", "1", "--token", "内网口令-2024"], tmp_path)
     try:
         page.goto(f"http://127.0.0.1:{port}/")
         assert page.locator("#login").is_visible() and not page.locator("#app").is_visible()
@@ -219,4 +219,4 @@ def test_with_a_token_the_page_asks_for_it_first(page, tmp_path):
         _wait_done(page)
         assert "［自评表］：总分 99.36（优），通过，警告 0 项" in _row(page, CLEAN.name).inner_text()
     finally:
-        assert _stop(process) == 0
+        assert stop_serve(process) == 0
