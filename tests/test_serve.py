@@ -9,6 +9,7 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -463,6 +464,29 @@ def test_serve_on_this_computer_asks_no_token(tmp_path):
     try:
         assert f"perfxl 网页已启动：http://127.0.0.1:{port}/" in lines[0] and "口令" not in "\n".join(lines)
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        # A real client that hangs up mid-upload: the batch and every byte it sent are gone.
+        batch = httpx.post(f"http://127.0.0.1:{port}/api/batches", json={"count": 1}, headers=WRITE).json()["id"]
+        with socket.create_connection(("127.0.0.1", port)) as raw:
+            raw.sendall(f"PUT /api/batches/{batch}/files/0?name=a.xlsx HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Perfxl: 1\r\n"
+                        f"Content-Length: 100000\r\n\r\n".encode() + SEED.read_bytes()[:5000])
+            time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and httpx.get(f"http://127.0.0.1:{port}/api/batches/{batch}").status_code != 404:
+            time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/batches/{batch}").status_code == 404
+        assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
     finally:
         code = stop_serve(process)
     assert code == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_a_port_in_use_is_said_in_chinese(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "perfxl", "serve", "--no-browser", "--port", str(port)], capture_output=True,
+                              text=True, encoding="utf-8", timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr == f"错误：端口 {port} 已被占用，或 127.0.0.1 不是本机的地址。请用 --port 指定另一个端口，或检查 --host。\n"
+    assert list(tmp_path.iterdir()) == []

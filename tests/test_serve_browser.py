@@ -220,3 +220,18 @@ def test_with_a_token_the_page_asks_for_it_first(page, tmp_path):
         assert "［自评表］：总分 99.36（优），通过，警告 0 项" in _row(page, CLEAN.name).inner_text()
     finally:
         assert stop_serve(process) == 0
+
+
+def test_a_picked_folder_is_scanned_as_fill_scans_one(server, page, tmp_path):
+    """Only forms: no Excel lock file, no hidden file, no output of perfxl, nothing but .xlsx/.xlsm/.xls."""
+    folder = tmp_path / "收到的"
+    (folder / "子文件夹").mkdir(parents=True)
+    shutil.copy(CLEAN, folder / CLEAN.name)
+    shutil.copy(SEED, folder / "子文件夹" / SEED.name)
+    for name in ("~$正在编辑.xlsx", ".隐藏.xlsx", "表_自评结果.xlsx", "表_自评报告(2).docx", "汇总.xlsx", "说明.txt"):
+        shutil.copy(CLEAN, folder / name)
+    page.goto(server)
+    page.set_input_files("#pick-folder", str(folder))
+    _wait_done(page)
+    assert sorted(page.locator("#file-rows td.name").all_inner_texts()) == sorted([CLEAN.name, SEED.name])
+    assert page.locator("#tally").inner_text().startswith("共 2 份：通过 1 份，有错误 1 份，无法读取 0 份")

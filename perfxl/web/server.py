@@ -27,7 +27,6 @@ def is_loopback(host: str) -> bool:
 def bind(host: str, port: int, exact: bool) -> socket.socket:
     """A listening socket; when ``port`` is the default and taken (a second ``perfxl serve``), the next free one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    last_error = None
     for candidate in ([port] if exact else [port + offset for offset in range(20)]):
         sock = socket.socket(family, socket.SOCK_STREAM)
         if sys.platform != "win32":
@@ -37,10 +36,10 @@ def bind(host: str, port: int, exact: bool) -> socket.socket:
             sock.listen(128)
             sock.set_inheritable(True)
             return sock
-        except OSError as error:
+        except OSError:  # taken by another program, or not an address of this computer
             sock.close()
-            last_error = error
-    raise OSError(f"端口 {port} 已被占用（{last_error}）。请用 --port 指定另一个端口。")
+    where = f"端口 {port}" if exact else f"端口 {port}–{port + 19}"
+    raise OSError(f"{where} 已被占用，或 {host} 不是本机的地址。请用 --port 指定另一个端口，或检查 --host。")
 
 
 def serve(host: str, port: int | None, token: str | None, open_browser: bool, limits: ServeLimits, workers: int, echo) -> None:
