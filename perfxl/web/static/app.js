@@ -177,8 +177,10 @@
 
   function showRefused(row, line) {
     row.done = true;
-    setState(row, "无法处理", 1);
-    row.el.querySelector(".state .tag, .mini") && row.el.querySelector(".mini").remove();
+    const tag = document.createElement("span");
+    tag.className = "tag warning";
+    tag.textContent = "无法处理";
+    row.el.querySelector(".state").replaceChildren(tag);
     const p = document.createElement("p");
     p.className = "verdict refused";
     p.textContent = line;
