@@ -2,8 +2,9 @@
 
 One pool of spawned worker processes for the whole server (a batch of the CLI gets a fresh pool;
 a server keeps one warm and replaces it after ``WORKER_TASKS`` files per worker, as the CLI does,
-so memory stays flat). A worker that dies (a file that kills it) breaks only that pool: the
-server replaces it and says which file could not be processed; the server itself stays up.
+so memory stays flat). A worker that dies (killed, out of memory, a crash in a library) breaks
+only that pool: the server replaces it and tries the files it held once more; a file whose worker
+dies twice is reported as not processed. The server itself stays up.
 """
 
 from __future__ import annotations
