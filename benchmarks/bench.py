@@ -626,6 +626,9 @@ def main(argv: list[str] | None = None) -> int:
                                         time.perf_counter() - started, state_before))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    if "<!-- serve-load -->" in previous and "<!-- /serve-load -->" in previous:  # serve_load.py's section stays
+        text += "\n\n" + previous[previous.index("<!-- serve-load -->"):previous.index("<!-- /serve-load -->") + len("<!-- /serve-load -->")]
     args.out.write_text(text + "\n", encoding="utf-8")
     log(f"written to {args.out}")
     return 0

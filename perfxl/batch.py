@@ -398,6 +398,14 @@ def _summary_dir(jobs: list[Job], options: FillOptions) -> Path:
 
 def fill_record(job: Job) -> FileRecord:
     """Process one job into its record (the unit of work of a batch; runs in a worker process)."""
+    refused = job_refusal(job)
+    if refused is not None:
+        return refused
+    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted), job.label)
+
+
+def job_refusal(job: Job) -> FileRecord | None:
+    """The record of a job the plan refused (its output would overwrite another's, or an input); None to run it."""
     if job.conflict is not None:
         workbook, _ = output_paths(job.path, job.options)
         message = f"{job.label} 的输出文件 {workbook.name} 与 {job.conflict} 的同名，已跳过以免互相覆盖。请给其中一个文件改名后重试。"
@@ -407,7 +415,7 @@ def fill_record(job: Job) -> FileRecord:
         message = (f"{job.label} 的输出文件 {workbook.name} 也是本次要处理的输入文件（可能是改过的自评结果），为免覆盖，"
                    f"未处理 {job.label}。请用 -o 指定另一个输出文件夹，或分开处理这两个文件。")
         return FileRecord(job.path, job.label, error_code="output-is-input", error_message=message)
-    return FileRecord.from_outcome(fill_path(job.path, job.options, job.converted), job.label)
+    return None
 
 
 #: Runs in this process of at most this many files convert their .xls in the background (see

@@ -11,6 +11,7 @@ import typer
 from . import __version__
 from .clitext import ChineseCommand, ChineseGroup
 from .systext import printable
+from .verdict import record_lines, tally_line
 
 APP_HELP = """perfxl：项目支出绩效自评表的校验、重算与自评报告生成工具。
 
@@ -147,18 +148,8 @@ def check_command(
     elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
         from .batch import STATUSES
 
-        typer.echo(_tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
+        typer.echo(tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
     raise typer.Exit(max(codes, default=0))
-
-
-def _tally_line(statuses: list[str], seconds: float) -> str:
-    """共 N 份：通过 …，有错误 …，无法读取 …(，无法写入 …)；用时 …。 (a batch's closing line)."""
-    from .batch import STATUSES
-    from .progress import duration_text
-
-    shown = STATUSES[:3] + tuple(status for status in STATUSES[3:] if status in statuses)  # 无法写入 only when it happened
-    counts = [f"{status} {statuses.count(status)} 份" for status in shown]
-    return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
 
 
 def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
@@ -236,7 +227,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
             progress.advance(printable(record.label), record.status)
             pending[index] = record
             while printed in pending:
-                for line, to_stderr in _record_lines(pending.pop(printed), strict_report=options.report and options.strict):
+                for line, to_stderr in record_lines(pending.pop(printed), strict_report=options.report and options.strict):
                     progress.emit(line, sys.stderr if to_stderr else sys.stdout)
                 printed += 1
             _stop_on_internal_error(record.error_code, record.error_message, record.error_detail)
@@ -250,7 +241,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         from .model import FormError
         from .summary import write_summary
 
-        typer.echo(_tally_line([record.status for record in records], progress.elapsed))
+        typer.echo(tally_line([record.status for record in records], progress.elapsed))
         try:
             clash = plan.clash(plan.summary_dir / SUMMARY_NAME)
             if clash is not None:
@@ -293,24 +284,8 @@ def _fill_options(factory, output_dir, template, **flags):
 def _print_fill(outcome, strict_report: bool = False) -> None:
     from .batch import FileRecord
 
-    for line, to_stderr in _record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
+    for line, to_stderr in record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
         typer.echo(line, err=to_stderr)
-
-
-def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]:
-    """What to print for one processed file: (line, goes to stderr). ``strict_report``: --strict with a report wanted."""
-    label = printable(record.label)
-    if record.error_code is not None:
-        return [(f"{label}：无法处理 —— {printable(record.error_message)}", True)]
-    lines = []
-    for form in record.forms:
-        status = "通过" if form.ok else f"有错误 {form.errors} 项"
-        sheet = printable(form.sheet)
-        lines.append((f"{label}［{sheet}］：总分 {'无法重算' if form.score_computed is None else format(form.score_computed, 'g')}（{form.grade}），{status}，警告 {form.warnings} 项", False))
-        if strict_report and not form.ok and form.report is None:
-            lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
-    lines.extend((f"  已写出：{printable(output)}", False) for output in record.outputs)
-    return lines
 
 
 @app.command("watch", cls=ChineseCommand, short_help="监视文件夹：自动处理放入的每一份自评表，并随时更新 汇总.xlsx。")
@@ -344,14 +319,14 @@ def watch_command(
         typer.echo(f"[{stamp}] {line}" if not line.startswith(" ") else line, err=to_stderr)
 
     def on_record(record) -> None:
-        for line, to_stderr in _record_lines(record, strict_report=options.report and options.strict):
+        for line, to_stderr in record_lines(record, strict_report=options.report and options.strict):
             say(line, to_stderr)
 
     def on_current(record) -> None:
         # An earlier run made its outputs from this very content: nothing was written now.
         from dataclasses import replace
 
-        for line, to_stderr in _record_lines(replace(record, outputs=[]), strict_report=False):
+        for line, to_stderr in record_lines(replace(record, outputs=[]), strict_report=False):
             say(line, to_stderr)
         say("  结果已是最新（上次监视时生成），未重写。")
 
@@ -374,6 +349,38 @@ def watch_command(
     current = f"；另有 {watcher.current} 份的结果已是最新，未重写" if watcher.current else ""
     typer.echo(f"已停止监视，本次共处理 {watcher.processed} 份自评表{current}。")
     raise typer.Exit(0)
+
+
+@app.command("serve", cls=ChineseCommand, short_help="打开网页：拖入自评表，查看结论和问题清单，下载结果和汇总表。")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", metavar="<地址>", help="监听地址。默认 127.0.0.1（只有本机能访问）；在单位内网供多人使用时写 0.0.0.0（需要访问口令）。")] = "127.0.0.1",
+    port: Annotated[Optional[int], typer.Option("--port", "-p", metavar="<端口>", help="端口（默认 8765，被占用时自动换下一个）。", min=1, max=65535, show_default=False)] = None,
+    token: Annotated[Optional[str], typer.Option("--token", metavar="<口令>", envvar="PERFXL_TOKEN", help="访问口令（也可用环境变量 PERFXL_TOKEN）；--host 不是本机时必需，不写则自动生成并显示。", show_default=False)] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器（--host 不是本机时本来就不打开）。")] = False,
+    max_file_mb: Annotated[int, typer.Option("--max-file-mb", metavar="<MB>", help="单个文件的大小上限。", min=1)] = 50,
+    max_files: Annotated[int, typer.Option("--max-files", metavar="<个数>", help="每批最多文件数。", min=1)] = 200,
+    max_batches: Annotated[int, typer.Option("--max-batches", metavar="<批数>", help="同时处理的批数上限（超过时请用户稍后再试）。", min=1)] = 8,
+    keep_minutes: Annotated[float, typer.Option("--keep-minutes", metavar="<分钟>", help="结果在服务器上最长保留的时间（下载全部结果后立即删除）。", min=0.1)] = 60,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<进程数>", help="处理文件的工作进程数（默认：CPU 核数）。", min=1, show_default=False)] = None,
+) -> None:
+    """打开 perfxl 的网页（默认只有本机能访问）：拖入一个或多个自评表，查看与 perfxl fill 相同的结论和问题清单，
+    下载每份的自评结果、自评报告、全部结果（.zip）和汇总表。按 Ctrl-C 停止；停止时删除全部上传的文件和结果。
+
+    示例：perfxl serve ；perfxl serve --host 0.0.0.0 --port 8080 --token 口令
+    """
+    from .batch import default_jobs
+    from .web.jobs import ServeLimits
+    from .web.server import serve
+
+    limits = ServeLimits(max_file_bytes=max_file_mb * 1024 * 1024, max_files=max_files, max_jobs=max_batches, ttl=keep_minutes * 60)
+
+    def echo(line: str, to_stderr: bool = False) -> None:
+        typer.echo(line, err=to_stderr)
+
+    try:
+        serve(host, port, token, not no_browser, limits, jobs or default_jobs(), echo)
+    except OSError as error:
+        _fail(str(error))
 
 
 @app.command("template", cls=ChineseCommand)

@@ -77,6 +77,8 @@ def _bracket(inside: str) -> str:
             parts.append("必填")
         elif part.startswith("default: "):
             parts.append("默认：" + part[len("default: "):])
+        elif part.startswith("env var: "):
+            parts.append("环境变量：" + part[len("env var: "):])
         else:
             parts.append(_range(part))
     return "；".join(parts)
@@ -95,7 +97,7 @@ def _range(text: str) -> str:
 
 
 def _extras(text: str) -> str:
-    return re.sub(r"\[(required|default: [^\]]*|x>=[^\]]*|\S+<=x<=[^\]]*)\]", lambda m: f"[{_bracket(m.group(1))}]", text)
+    return re.sub(r"\[(required|(?:env var|default): [^\]]*|x>=[^\]]*|\S+<=x<=[^\]]*)\]", lambda m: f"[{_bracket(m.group(1))}]", text)
 
 
 def _join(lines) -> str:

@@ -23,22 +23,9 @@ def outcome_text(outcome: FileOutcome) -> str:
         return f"{name}：无法处理 —— {printable(outcome.error.message)}"
     blocks = []
     for result in outcome.results:
-        form, computed = result.form, result.computed
+        form = result.form
         lines = [f"{name}（工作表：{printable(form.sheet)}；{KIND_ZH[form.kind]}）"]
-        if form.kind == KIND_DEPARTMENT:
-            lines.append(f"  部门（单位）：{form.unit.text or '（未填写）'}")
-        else:
-            lines.append(f"  项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}")
-        totals = computed.funds_totals
-        lines.append(
-            f"  全年预算数 {format_number(totals.get('budget'))} 万元，全年执行数 {format_number(totals.get('executed'))} 万元，"
-            f"执行率 {format_percent(computed.rate)}，预算执行率得分 {format_number(computed.budget_score)}/{format_number(computed.budget_weight)}"
-        )
-        stated = form.total_score.number
-        stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
-        recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
-        weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
-        lines.append(f"  总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
+        lines.extend(f"  {line}" for line in result_head(result))
         if not result.findings:
             lines.append("  未发现问题。")
         for severity in _SEVERITIES:
@@ -82,6 +69,26 @@ def explain_text(outcome: FileOutcome) -> str:
 def _short(text: str, limit: int = 24) -> str:
     text = " ".join(text.split())
     return printable(text if len(text) <= limit else text[:limit] + "…")
+
+
+def result_head(result) -> list[str]:
+    """The lines under a form's name in ``perfxl check``: project (or unit), funds, 总分 填写/重算 and grade."""
+    form, computed = result.form, result.computed
+    if form.kind == KIND_DEPARTMENT:
+        lines = [f"部门（单位）：{form.unit.text or '（未填写）'}"]
+    else:
+        lines = [f"项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}"]
+    totals = computed.funds_totals
+    lines.append(
+        f"全年预算数 {format_number(totals.get('budget'))} 万元，全年执行数 {format_number(totals.get('executed'))} 万元，"
+        f"执行率 {format_percent(computed.rate)}，预算执行率得分 {format_number(computed.budget_score)}/{format_number(computed.budget_weight)}"
+    )
+    stated = form.total_score.number
+    stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
+    recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
+    weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
+    lines.append(f"总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
+    return lines
 
 
 def outcome_documents(outcome: FileOutcome) -> list[dict]:

@@ -60,6 +60,9 @@ class CompiledTemplate:
         self.name = name
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             self.entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+            # Every entry is written with the template's own timestamp, never the clock's: the same
+            # form and template give the same bytes, whenever and wherever (fill, serve) they are made.
+            self.stamp = archive.infolist()[0].date_time if archive.infolist() else (1980, 1, 1, 0, 0, 0)
         parts = dict(self.entries)
         self.main = _main_part(parts)
         self.tags = DocxtplTags()
@@ -86,7 +89,7 @@ class CompiledTemplate:
         with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as archive:
             for filename, blob in self.entries:
                 if filename not in changing:
-                    archive.writestr(filename, blob)
+                    archive.writestr(self._entry(filename), blob)
         self.base = base.getvalue()
 
     def _compile(self, xml: str, environment):
@@ -120,8 +123,15 @@ class CompiledTemplate:
         out.seek(0, io.SEEK_END)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
             for filename, blob in rendered.items():
-                archive.writestr(filename, blob)
+                archive.writestr(self._entry(filename), blob)
         return out.getvalue()
+
+    def _entry(self, filename: str):
+        import zipfile
+
+        info = zipfile.ZipInfo(filename, date_time=self.stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
 
 
 def _main_part(parts: dict[str, bytes]) -> str:

@@ -9,10 +9,11 @@ import pytest
 
 from perfxl.clitext import display_width, wrap
 
-COMMANDS = [[], ["check"], ["fill"], ["report"], ["watch"], ["template"]]
+COMMANDS = [[], ["check"], ["fill"], ["report"], ["watch"], ["serve"], ["template"]]
 # ASCII words a help page may show: the program, its commands and options, formats and products.
-ALLOWED = {"perfxl", "check", "fill", "report", "watch", "template", "text", "json", "JSON", "Word", "WPS", "Excel",
-           "Ctrl", "CPU", "traceback", "xlsx", "xlsm", "xls", "docx"}
+ALLOWED = {"perfxl", "check", "fill", "report", "watch", "serve", "template", "text", "json", "JSON", "Word", "WPS", "Excel",
+           "Ctrl", "CPU", "traceback", "xlsx", "xlsm", "xls", "docx", "zip",
+           "PERFXL", "TOKEN"}  # the name of an environment variable (PERFXL_TOKEN)
 
 
 def _english_words(text: str) -> set[str]:
