@@ -986,7 +986,8 @@ def _account(grid: SheetGrid, form: Form, labels: _Labels, roles: _Roles) -> Non
             roles.mark(row, col, "块标签")  # 绩效指标 / 项目资金 written on a line of their own
         else:
             unread.setdefault(row, []).append((col, display_text(value)))
-    form.roles = {spot: role for spot, role in sorted(roles.of.items()) if clean_text(grid.values.get(spot))}
+    form.roles = {spot: role for spot, role in sorted(roles.of.items())
+                  if (value := grid.values.get(spot)) is not None and (not isinstance(value, str) or clean_text(value))}
     for row, cells in unread.items():
         whole = not any((row, col) in roles.of for col, _ in _own_texts(grid, row))
         if whole:

@@ -13,6 +13,7 @@ form is one of these families with other labels is a change to :data:`SCHEMES` o
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -28,10 +29,16 @@ class Scheme:
     signs: tuple[str, ...] = ()  # regular expressions; all must match a cell for the form to be on this scheme
     lacks: str | None = None  # an indicator-table column such a form does not have (weight: no per-row 分值)
 
-    def matches(self, texts: set[str], columns: set[str]) -> bool:
+    def matches(self, lines: str, columns: set[str]) -> bool:
+        """``lines``: the sheet's cell texts, one a line."""
         if not self.signs or (self.lacks is not None and self.lacks in columns):
             return False
-        return all(any(re.search(sign, text) for text in texts) for sign in self.signs)
+        return all(_compiled(sign).search(lines) for sign in self.signs)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(sign: str) -> re.Pattern:
+    return re.compile(sign, re.MULTILINE)  # ^ and $ at each cell's text
 
 
 #: The scheme perfxl checks; every form that is on none of the others is read as this one.
@@ -65,8 +72,8 @@ def recognise(values, columns: set[str]) -> list[Scheme]:
     """The schemes other than ours whose signs the sheet carries (``values``: its cell values;
     ``columns``: the indicator-table fields its header has). Empty: the form is on our scheme.
     More than one: labels of several schemes, which no real form mixes — refused, never guessed."""
-    texts = {text for value in values if isinstance(value, str) and (text := clean_text(value))}
-    return [scheme for scheme in SCHEMES if not scheme.supported and scheme.matches(texts, columns)]
+    lines = "\n".join(text for value in values if isinstance(value, str) and (text := clean_text(value)))
+    return [scheme for scheme in SCHEMES if not scheme.supported and scheme.matches(lines, columns)]
 
 
 def refusal(name: str, sheet: str, found: list[Scheme]) -> str:
