@@ -60,8 +60,9 @@ def fontconfig(folder: Path) -> Path:
 
 
 def page_texts(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext -layout), one string per page."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    return text.split("\f")
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
 def render_page(pdf: Path, page: int, target: Path) -> None:
@@ -69,13 +70,18 @@ def render_page(pdf: Path, page: int, target: Path) -> None:
     subprocess.run(["pdftoppm", "-r", DPI, "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(stem)], check=True)
 
 
-def to_pdf(path: Path, folder: Path, env: dict) -> Path:
+def to_pdfs(paths: list[Path], folder: Path, env: dict) -> list[Path]:
+    """Convert documents to PDF in one LibreOffice run (a private profile in ``folder``)."""
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), str(path)],
+        ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(folder), *map(str, paths)],
         check=True, capture_output=True, env=env, timeout=300,
     )
-    return folder / f"{path.stem}.pdf"
+    return [folder / f"{path.stem}.pdf" for path in paths]
+
+
+def to_pdf(path: Path, folder: Path, env: dict) -> Path:
+    return to_pdfs([path], folder, env)[0]
 
 
 def department_form(folder: Path) -> Path:

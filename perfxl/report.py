@@ -451,6 +451,7 @@ def _department_context(result, facts: Facts) -> dict:
         "funds": funds, "management": management, "goal": goal, "indicators": indicators, "conclusion": conclusion,
         "problems": _problems(facts, result, info, TODO_TEXT["department_problems"]),
         "measures": _measures(facts, info, TODO_TEXT["department_measures"]),
+        "application": _from_info(info, "application", _paragraph(STANDARD_TEXT["application"])),
     }
 
 

@@ -558,7 +558,7 @@ def test_blank_form_sentences(partial_reports):
     indicators = _section(document, "（三）绩效指标完成情况分析")
     assert indicators == ["自评表尚未填写三级绩效指标。【请核实：请在自评表中填写三级指标、指标值、分值和得分】"
                           "预算执行率指标分值10分，因预算执行率无法计算，暂未评分。"]
-    assert styled(document, "落款") == ["【待补充：单位名称】", _date_line()]
+    assert styled(document, "落款") + styled(document, "成文日期") == ["【待补充：单位名称】", _date_line()]
 
 
 def test_header_only_form_sentences(partial_reports):
@@ -566,7 +566,7 @@ def test_header_only_form_sentences(partial_reports):
     assert _section(document, "一、项目概况")[1] == "本项目主管部门为示例县交通运输局，实施单位为示例县公路事务中心。"
     assert _section(document, "三、综合评价结论")[0].startswith("经自评，城区道路维修项目的自评表尚未填写预算执行情况和绩效指标得分")
     assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写2023年度项目资金的预算数和执行数。")
-    assert styled(document, "落款") == ["示例县公路事务中心", _date_line()]
+    assert styled(document, "落款") + styled(document, "成文日期") == ["示例县公路事务中心", _date_line()]
 
 
 def test_funds_without_scores_sentences(partial_reports):
@@ -662,22 +662,47 @@ def test_annex_heading_keeps_with_the_table(seed_report):
             assert cell.paragraphs[0].paragraph_format.keep_with_next  # the whole header block moves with it
 
 
-@pytest.mark.office
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="LibreOffice/poppler not installed")
-@pytest.mark.parametrize("name", ["seed", "blank"])
-def test_printed_annex_heading_shares_its_page_with_the_table(name, tmp_path):
-    """Through LibreOffice: the 附件 heading is never alone on a page, the 落款 is printed, labels stay whole."""
-    from test_ooxml_order import _forms
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 
-    form = _forms(tmp_path)[name]
-    report = tmp_path / f"{name}_自评报告.docx"
-    write_report(check(read_form(form)), report)
-    profile = tmp_path / "lo-profile"
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(report)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run(["pdftotext", str(report.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
-    text = text.replace(" ", "")  # LibreOffice spaces digits from Chinese text
-    pages = text.split("\f")
-    [annex] = [page for page in pages if page.lstrip().startswith("附件\n")]
+
+@pytest.fixture(scope="module")
+def printed_reports(tmp_path_factory) -> dict[str, list[str]]:
+    """The reports of the seed, the clean sample, a blank form and a department form, printed by
+    LibreOffice (one run for all four) and read back page by page with pdftotext."""
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice/poppler not installed")
+    sys.path.insert(0, str(ROOT / "docs"))
+    import make_images
+    from test_ooxml_order import _department_forms, _forms
+
+    folder = tmp_path_factory.mktemp("printed")
+    forms = {**_forms(folder), "clean": ROOT / "samples" / "2021年度示例项目绩效自评表（无误）.xlsx",
+             "department": _department_forms(folder)["department"]}
+    reports = []
+    for name in ("seed", "clean", "blank", "department"):
+        reports.append(folder / f"{name}_report.docx")
+        write_report(check(read_form(forms[name])), reports[-1])
+    pdfs = make_images.to_pdfs(reports, folder, dict(__import__("os").environ))
+    return {name: [page.replace(" ", "") for page in make_images.page_texts(pdf)]
+            for name, pdf in zip(("seed", "clean", "blank", "department"), pdfs)}
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("name", ["seed", "clean", "blank", "department"])
+def test_printed_signature_shares_its_page_with_the_body(printed_reports, name):
+    """GB/T 9704: the 落款 is never alone on a page; the page that holds it holds the end of the 正文 too."""
+    pages = printed_reports[name]
+    [signed] = [page for page in pages if _date_line() in page]
+    lines = [line.strip() for line in signed.splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("附件："))
+    body = [line for line in lines[:at] if not _HEADING.match(line)]
+    assert len(body) >= 2, signed  # two lines of 正文 at least (widow control), not a heading alone
+    assert lines[at + 1:at + 3][-1] == _date_line(), lines[at:]  # 附件说明, unit, date, nothing between
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("name", ["seed", "blank"])
+def test_printed_annex_heading_shares_its_page_with_the_table(printed_reports, name):
+    """Through LibreOffice: the 附件 heading is never alone on a page, labels stay whole."""
+    [annex] = [page for page in printed_reports[name] if page.lstrip().startswith("附件\n")]
     assert "项目名称" in annex and "年度总体目标" in annex and "当年财政拨款" in annex
-    assert _date_line() in text
