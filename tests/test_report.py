@@ -226,7 +226,7 @@ def test_clean_form_report(clean_form, tmp_path):
     before, problems = text.split("五、存在的问题和改进措施")
     assert "请核实" not in before
     problems = problems.split("六、")[0]
-    assert "一是“居民满意度”指标（服务对象满意度指标）得9.78分（分值10分），扣0.22分，部分小区施工期间噪音扰民。【请核实】" in problems
+    assert "一是部分绩效指标未完全实现：“居民满意度”（服务对象满意度指标）扣0.22分，部分小区施工期间噪音扰民。【请核实】" in problems
     assert "二是预算执行率为95.83%，全年预算数1200万元，全年执行数1150万元，尚有50万元未支出。【请核实】" in problems
     assert "改进措施：针对“居民满意度”指标：下一步加强施工管理、错峰施工。【请核实】" in problems
     assert len(document.tables) == 2 and len(document.tables[1].rows) == 1 + 8 + 1
@@ -579,23 +579,56 @@ def test_funds_without_scores_sentences(partial_reports):
     assert indicators[3].startswith("有2项三级指标尚未评分：“维修道路里程”、“群众出行便利”。【请核实")
     problems = _section(document, "五、存在的问题和改进措施")
     assert problems[0] == "一是预算执行率为75%，全年预算数120万元，全年执行数90万元，尚有30万元未支出。【请核实】"
-    assert problems[1].startswith("二是自评表仍有错误（单元格 ") and "得分未填写" in problems[1] and problems[1].endswith("【请核实】")
+    assert problems[1] == "二是自评表填报不完整，有2项必填内容未填写。【请核实】"
     assert problems[-1].startswith("【待补充：针对上述问题的改进措施")
 
 
 def test_seed_problems_are_drafted_from_the_data(partial_reports):
     problems = _section(partial_reports["seed"], "五、存在的问题和改进措施")
-    assert problems[0] == "一是“全市数据共融共享”指标（时效指标）得8分（分值10分），扣2分。【待补充：扣分原因】【请核实】"
-    assert problems[3] == "四是“简政放权”指标（社会效益指标）得8分（分值10分），扣2分，各部门简政放权力度有待加强。【请核实】"
+    assert problems[0].startswith("一是部分绩效指标未完全实现，5项指标共扣8分：“全市数据共融共享”（时效指标）扣2分【待补充：扣分原因】；")
+    assert "；“简政放权”（社会效益指标）扣2分，各部门简政放权力度有待加强；" in problems[0] and problems[0].endswith("。【请核实】")
     assert not any("未支出" in p for p in problems)  # 100 % executed
-    errors = [p for p in problems if "自评表仍有错误" in p]
-    assert len(errors) == 4 and all(p.endswith("【请核实】") for p in errors)
+    # one sentence per kind of error, as a unit writes it (no cells, no formulas: those are on the 校验 page)
+    assert problems[1:3] == [
+        "二是自评总分填报有误，按规则各项得分合计为102分，等级暂无法确定。【请核实】",
+        "三是绩效指标分值设置不规范，“效益指标”标注30分，其下三级指标分值合计40分；预算执行率与各项指标分值合计110分，"
+        "不等于100分；总分行的分值与各项分值合计不一致。【请核实】",
+    ]
     at = problems.index("改进措施：")
+    assert at == 3
     assert problems[at + 1:] == [
         "1.针对“全市数据共融共享”指标：进一步打通各部门政务数据，强化政务数据共享。【请核实】",
         "2.针对“简政放权”指标：应提高认识，加强简政放权力度。【请核实】",
         "3.针对“节能情况”指标：进一步加强节能宣传，提高节能意识。【请核实】",
     ]
+
+
+_CHECKER_WORDS = re.compile(r"单元格|[A-Z]{1,2}[0-9]{1,4}|min\(|×|请改正|请填写|应为")
+
+
+@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
+def test_drafted_problems_are_in_official_wording(partial_reports, name):
+    """存在的问题 never pastes checker messages: no cell addresses, formulas or instructions, one
+    sentence per kind (at most one per kind of error); a blank form gets the placeholder only."""
+    problems = _section(partial_reports[name], "五、存在的问题和改进措施")
+    drafted = [p for p in problems if re.match(r"^[一二三四五六七八九十]+是", p)]
+    for text in drafted:
+        assert not _CHECKER_WORDS.search(text), text
+        assert text.count("。") == 1, text
+    assert len(drafted) <= 2 + 6
+    if name in ("blank", "header"):
+        assert problems == ["【待补充：项目实施中存在的问题（可在“报告信息”工作表中填写“存在的问题”）】",
+                            "【待补充：针对上述问题的改进措施（可在“报告信息”工作表中填写“改进措施”）】"]
+
+
+def test_each_kind_of_recomputed_value_is_told_with_its_corrected_value(tmp_path):
+    from test_department import department_rows
+    from test_variants import write_form
+
+    rows, merges = department_rows()
+    context = build_context(check(read_form(write_form(tmp_path / "部门整体.xlsx", rows, merges))))
+    texts = [re.sub("<[^>]+>", "", p.xml) for p in context["problems"]]
+    assert texts[1] == "二是预算执行率、预算执行率得分、自评总分填报有误，已按规则分别更正为80%、8分、98分。【请核实】"
 
 
 def test_report_info_problems_win_over_the_draft(info_form, tmp_path):
