@@ -58,6 +58,7 @@ class FormSpec:
     funds_label: str = "项目资金\n（万元）"
     leading_rows: list[str] = field(default_factory=list)  # extra text rows inserted above the table
     report_info: dict[str, str] | None = None
+    report_info_hints: dict[str, str] = field(default_factory=dict)  # 报告信息 column C 填写说明, by 项目
     sheet_name: str = "自评表"
     narrative_rows: dict[str, str] = field(default_factory=dict)  # 评价结论/存在问题/改进措施 rows after 总分
 
@@ -201,13 +202,22 @@ def build_workbook(spec: FormSpec):
 
     if spec.report_info is not None:
         info = wb.create_sheet(L.REPORT_INFO_SHEET)
-        info.append(["项目", "内容"])
+        hints = spec.report_info_hints
+        info.append(["项目", "内容", "填写说明"] if hints else ["项目", "内容"])
         for key, text in spec.report_info.items():
-            info.append([key, text])
-        info.column_dimensions["A"].width = 16
-        info.column_dimensions["B"].width = 100
+            info.append([key, text, hints[key]] if key in hints else [key, text])
+        info.column_dimensions["A"].width = 20
+        info.column_dimensions["B"].width = 80 if hints else 100
+        if hints:
+            info.column_dimensions["C"].width = 60
+            info.freeze_panes = "B2"
+        for cell in info[1]:
+            cell.font = Font(bold=True)
         for cells in info.iter_rows(min_row=2):
-            cells[1].alignment = Alignment(wrap_text=True, vertical="top")
+            for cell in cells[1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if len(cells) > 2:
+                cells[2].font = Font(color="808080")
     return wb
 
 
@@ -232,17 +242,13 @@ def save(spec: FormSpec, path: Path | str) -> Path:
 
 
 def blank_template_spec() -> FormSpec:
+    from .report import REPORT_INFO_ROWS
+
     return FormSpec(
         subtitle="（    年度）",
         blocks=standard_blocks(),
         funds={"funds_total": (None, None, None, 10, None, None)},
         total_weight=100,
-        report_info={
-            "项目概况": "",
-            "评价目的": "",
-            "评价过程": "",
-            "存在的问题": "",
-            "改进措施": "",
-            "结果应用": "",
-        },
+        report_info=dict.fromkeys(REPORT_INFO_ROWS, ""),
+        report_info_hints=dict(REPORT_INFO_ROWS),
     )

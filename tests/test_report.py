@@ -215,6 +215,49 @@ def test_every_narrative_key_maps_to_one_field():
             assert seen.setdefault(label, field) == field, f"{label} maps to {seen[label]} and {field}"
 
 
+PROJECT_FIELDS = {"overview", "purpose", "process", "conclusion", "funds", "goal", "indicators", "problems", "measures", "application"}
+DEPARTMENT_FIELDS = {"overview", "duties", "organisation", "funds", "goal", "indicators", "conclusion", "problems", "measures", "application"}
+
+
+@pytest.mark.parametrize("rows, fields", [("REPORT_INFO_ROWS", PROJECT_FIELDS), ("DEPARTMENT_REPORT_INFO_ROWS", DEPARTMENT_FIELDS)])
+def test_report_info_rows_cover_every_field_the_report_reads(rows, fields):
+    """Every 报告信息 label a 【待补充】 placeholder names has its row, and every field the report reads has one."""
+    import perfxl.report as report
+
+    labels = getattr(report, rows)
+    by_label = {label: field for field, synonyms in NARRATIVE_KEYS.items() for label in synonyms}
+    assert {by_label[label] for label in labels} == fields
+    assert all(hint and "\n" not in hint for hint in labels.values())
+    department_todos = ("duties", "organisation", "department_funds", "department_problems", "department_measures")
+    todos = [text for key, text in report.TODO_TEXT.items() if (key in department_todos) == (rows != "REPORT_INFO_ROWS")]
+    named = {m for text in todos for m in re.findall(r"“报告信息”工作表中填写“([^”]+)”", text)}
+    assert named and named <= set(labels), named - set(labels)
+
+
+def test_blank_template_has_a_report_info_row_for_every_field(tmp_path, run_cli):
+    """`perfxl template` writes every 报告信息 row with its hint; each row filled in reaches the report."""
+    import openpyxl
+
+    from perfxl.report import REPORT_INFO_ROWS
+
+    blank = tmp_path / "空白.xlsx"
+    assert run_cli("template", "-o", blank).exit_code == 0
+    wb = openpyxl.load_workbook(blank)
+    sheet = wb["报告信息"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["项目", "内容", "填写说明"]
+    assert [(row[0], row[2]) for row in rows[1:]] == list(REPORT_INFO_ROWS.items())
+    assert not read_form(blank).narrative  # hints are not content
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, 2, f"第{row}行的内容。")
+    wb.save(blank)
+    document = report_of(blank, tmp_path)
+    text = body_text(document)
+    for row in range(2, sheet.max_row + 1):
+        assert f"第{row}行的内容" in text, sheet.cell(row, 1).value
+    assert "报告信息" not in text  # no 【待补充：…（可在“报告信息”工作表中填写…）】 left
+
+
 def test_clean_form_report(clean_form, tmp_path):
     document = report_of(clean_form, tmp_path)
     text = body_text(document)
