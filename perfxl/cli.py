@@ -93,8 +93,9 @@ def check_command(
 
     started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
+    _say_skipped(plan, "check")
     if not plan.jobs:
-        _fail(_no_forms_message(forms, recursive, "check"))
+        _fail(_no_forms_message(forms, recursive, "check", plan.skipped))
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
     # JSON of several files is one list, streamed element by element so memory stays flat.
@@ -152,7 +153,7 @@ def _tally_line(statuses: list[str], seconds: float) -> str:
     return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
 
 
-def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
+def _no_forms_message(forms: list[str], recursive: bool, command: str, skipped: list = ()) -> str:
     """"Nothing found", naming where perfxl looked, and pointing at --recursive when sub-folders hold forms."""
     from .batch import expand_inputs
 
@@ -162,11 +163,21 @@ def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
     else:
         where = f"指定的位置（{'、'.join(printable(place) for place in places)}）"
     message = f"{where} 中没有找到 .xlsx/.xlsm/.xls 自评表文件"
+    if skipped:
+        message = f"{where} 中没有收到的自评表，只有 perfxl 写出的文件（见上一行）"
     folders = [place for place in places if place.is_dir()]
     nested = len(expand_inputs(folders, recursive=True)) if folders and not recursive else 0
     if nested:
         message += f"；其子文件夹中有 {nested} 份，加 --recursive（-r）可一并处理，例如：perfxl {command} {printable(folders[0])} --recursive"
     return message + "。"
+
+
+def _say_skipped(plan, command: str) -> None:
+    """One line (stderr) naming perfxl's own files that the inputs held and the run passed over."""
+    if plan.skipped:
+        from .batch import skipped_line
+
+        typer.echo(skipped_line(plan.skipped, command), err=True)
 
 
 def _guarded(function, *args):
@@ -212,8 +223,9 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
     plan = plan_batch(forms, options, recursive=recursive)
+    _say_skipped(plan, "fill")
     if not plan.jobs:
-        _fail(_no_forms_message(forms, recursive, "fill"))
+        _fail(_no_forms_message(forms, recursive, "fill", plan.skipped))
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
     pending: dict[int, object] = {}

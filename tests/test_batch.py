@@ -409,3 +409,50 @@ def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
     outcome = check_path(form)
     assert outcome.error.code == "unreadable"
     assert outcome.error.message == "无法读取 表.xlsx：磁盘读写出错。请确认文件完整后重试。"
+
+
+# ---------------------------------------------------------------- perfxl's own files among the inputs
+
+
+def _filled_folder(tmp_path: Path, run_cli) -> tuple[Path, Path]:
+    """收件/ with two forms, and 结果/ with what `perfxl fill 收件/ -o 结果/` wrote (results, reports, 汇总)."""
+    inbox, out = tmp_path / "收件", tmp_path / "结果"
+    inbox.mkdir()
+    shutil.copy(CLEAN, inbox / "甲 项目.xlsx")
+    shutil.copy(SEED, inbox / "乙.xlsx")
+    assert run_cli("fill", inbox, "-o", out).exit_code == 1
+    return inbox, out
+
+
+def test_a_shell_glob_with_our_own_files_skips_them_in_one_line(tmp_path, run_cli):
+    """`perfxl check 结果/*` as bash expands it: 汇总.xlsx and the reports are no forms and no 无法读取;
+    the corrected results named one by one are checked."""
+    _, out = _filled_folder(tmp_path, run_cli)
+    files = sorted(str(path) for path in out.iterdir())
+    assert len(files) == 5
+    result = run_cli("check", *files)
+    assert result.exit_code == 1, result.stderr  # the seed's errors; nothing unreadable (2)
+    assert "共 2 份：通过 1 份，有错误 1 份，无法读取 0 份" in result.stdout
+    [line] = [line for line in result.stderr.splitlines() if "已跳过" in line]
+    assert line == "已跳过 perfxl 写出的 3 个文件（自评报告 2 份，汇总表 1 份），它们不是收到的自评表。"
+    # a 汇总.xlsx perfxl did not write is read like any file named directly
+    foreign = tmp_path / "其他" / "汇总.xlsx"
+    foreign.parent.mkdir()
+    foreign.write_bytes(b"not a workbook")
+    assert run_cli("check", foreign).exit_code == 2
+
+
+def test_a_folder_of_outputs_says_what_they_are_and_how_to_check_one(tmp_path, run_cli):
+    _, out = _filled_folder(tmp_path, run_cli)
+    result = run_cli("fill", out)
+    assert result.exit_code == 2
+    skipped, failed = [line for line in result.stderr.splitlines() if line]
+    example = out / "乙_自评结果.xlsx"
+    assert skipped == (f"已跳过 perfxl 写出的 5 个文件（自评结果 2 份，自评报告 2 份，汇总表 1 份），它们不是收到的自评表。"
+                       f"要重新校验改正过的自评结果，请直接指定该文件，例如：perfxl fill \"{example}\"（或 \"{out / '*_自评结果*'}\"）。")
+    assert failed == f"错误：文件夹 {out} 中没有收到的自评表，只有 perfxl 写出的文件（见上一行）。"
+    assert not (out / "甲 项目_自评结果(2).xlsx").exists()
+    # both ways the line suggests work (the glob as cmd.exe / PowerShell pass it, unexpanded)
+    checked = run_cli("check", str(out / "*_自评结果*"))
+    assert "共 2 份：通过 1 份，有错误 1 份" in checked.stdout and "已跳过" not in checked.stderr
+    assert run_cli("check", example).exit_code == 1
