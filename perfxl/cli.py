@@ -89,7 +89,7 @@ def check_command(
     from functools import partial
 
     from .batch import FillOptions, default_jobs, plan_batch, run_batch
-    from .render import as_checked_file, checked_file, json_element, json_list
+    from .render import as_checked_file, checked_file, json_element
 
     started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
@@ -98,10 +98,9 @@ def check_command(
         _fail(_no_forms_message(forms, recursive, "check", plan.skipped))
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
-    # JSON of several files is one list, streamed element by element so memory stays flat.
-    stream_json = output_format == "json" and len(plan.jobs) > 1
+    # JSON is always one list (one element per form, whatever the number of files), streamed element
+    # by element so memory stays flat.
     pending: dict[int, object] = {}
-    single: list[str] = []
     printed = 0
 
     def emit(checked) -> None:
@@ -111,9 +110,6 @@ def check_command(
             return
         if checked.error_message is not None:
             typer.echo(f"错误：{printable(checked.error_message)}", err=True)
-        if not stream_json:
-            single.extend(checked.documents)
-            return
         for document in checked.documents:
             typer.echo(("[\n" if printed == 0 else ",\n") + json_element(document), nl=False)
             printed += 1
@@ -132,10 +128,8 @@ def check_command(
     # Checking is light: one pool for the whole folder, warmed with the reading modules only.
     codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False, worker_tasks=0,
                       warm=("perfxl.reader", "perfxl.rules", "perfxl.render"))
-    if stream_json:
+    if output_format == "json":
         typer.echo("[]" if printed == 0 else "\n]")
-    elif output_format == "json":
-        typer.echo(json_list(single))
     elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
         from .batch import STATUSES
 
