@@ -55,11 +55,13 @@ EXPECTED_STATUS = {
 
 
 def _summary_rows(path: Path) -> list[dict]:
-    """The form rows of 汇总 (the 合计 row left out)."""
+    """The form rows of 汇总 (up to the 合计 row), keyed by header (line breaks in headers removed)."""
+    from itertools import takewhile
+
     ws = openpyxl.load_workbook(path).active
-    header = [c.value for c in ws[1]]
+    header = [c.value.replace("\n", "") for c in ws[1]]
     rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
-    return [row for row in rows if not str(row["文件"]).startswith("合计")]
+    return list(takewhile(lambda row: not str(row["文件"]).startswith("合计"), rows))
 
 
 def _fill_args(*extra):
@@ -94,7 +96,7 @@ def test_folder_fill_writes_outputs_and_summary(tmp_path, clean_spec, run_cli):
         assert row["状态"].startswith(EXPECTED_STATUS[row["文件"]]), row
     clean, seed = rows[0], rows[1]
     assert (clean["项目名称"], clean["主管部门"]) == ("老旧小区改造项目", "示例市住房和城乡建设局")
-    assert (clean["全年预算数"], clean["全年执行数"], clean["执行率"]) == (1200, 1150, 0.9583)
+    assert (clean["全年预算数（万元）"], clean["全年执行数（万元）"], clean["执行率"]) == (1200, 1150, 0.9583)
     assert (clean["总分（填写）"], clean["总分（重算）"], clean["等级"], clean["错误数"], clean["警告数"]) == (99.36, 99.36, "优", 0, 0)
     assert (seed["总分（填写）"], seed["总分（重算）"], seed["错误数"]) == (92, 102, 4)
     assert seed["警告数"] > 0
@@ -107,9 +109,9 @@ def test_summary_workbook_layout_links_and_text_safety(tmp_path, clean_spec, run
     run_cli(*_fill_args(folder, "-o", out, "--jobs", "1"))
     summary = out / "汇总.xlsx"
     ws = openpyxl.load_workbook(summary).active
-    assert tuple(c.value for c in ws[1]) == COLUMNS
+    assert tuple(c.value.replace("\n", "") for c in ws[1]) == COLUMNS
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:O{ws.max_row - 1}"  # the 合计 row below the filter
+    assert ws.auto_filter.ref == f"A1:P{len(_summary_rows(summary)) + 1}"  # the 合计 row below the filter
     assert ws.column_dimensions["C"].width >= len("益阳智慧大脑+政务服务项目") + 8  # CJK counts double
     assert ws["G2"].number_format == "0.00%"
 
