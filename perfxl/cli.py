@@ -375,23 +375,26 @@ def watch_command(
 
 @app.command("template", cls=ChineseCommand)
 def template_command(
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。", show_default=False)] = None,
+    department: Annotated[bool, typer.Option("--department", help="生成部门整体支出绩效自评表（默认：项目支出绩效自评表）。")] = False,
     force: Annotated[bool, typer.Option("--force", help="文件已存在时仍然覆盖（其中填写的内容将丢失）。")] = False,
 ) -> None:
-    """生成标准的空白项目支出绩效自评表（含“报告信息”工作表），供填写。
+    """生成标准的空白项目支出绩效自评表（--department：部门整体支出绩效自评表），含“报告信息”工作表，供填写。
 
+    默认文件名：项目支出绩效自评表（空白）.xlsx / 部门整体支出绩效自评表（空白）.xlsx。
     文件已存在时不覆盖（它可能是已填写的自评表），除非加 --force。
 
-    示例：perfxl template -o 2024年度自评表.xlsx
+    示例：perfxl template -o 2024年度自评表.xlsx ；perfxl template --department
     """
     from .templates import blank_form_bytes
     from .writeutil import write_bytes_atomic
 
+    output = output or Path(f"{'部门整体支出' if department else '项目支出'}绩效自评表（空白）.xlsx")
     if output.suffix.lower() != ".xlsx":
         output = output.with_suffix(".xlsx")
     from .model import FormError
 
-    blank = blank_form_bytes()
+    blank = blank_form_bytes(department)
     if output.is_dir():
         _fail(f"{output} 是一个文件夹。请用 -o 指定空白自评表的文件名，例如：perfxl template -o 2024年度自评表.xlsx")
     if output.exists() and not force:

@@ -77,7 +77,6 @@ DEPARTMENT_REPORT_INFO_ROWS: dict[str, str] = {
     "评价结论": "对部门整体支出的总体评价，写在自动生成的得分和等级之前；可不填。",
     "存在的问题": "部门整体支出管理中存在的问题及原因；不填时 perfxl 根据数据起草，须核实。",
     "改进措施": "针对上述问题的改进措施及建议；不填时 perfxl 根据偏差原因分析起草，须核实。",
-    "结果应用": "自评结果拟应用和公开情况；不填时使用标准表述。",
 }
 
 #: Standard wording where the text does not depend on the project.
