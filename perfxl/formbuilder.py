@@ -78,35 +78,13 @@ def standard_blocks() -> list[list[IndicatorSpec]]:
 def build_workbook(spec: FormSpec):
     """An openpyxl Workbook holding the form described by ``spec``."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = spec.sheet_name
-    thin = Side(style="thin", color="000000")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    body_font = Font(name="宋体", size=10)
-    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    put, center, left = _cell_writer(ws)
     label = spec.label_overrides.get
-
-    def put(row: int, col: int, value, *, align=center, end_col: int | None = None, end_row: int | None = None, fmt: str | None = None):
-        cell = ws.cell(row=row, column=col)
-        if value is not None:
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with '='
-        for r in range(row, (end_row or row) + 1):
-            for c in range(col, (end_col or col) + 1):
-                other = ws.cell(row=r, column=c)
-                other.border = border
-                other.font = body_font
-                other.alignment = align
-        if fmt:
-            cell.number_format = fmt
-        if (end_col and end_col != col) or (end_row and end_row != row):
-            ws.merge_cells(start_row=row, start_column=col, end_row=end_row or row, end_column=end_col or col)
 
     ws.merge_cells("A1:I1")
     ws["A1"] = spec.title
@@ -190,7 +168,48 @@ def build_workbook(spec: FormSpec):
         ws.row_dimensions[row].height = 45
         row += 1
 
-    for letter, width in zip("ABCDEFGHI", (7, 11, 12, 20, 24, 14, 7, 7, 22)):
+    _columns_and_print(ws, (7, 11, 12, 20, 24, 14, 7, 7, 22))
+    ws.print_title_rows = None
+
+    if spec.report_info is not None:
+        _report_info_sheet(wb, spec.report_info, spec.report_info_hints)
+    return wb
+
+
+def _cell_writer(ws):
+    """``put(row, col, value, align=…, end_col=…, end_row=…, fmt=…)`` writing bordered 宋体 cells (merged
+    when a range is given; text stays text, even when it starts with '='), and the two alignments it uses."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body_font = Font(name="宋体", size=10)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+    def put(row: int, col: int, value, *, align=center, end_col: int | None = None, end_row: int | None = None, fmt: str | None = None):
+        cell = ws.cell(row=row, column=col)
+        if value is not None:
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+        for r in range(row, (end_row or row) + 1):
+            for c in range(col, (end_col or col) + 1):
+                other = ws.cell(row=r, column=c)
+                other.border, other.font, other.alignment = border, body_font, align
+        if fmt:
+            cell.number_format = fmt
+        if (end_col and end_col != col) or (end_row and end_row != row):
+            ws.merge_cells(start_row=row, start_column=col, end_row=end_row or row, end_column=end_col or col)
+
+    return put, center, left
+
+
+def _columns_and_print(ws, widths: tuple) -> None:
+    """Column widths A–I and the print setup of a form: A4 portrait, one page wide, centred."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    for letter, width in zip("ABCDEFGHI", widths):
         ws.column_dimensions[letter].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"
@@ -198,11 +217,6 @@ def build_workbook(spec: FormSpec):
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
-    ws.print_title_rows = None
-
-    if spec.report_info is not None:
-        _report_info_sheet(wb, spec.report_info, spec.report_info_hints)
-    return wb
 
 
 def _report_info_sheet(wb, report_info: dict[str, str], hints: dict[str, str]) -> None:
@@ -294,32 +308,12 @@ class DepartmentSpec:
 def build_department_workbook(spec: DepartmentSpec):
     """An openpyxl Workbook holding the 部门整体支出绩效自评表 described by ``spec``."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "自评表"
-    thin = Side(style="thin", color="000000")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    body_font = Font(name="宋体", size=10)
-    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-    def put(row: int, col: int, value, *, align=center, end_col: int | None = None, end_row: int | None = None, fmt: str | None = None):
-        cell = ws.cell(row=row, column=col)
-        if value is not None:
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
-        for r in range(row, (end_row or row) + 1):
-            for c in range(col, (end_col or col) + 1):
-                other = ws.cell(row=r, column=c)
-                other.border, other.font, other.alignment = border, body_font, align
-        if fmt:
-            cell.number_format = fmt
-        if (end_col and end_col != col) or (end_row and end_row != row):
-            ws.merge_cells(start_row=row, start_column=col, end_row=end_row or row, end_column=end_col or col)
+    put, center, left = _cell_writer(ws)
 
     ws.merge_cells("A1:I1")
     ws["A1"] = spec.title
@@ -377,14 +371,7 @@ def build_department_workbook(spec: DepartmentSpec):
     put(row, 8, spec.total_score)
     put(row, 9, spec.grade)
 
-    for letter, width in zip("ABCDEFGHI", (12, 16, 12, 20, 14, 14, 7, 7, 22)):
-        ws.column_dimensions[letter].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
+    _columns_and_print(ws, (12, 16, 12, 20, 14, 14, 7, 7, 22))
     if spec.report_info is not None:
         _report_info_sheet(wb, spec.report_info, spec.report_info_hints)
     return wb
