@@ -178,6 +178,15 @@ def _department_top_rows(facts: Facts, c, w) -> list[str]:
     return rows
 
 
+def _joined(indicators: list, index: int, field: str) -> str | None:
+    """The vertical merge of a 分值/得分 cell shared by a scored group, as the form merged it."""
+    if getattr(indicators[index], field):
+        return "continue"
+    if index + 1 < len(indicators) and getattr(indicators[index + 1], field):
+        return "restart"
+    return None
+
+
 def annex_tables(facts: Facts) -> list[str]:
     """The 自评表 as two Word tables that print as one: header block, then the 绩效指标 block whose
     column-heading row repeats on every page."""
@@ -218,7 +227,9 @@ def annex_tables(facts: Facts) -> list[str]:
             c(level1 if first1 else "", w(0, 2), span=2, vmerge="restart" if first1 else "continue")
             + c(_label(ind.level2) if first2 else "", w(2, 1), vmerge="restart" if first2 else "continue")
             + c(ind.name, w(3, 1), align="left") + c(ind.target, w(4, 1), align="left") + c(ind.actual, w(5, 1))
-            + c(ind.weight, w(6, 1)) + c(ind.score, w(7, 1)) + c(ind.deviation, w(8, 1), align="left")
+            + c(ind.weight if not ind.weight_joined else "", w(6, 1), vmerge=_joined(indicators, index, "weight_joined"))
+            + c(ind.score if not ind.score_joined else "", w(7, 1), vmerge=_joined(indicators, index, "score_joined"))
+            + c(ind.deviation, w(8, 1), align="left")
         )
     rows.append(c("总分", w(0, 6), span=6, heading=True) + c(facts.total_weight, w(6, 1)) + c(facts.total_score, w(7, 1))
                 + c(f"等级：{facts.grade}" + ("【请核实】" if facts.grade == GRADE_PENDING else ""), w(8, 1)))

@@ -44,6 +44,11 @@ _RULES = [
     Rule("template-text-left", "warning", "表中保留了模板的填写说明文字"),
     Rule("column-missing", "error", "规则需要的列或行在表中没有找到（如全年执行数列、得分列、年度资金总额行、总分行），说明找了什么"),
     Rule("derived-blank", "info", "执行率、预算执行率得分或总分未填写：perfxl 按规则算出并在自评结果中填入"),
+    Rule("outline-sum-mismatch", "error", "大纲标题行（如“一、示范区建立”）的分值或得分不等于其下各项（1、2、3…）之和"),
+    Rule("score-grouped", "info", "几个三级指标共用一个合并的分值或得分：按一组计分，只计一次"),
+    Rule("cannot-verify", "warning", "重算所需的数值无法读取（空白或无法识别）：相关结果无法核对，perfxl 不按未知的数给出“应为”的值"),
+    Rule("row-unread", "warning", "表中有一行内容没有被读取：既不是指标行，也不是已知的表头、说明、脚注或签署行"),
+    Rule("cell-unread", "warning", "已读取的行中有单元格的内容没有被读取（不在任何已知的列中）"),
     Rule("roundtrip-loss", "warning", "输出工作簿无法保留输入中的部分内容（跨表下拉列表、图形、控件等）"),
     Rule("indicator-misfiled", "info", "指标归类可疑：时效指标没有时间表述，或成本指标没有金额/成本表述"),
 ]

@@ -71,10 +71,11 @@ def check_command(
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="文件夹包含子文件夹。")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="<份数>", help="同时校验的文件数（默认：CPU 核数，文件不足 64 份时逐个处理）。", min=1, show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="列出全部校验规则（代码、严重程度、说明）后退出。")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="逐行列出每个单元格被读作什么（表头、资金行、指标的哪一列、脚注……）和没有读取的内容，再给出校验结果。")] = False,
 ) -> None:
     """只读取并校验自评表，不写任何文件。
 
-    示例：perfxl check 自评表.xlsx ；perfxl check 收到的自评表/ --format json
+    示例：perfxl check 自评表.xlsx ；perfxl check 收到的自评表/ --format json ；perfxl check 自评表.xlsx --explain
     """
     if list_rules:
         from .catalogue import catalogue_text
@@ -96,6 +97,14 @@ def check_command(
     _say_skipped(plan, "check")
     if not plan.jobs:
         _fail(_no_forms_message(forms, recursive, "check", plan.skipped))
+    if explain:  # for a person who doubts a reading: in-process, file by file
+        from .batch import check_path
+        from .render import explain_text
+
+        outcomes = [check_path(job.path) for job in plan.jobs]
+        for outcome in outcomes:
+            typer.echo(explain_text(outcome) + "\n", err=outcome.error is not None)
+        raise typer.Exit(max((outcome.exit_code for outcome in outcomes), default=0))
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
     # JSON is always one list (one element per form, whatever the number of files), streamed element
@@ -303,7 +312,7 @@ def _record_lines(record, strict_report: bool = False) -> list[tuple[str, bool]]
     for form in record.forms:
         status = "通过" if form.ok else f"有错误 {form.errors} 项"
         sheet = printable(form.sheet)
-        lines.append((f"{label}［{sheet}］：总分 {form.score_computed:g}（{form.grade}），{status}，警告 {form.warnings} 项", False))
+        lines.append((f"{label}［{sheet}］：总分 {'无法重算' if form.score_computed is None else format(form.score_computed, 'g')}（{form.grade}），{status}，警告 {form.warnings} 项", False))
         if strict_report and not form.ok and form.report is None:
             lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
     lines.extend((f"  已写出：{printable(output)}", False) for output in record.outputs)

@@ -20,7 +20,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "project": ("项目名称",),
     "department": ("主管部门", "主管单位", "预算部门", "主管部门及代码"),
     "implementer": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
-    "unit": ("部门名称", "单位名称", "部门单位名称", "预算单位名称", "部门及代码", "单位名称及代码"),
+    "unit": ("部门名称", "单位名称", "部门单位名称", "预算单位名称", "部门及代码", "单位名称及代码", "预算部门、单位名称", "预算部门单位名称",
+             "部门、单位名称"),
     "superior": ("一级预算单位名称", "一级预算单位", "一级预算单位名称及代码"),
     "contact": ("项目负责人及电话", "项目负责人", "联系人", "联系电话", "联系人及电话"),
     # funds block (its columns are found by FUND_COLUMN_WORDS; these exact labels are kept for other lookups)
@@ -114,9 +115,18 @@ FUNDS_TOTAL_WORDS = ("总额", "合计", "总计", "小计", "总数")
 #: Words of a funds block title that spans its rows (项目资金（万元）, 预算执行情况（10分）…), not a column.
 FUNDS_TITLE_WORDS = ("资金", "情况", "申请")
 #: Placeholders left from the template in place of an indicator name: 指标1, 指标2, ……, 略.
-PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标[0-9一二三四五六七八九十]*|[.…。、·]+|略|等|示例|例)$")
+PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标[0-9一二三四五六七八九十]*|[.…。、·]+|略|等|示例|例)[:：/／、—\-]*$")
 #: Notes under (or inside) the table: 注：1.一级指标分值统一设置为…, 说明：…, 填表说明.
 FOOTNOTE = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*[:：.、]")
+#: The numbered lines that continue a 注 under the table (2.三级指标得分低于分值的…).
+FOOTNOTE_CONTINUED = re.compile(r"^[0-9]{1,2}[.、．](?![0-9])")
+#: Lines above the form (填报单位（盖章）：…, 金额单位：万元, （2022年度）) and sign-off lines under it
+#: (填表人：…, 单位负责人：…, 联系电话：…, 填报日期：…): read as such, never as part of a table.
+PREAMBLE_WORDS = ("填报单位", "填表单位", "编制单位", "单位", "年度", "日期", "盖章", "公章", "金额", "附件", "附表", "编号")
+SIGNOFF_WORDS = ("填表人", "填报人", "审核人", "复核人", "负责人", "联系人", "联系电话", "电话", "日期", "盖章", "公章", "签字", "签章", "经办人")
+#: An outline heading among the 三级指标 (一、示范区建立 / （一）…) and its numbered children (1、… / （1）…).
+OUTLINE_PARENT = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[)）])")
+OUTLINE_CHILD = re.compile(r"^(?:[0-9]{1,2}[、．](?![0-9])|[0-9]{1,2}\.(?![0-9])|[（(][0-9]{1,2}[)）])")
 #: Marks of core indicators written before or after a name (★群众满意度).
 CORE_MARKS = "★☆※*＊●◆"
 #: The grade while the weights do not total 100 or scores are missing (DESIGN: no grade from such a sum).

@@ -59,9 +59,10 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
             cell, value = getattr(total, name), computed.funds_totals.get(name)
             if cell.address and cell.is_blank and value is not None:  # a blank subtotal: fill in the sum of its parts
                 cells[cell.address] = (cell, round_half_up(value / form.money_factor, 4), "amount")
-    if form.total_weight.address:
+    # An unknown total (cannot-verify) is never written: nothing computed from an unknown goes into the workbook.
+    if form.total_weight.address and computed.total_weight is not None:
         cells[form.total_weight.address] = (form.total_weight, computed.total_weight, "score")
-    if form.total_score.address:
+    if form.total_score.address and computed.total_score is not None:
         cells[form.total_score.address] = (form.total_score, computed.total_score, "score")
     if form.grade_cell.address and computed.grade:
         cells[form.grade_cell.address] = (form.grade_cell, computed.grade, "grade")

@@ -77,6 +77,43 @@ class Indicator:
     score: Cell
     deviation: Cell
     level1_cell: str | None = None  # where the 一级 label (and its stated weight) sits
+    group: str | None = None  # the merged range of a 分值/得分 shared with the rows beside it (H12:H13): one scored group
+
+
+def scored_groups(indicators: list[Indicator]) -> dict[str, tuple[list[Indicator], list[Cell], list[Cell]]]:
+    """group → (its indicators, its distinct 分值 cells, its distinct 得分 cells): a cell merged over
+    several rows is one cell, counted once."""
+    found: dict[str, tuple[list[Indicator], list[Cell], list[Cell]]] = {}
+    for ind in indicators:
+        if ind.group:
+            members, weights, scores = found.setdefault(ind.group, ([], [], []))
+            members.append(ind)
+            for cells, cell in ((weights, ind.weight), (scores, ind.score)):
+                if all(cell.address != seen.address for seen in cells):
+                    cells.append(cell)
+    return found
+
+
+@dataclass
+class OutlineParent:
+    """An outline heading inside the indicator table (``一、示范区建立`` carrying 15 above ``1、… 5`` /
+    ``2、… 5`` / ``3、… 5``): its 分值/得分 are the sums of its children, which are the indicators counted."""
+
+    row: int
+    name: Cell
+    weight: Cell
+    score: Cell
+    children: list[int]  # sheet rows of the indicators under it
+
+
+@dataclass(frozen=True)
+class UnreadRow:
+    """A row with content that the reading did not take for anything (never silently dropped)."""
+
+    row: int
+    cell: str  # its first non-empty cell
+    text: str  # what the row says, cells joined by " | "
+    whole_row: bool  # False: one cell of a row that was otherwise read
 
 
 @dataclass
@@ -95,6 +132,7 @@ class Form:
     path: Path
     sheet: str
     kind: str = KIND_PROJECT
+    scheme: str = "mof-2020"  # the scoring scheme (perfxl.schemes): how the form is scored
     title: str = ""
     year: int | None = None
     project: Cell = EMPTY
@@ -119,6 +157,11 @@ class Form:
     funds_header: str | None = None  # first cell of the funds block's header row, when found
     indicators_header: str | None = None  # first cell of the indicator table's header row, when found
     funds_weight_label: float | None = None  # a budget weight stated in a header: 得分（20分*执行率）, 预算执行情况（10分）
+    outline_parents: list[OutlineParent] = field(default_factory=list)
+    #: The accounted reading: every non-empty cell of the sheet (row, col) → what it was taken for (Chinese),
+    #: and what nothing accounts for (each gives a ``row-unread`` / ``cell-unread`` finding).
+    roles: dict[tuple[int, int], str] = field(default_factory=dict)
+    unread: list[UnreadRow] = field(default_factory=list)
 
     def fund(self, kind: str) -> FundRow | None:
         return next((row for row in self.funds if row.kind == kind), None)

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 
 from . import labels as L
-from .model import EMPTY, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, a1
+from . import schemes
+from .model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, UnreadRow, a1, column_index
 from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
 
@@ -30,7 +31,20 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
     path = Path(path)
     book = book or open_book(path, styles=False)
     forms = [form for grid in book.sheets if grid.name not in _IGNORED_SHEETS for form in [parse_sheet(grid, path)] if form]
+    foreign = next((form for form in forms if form.scheme != schemes.MOF_2020.code), None)
+    if foreign is not None:  # on a scheme perfxl does not check: refused by name, never read as ours
+        found = [schemes.BY_CODE[code] for code in foreign.scheme.split("+")]
+        raise FormError("unsupported-scheme", schemes.refusal(path.name, foreign.sheet, found), path)
     if not forms:
+        titled = _titled_without_table(book)
+        if titled:  # a 自评表 by its title, whose indicator table is missing (or not recognisable)
+            sheet, kind = titled
+            raise FormError(
+                "not-a-form",
+                f"{path.name} 的工作表“{sheet}”题为《{kind}》，但表中没有找到绩效指标表（应有“三级指标”“分值”“得分”等表头的一张表）："
+                "perfxl 无法校验没有绩效指标的自评表。请补上绩效指标表，或用 `perfxl template` 生成的标准表格式重新填写。",
+                path,
+            )
         looks_like = _what_it_looks_like(book)
         raise FormError(
             "not-a-form",
@@ -46,6 +60,21 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
             form.narrative = {**narrative, **form.narrative}
             form.narrative_cells = {**cells, **form.narrative_cells}
     return forms
+
+
+def _titled_without_table(book: Book) -> tuple[str, str] | None:
+    """(sheet, kind) of a sheet titled as a 自评表 (in its first rows) — read_forms found no indicator table in it."""
+    for grid in book.sheets:
+        if grid.name in _IGNORED_SHEETS:
+            continue
+        for (row, _), value in sorted(grid.values.items()):
+            if row > 6:
+                break
+            text = L.normalize_label(value) if isinstance(value, str) else ""
+            if "自评表" in text and not any(word in text for word, _ in L.OTHER_FORMS):
+                department = any(word in text for word in L.DEPARTMENT_TITLE_WORDS)
+                return grid.name, "部门整体支出绩效自评表" if department else "项目支出绩效自评表"
+    return None
 
 
 def _what_it_looks_like(book: Book) -> str:
@@ -85,36 +114,40 @@ class _Labels:
 
 
 def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
-    """Read one sheet as a form, or None when the sheet is not a 自评表."""
+    """Read one sheet as a form, or None when the sheet is not a 自评表.
+
+    The reading is accounted: every non-empty cell ends up in ``form.roles`` with what it was taken
+    for, or in ``form.unread`` (see :func:`_account`)."""
     labels = _Labels(grid)
     header_rows = _indicator_header_rows(grid)  # the exact label 三级指标 is one of these
     if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
         return None
     header_row = header_rows[0]
     form = Form(path=path, sheet=grid.name)
-    _read_title(grid, form)
+    foreign = schemes.recognise(grid.values.values(), set(_header_columns(grid, header_row)))
+    if foreign:
+        form.scheme = "+".join(scheme.code for scheme in foreign)
+        return form  # read_forms refuses it by name
+    roles = _Roles(grid)
+    _read_title(grid, form, roles)
     title = L.normalize_label(form.title)
     if any(word in title for word in L.DEPARTMENT_TITLE_WORDS) or (labels.first("unit") and not labels.first("project")):
         form.kind = KIND_DEPARTMENT
-        form.unit = _value_right_of(grid, labels.first("unit"))
-        superior = labels.first("superior") or labels.first("department")
-        form.department = _value_right_of(grid, superior) if superior else form.unit
+        superior = labels.first("superior")
+        unit = labels.first("unit") or superior  # 一级预算单位名称 alone names the unit too
+        form.unit = _value_right_of(grid, unit)
+        form.department = _value_right_of(grid, superior or labels.first("department")) if (superior or labels.first("department")) else form.unit
         form.implementer = form.unit
     else:
         form.project = _value_right_of(grid, labels.first("project"))
         form.department = _value_right_of(grid, labels.first("department"))
         form.implementer = _value_right_of(grid, labels.first("implementer"))
-    _read_funds(grid, labels, form, before_row=header_row)
-    _read_goal(grid, labels, form, before_row=header_row)
-    end_row = _read_indicators(grid, labels, form, header_rows)
-    _read_total(grid, labels, form, header_row, end_row)
-    for key in _NARRATIVE:  # 改进措施 as a header (偏差原因 | 改进措施) is not the narrative row of that name
-        spot = next((spot for spot in labels.by_field.get(key, ()) if spot[0] > header_row and spot[0] not in header_rows), None)
-        if spot:
-            cell = _value_right_of(grid, spot)
-            if cell.text:
-                form.narrative[key] = cell.text
-                form.narrative_cells[key] = cell.address or ""
+    _read_funds(grid, labels, form, header_row, roles)
+    _read_goal(grid, labels, form, header_row, roles)
+    end_row, total_spot = _read_indicators(grid, labels, form, header_rows, roles)
+    _read_total(grid, labels, form, total_spot, roles)
+    _read_below(grid, form, end_row, roles)
+    _account(grid, form, labels, roles)
     return form
 
 
@@ -123,8 +156,9 @@ def _cell(grid: SheetGrid, row: int, col: int) -> Cell:
     return Cell(a1(r, c), grid.values.get((r, c)), grid.formats.get((r, c)))
 
 
-def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None) -> Cell:
-    """The first non-empty cell right of a label (past its merged span), stopping at the next label."""
+def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None, stop_at_labels: bool = True) -> Cell:
+    """The first non-empty cell right of a label (past its merged span), stopping at the next label
+    (项目名称 | | 主管部门 …) unless ``stop_at_labels`` is False (a narrative row's text may say anything)."""
     if spot is None:
         return EMPTY
     row, col = spot
@@ -134,31 +168,77 @@ def _value_right_of(grid: SheetGrid, spot: tuple[int, int] | None) -> Cell:
         if grid.anchor(row, c) != (row, c) and grid.anchor(row, c)[1] < c:
             continue  # inside a horizontal merge already seen
         value = grid.value(row, c)
-        if isinstance(value, str) and L.field_of(value):
+        if stop_at_labels and isinstance(value, str) and L.field_of(value):
             break
         if clean_text(value):
             return _cell(grid, row, c)
     return Cell(a1(*grid.anchor(row, start)), None)
 
 
-def _read_title(grid: SheetGrid, form: Form) -> None:
+class _Roles:
+    """What each non-empty cell of a sheet was taken for, as the reading decides it: (row, col) of the
+    cell's anchor → role (Chinese, as ``perfxl check --explain`` shows it). The first role given stands."""
+
+    def __init__(self, grid: SheetGrid):
+        self.grid = grid
+        self.of: dict[tuple[int, int], str] = {}
+
+    def mark(self, row: int, col: int, role: str) -> None:
+        self.of.setdefault(self.grid.anchor(row, col), role)
+
+    def mark_cell(self, cell: Cell, role: str) -> None:
+        if cell.address and (spot := _spot(cell.address)):
+            self.mark(*spot, role)
+
+    def mark_row(self, row: int, role: str, start: int = 1) -> None:
+        """Every non-empty cell of a row (from column ``start``) not yet accounted for."""
+        for col in range(start, self.grid.max_col + 1):
+            if self.grid.anchor(row, col) == (row, col) and clean_text(self.grid.values.get((row, col))):
+                self.mark(row, col, role)
+
+
+_A1 = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+def _spot(address: str) -> tuple[int, int] | None:
+    found = _A1.match(address)
+    return (int(found.group(2)), column_index(found.group(1))) if found else None
+
+
+def _own_texts(grid: SheetGrid, row: int, start: int = 1) -> list[tuple[int, str]]:
+    """(column, text) of the cells a row holds itself (not merged in from above or the left)."""
+    return [(col, text) for col in range(start, grid.max_col + 1)
+            if grid.anchor(row, col) == (row, col) and (text := clean_text(grid.values.get((row, col))))]
+
+
+def _read_title(grid: SheetGrid, form: Form, roles: _Roles) -> None:
     for (row, col), value in sorted(grid.values.items()):
         if row > 6:
             break
         text = clean_text(value)
         if not form.title and ("自评表" in text or "绩效" in text and "表" in text):
             form.title = display_text(value)
+            roles.mark(row, col, "标题")
         if form.title and form.year is None and "年" in text:
             form.year = L.year_in(value)  # in the title, or on a line under it (（2022年度）)
         if form.title and form.year:
-            return
-    for value in grid.values.values():
-        if isinstance(value, str) and "年度" in value and L.year_in(value):
-            form.year = L.year_in(value)
-            return
+            break
+    if form.year is None:
+        for value in grid.values.values():
+            if isinstance(value, str) and "年度" in value and L.year_in(value):
+                form.year = L.year_in(value)
+                break
 
 
-def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -> None:
+#: How the accounting names the fields of a funds row and of an indicator.
+FUND_FIELD_ZH = {"initial_budget": "年初预算数", "budget": "全年预算数", "executed": "全年执行数", "weight": "分值", "rate": "执行率", "score": "得分"}
+INDICATOR_FIELD_ZH = {
+    "level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
+    "score": "得分", "deviation": "偏差原因分析及改进措施", "measures": "改进措施", "nature": "指标性质", "measure_unit": "度量单位",
+}
+
+
+def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, roles: _Roles) -> None:
     """The funds block, read by its structure: a header row whose cells name money columns (by the words
     of labels.FUND_COLUMN_WORDS), then its rows: the total (the row labelled as one, else the first)
     and every other row as a part, whatever its label."""
@@ -169,6 +249,11 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     form.fund_columns = dict(columns)
     first_value_col = min(columns.values())
     form.funds_header = a1(header_row, first_value_col)
+    for spot in titles:
+        roles.mark(*spot, "项目资金表表题")
+    for name, col in columns.items():
+        roles.mark(header_row, col, f"项目资金表表头：{FUND_FIELD_ZH[name]}")
+    roles.mark_row(header_row, "项目资金表表头（未用的列名）")
     # The money unit: in the block's title or headers (项目资金（元）), else on a line above (金额单位：元),
     # looked at only when the block itself does not say.
     above = ((r, c) for (r, c), v in sorted(grid.values.items()) if r < header_row and isinstance(v, str) and "单位" in v)
@@ -185,35 +270,57 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     group = ""
     side_by_side: list[tuple[int, str]] = []  # (column, group) of headings written side by side
     for row in range(header_row + 1, stop):
-        texts, context = [], []
+        texts, context, label_cells = [], [], []
         for col in range(1, first_value_col):
             anchor = grid.anchor(row, col)
             if anchor in titles or anchor[1] < col:
                 continue  # the block's title, or the rest of a horizontal merge
             text = display_text(grid.value(row, col))
             if text:
-                (context if anchor[0] < row else texts).append(text)  # a label spanning down from above is context
+                if anchor[0] < row:
+                    context.append(text)  # a label spanning down from above is context
+                else:
+                    texts.append(text)
+                    label_cells.append(col)
         label = "".join(texts)
         values = [grid.value(row, c) for c in columns.values()]
         if not label and all(not clean_text(v) for v in values):
             continue
+        own_blank = all(grid.anchor(row, c) != (row, c) or not clean_text(grid.values.get((row, c))) for c in columns.values())
         if label and L.FOOTNOTE.match(clean_text(label)):
+            roles.mark_row(row, "脚注")
             continue
         if form.kind == KIND_DEPARTMENT:
             headings = _group_headings(grid, row)
             if len({g for _, g in headings}) == 2:  # 按收入性质分 | 按支出性质分 side by side: amounts inline below
                 side_by_side = headings
+                for col, g in headings:
+                    roles.mark(row, col, f"资金分类：{GROUP_ZH[g]}")
                 continue
-            inline = _inline_parts(grid, row, side_by_side) if side_by_side else []
+            inline = _inline_parts(grid, row, side_by_side, roles) if side_by_side else []
+            if not inline and own_blank and len(label_cells) == 1 and (heading := _group_in(label)):
+                inline = _inline_heading(grid, row, label_cells[0], heading, roles)
+                group = heading
+            if not inline and own_blank and group and len(label_cells) == 1:
+                inline = _inline_parts(grid, row, [(label_cells[0], group)], roles)
             if inline:
-                rows.extend((row, part_label, None, part_group, amount) for part_label, part_group, amount in inline)
+                rows.extend((row, part_label, kind, part_group, amount) for part_label, kind, part_group, amount in inline)
                 continue
             found = _group_in(label) or _group_in("".join(context))
             if found:
                 group = found
+                heading_here = bool(_group_in(label))
                 label = _strip_group(label)
-                if not label and all(not clean_text(v) for v in values):
-                    continue  # a heading row (按收入性质分) with nothing else
+                for col in label_cells:
+                    if _group_in(grid.value(row, col)):
+                        roles.mark(row, col, f"资金分类：{GROUP_ZH[found]}")
+                if heading_here and not label:
+                    if all(not clean_text(v) for v in values):
+                        continue  # a heading row (按收入性质分) with nothing else
+                    rows.append((row, GROUP_ZH[found], "funds_group_total", found, EMPTY))  # the heading carries its subtotal
+                    continue
+        for col in label_cells:
+            roles.mark(row, col, "资金行名称")
         rows.append((row, label, _fund_kind(label), group, EMPTY))
     if not rows:
         return
@@ -221,17 +328,21 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -
     for i, (row, label, kind, part_group, inline) in enumerate(rows):
         if i == total_index:
             kind, part_group = "funds_total", ""
+        elif kind == "funds_group_total":
+            pass
         elif kind in (None, "funds_total") or form.fund(kind):
             kind = "funds_part"
         cells = {name: _cell(grid, row, col) for name, col in columns.items()} if inline.address is None else {}
-        form.funds.append(
-            FundRow(
-                kind=kind, label=label or ("年度资金总额" if kind == "funds_total" else f"第 {row} 行资金"), row=row,
-                initial=cells.get("initial_budget", EMPTY), budget=cells.get("budget", EMPTY),
-                executed=cells.get("executed", EMPTY), weight=cells.get("weight", EMPTY),
-                rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY), group=part_group, inline=inline,
-            )
+        fund = FundRow(
+            kind=kind, label=label or ("年度资金总额" if kind == "funds_total" else f"第 {row} 行资金"), row=row,
+            initial=cells.get("initial_budget", EMPTY), budget=cells.get("budget", EMPTY),
+            executed=cells.get("executed", EMPTY), weight=cells.get("weight", EMPTY),
+            rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY), group=part_group, inline=inline,
         )
+        form.funds.append(fund)
+        for name, col in columns.items():
+            if inline.address is None and grid.anchor(row, col) == (row, col):
+                roles.mark(row, col, f"资金行“{fund.label}”：{FUND_FIELD_ZH[name]}")
     form.funds.sort(key=lambda fund: fund.kind != "funds_total")  # the total first, then the parts in order
 
 
@@ -261,29 +372,45 @@ def _group_headings(grid: SheetGrid, row: int) -> list[tuple[int, str]]:
     return found
 
 
-def _inline_parts(grid: SheetGrid, row: int, headings: list[tuple[int, str]]) -> list[tuple[str, str, Cell]]:
+def _inline_parts(grid: SheetGrid, row: int, headings: list[tuple[int, str]], roles: _Roles) -> list[tuple[str, str | None, str, Cell]]:
     """Parts written with their amount in the label (其中：一般公共预算：1873.66万元), under side-by-side
-    headings: each belongs to the heading at or left of its column."""
+    headings or stacked under a heading of their own: each belongs to the heading at or left of its column."""
     parts = []
     for col in range(1, grid.max_col + 1):
         value = grid.value(row, col)
         if grid.anchor(row, col) != (row, col) or not isinstance(value, str):
             continue
         found = _INLINE.match(clean_text(value))
-        if not found:
+        if not found or _group_in(found.group("label")):
             continue
         group = next((g for c, g in sorted(headings, reverse=True) if c <= col), headings[0][1])
         amount = found.group("amount").replace("，", ",")
         unit = found.group("unit") or ""
-        parts.append((found.group("label"), group, Cell(a1(row, col), f"{amount}{unit}" if amount else None)))
+        roles.mark(row, col, f"资金分项（金额写在行名中）：{GROUP_ZH.get(group, '')}")
+        parts.append((found.group("label"), None, group, Cell(a1(row, col), f"{amount}{unit}" if amount else None)))
     return parts
+
+
+_INLINE_HEADING = re.compile(r"^(?P<label>[^:：0-9]{2,30}?)[:：](?P<amount>[-+0-9,.，]+)(?P<unit>万元|元)?$")
+
+
+def _inline_heading(grid: SheetGrid, row: int, col: int, group: str, roles: _Roles) -> list[tuple[str, str | None, str, Cell]]:
+    """A breakdown heading written with its own sum (按支出性质分：1925.67万元), parts stacked below it."""
+    found = _INLINE_HEADING.match(clean_text(grid.value(row, col)))
+    if not found:
+        return []
+    roles.mark(row, col, f"资金分类（合计写在行名中）：{GROUP_ZH[group]}")
+    amount = found.group("amount").replace("，", ",") + (found.group("unit") or "")
+    return [(GROUP_ZH[group], "funds_group_total", group, Cell(a1(row, col), amount))]
 
 
 def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int], list[tuple[int, int]]] | None:
     """(header row, field → column, title cells) of the funds block: the first row above the indicator
-    table with a budget or executed column and at least one other money column."""
+    table with a budget or executed column and at least one other money column. Titles are decided
+    first (a block title spanning the rows, or the leftmost header standing over the row labels, such as
+    四川's 年度预算数（万元）), then each field takes its first remaining column."""
     for row in range(1, before_row):
-        columns: dict[str, int] = {}
+        heads: list[tuple[int, str]] = []
         titles: list[tuple[int, int]] = []
         for col in range(1, grid.max_col + 1):
             if grid.anchor(row, col) != (row, col):
@@ -296,15 +423,21 @@ def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int]
                 continue
             if _is_funds_title(grid, row, col, value):
                 titles.append((row, col))
-            elif name not in columns:
-                columns[name] = col
-        if ("budget" in columns or "executed" in columns) and len(columns) >= 2:
-            # A title written into the header row's first cell (年度预算数（万元）) is left of every column.
-            leftmost = min(columns, key=columns.get)
-            if list(columns.values()).count(columns[leftmost]) == 1 and _title_in_label_column(grid, row, columns, leftmost):
-                titles.append((row, columns.pop(leftmost)))
-            if "budget" in columns or "executed" in columns:
-                return row, columns, titles
+            else:
+                heads.append((col, name))
+        names = {name for _, name in heads}
+        if not ({"budget", "executed"} & names and len(names) >= 2):
+            continue
+        # A title written into the header row's first cell (年度预算数（万元）) is left of every column.
+        col, name = heads[0]
+        if _title_in_label_column(grid, row, col):
+            titles.append((row, col))
+            heads = heads[1:]
+        columns: dict[str, int] = {}
+        for col, name in heads:
+            columns.setdefault(name, col)
+        if "budget" in columns or "executed" in columns:
+            return row, columns, titles
     return None
 
 
@@ -316,9 +449,8 @@ def _is_funds_title(grid: SheetGrid, row: int, col: int, value: str) -> bool:
     return grid.span_bottom(row, col) - row >= 2
 
 
-def _title_in_label_column(grid: SheetGrid, row: int, columns: dict[str, int], leftmost: str) -> bool:
+def _title_in_label_column(grid: SheetGrid, row: int, col: int) -> bool:
     """The leftmost classified header is a title when the cells below it hold row labels, not numbers."""
-    col = columns[leftmost]
     below = [grid.value(r, col) for r in range(row + 1, row + 4)]
     kinds = [read_value(v).kind for v in below]
     return "text" in kinds and "number" not in kinds
@@ -354,18 +486,24 @@ def _fund_kind(label: str) -> str | None:
     return None
 
 
-def _read_goal(grid: SheetGrid, labels: _Labels, form: Form, before_row: int) -> None:
+def _read_goal(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, roles: _Roles) -> None:
     goal = labels.first("goal", before_row=before_row)
     if goal is None:
         return
+    roles.mark(*goal, "年度总体目标：标签")
     expected = labels.first("goal_expected", after_row=goal[0] - 1, before_row=before_row)
     actual = labels.first("goal_actual", after_row=goal[0] - 1, before_row=before_row)
     if expected is None:
         form.goal_expected = _value_right_of(grid, goal)
+        roles.mark_cell(form.goal_expected, "年度总体目标")
         return
+    roles.mark(*expected, "年度总体目标：表头（预期目标）")
     form.goal_expected = _below(grid, expected, before_row)
+    roles.mark_cell(form.goal_expected, "年度总体目标：预期目标")
     if actual is not None:
+        roles.mark(*actual, "年度总体目标：表头（实际完成情况）")
         form.goal_actual = _below(grid, actual, before_row)
+        roles.mark_cell(form.goal_actual, "年度总体目标：实际完成情况")
 
 
 def _below(grid: SheetGrid, spot: tuple[int, int], before_row: int) -> Cell:
@@ -380,14 +518,58 @@ def _header_columns(grid: SheetGrid, row: int) -> dict[str, int]:
     """Indicator-table field → column of a header row, by the words each header contains."""
     columns = _classified(grid, row)
     # A split target (指标性质/指标值/度量单位) may sit on a second header row under 年度指标值.
-    for field, col in _classified(grid, row + 1).items():
-        if field in ("nature", "target", "measure_unit") and (field not in columns or grid.anchor(row, columns[field]) != (row, col)):
+    for field, col in (_split_target_row(grid, row) or {}).items():
+        if field not in columns or grid.anchor(row, columns[field]) != (row, col):
             columns[field] = col
     if "level3" not in columns and (name := _name_column(grid, row, columns)):
         columns["level3"] = name
     if "deviation" in columns and (measures := _measures_column(grid, row, columns["deviation"])):
         columns["measures"] = measures
     return columns
+
+
+def _second_header_row(grid: SheetGrid, header_row: int) -> bool:
+    """Whether the row under a header is a second header row: short labels only (no numbers), each
+    standing under a header merged across it (年度指标值 over 指标性质 | 指标值 | 度量单位,
+    偏差原因分析及改进措施 over 偏差原因 | 改进措施), the other headers merged down over it."""
+    row = header_row + 1
+    texts = _own_texts(grid, row)
+    if not texts:
+        return False
+    for col, text in texts:
+        value = grid.values.get((row, col))
+        if not isinstance(value, str) or len(L.normalize_label(value)) > 8:
+            return False
+        above = grid.anchor(header_row, col)
+        if above[0] != header_row or grid.span_end(*above) == above[1] or not clean_text(grid.values.get(above)):
+            return False
+    return True
+
+
+def _split_target_row(grid: SheetGrid, header_row: int) -> dict[str, int] | None:
+    """The columns of a split target's second header row (指标性质 | 指标值 | 度量单位) under ``header_row``,
+    or None when the row below is not one. Recognised by its shape: short labels only (no numbers),
+    each naming a part of the target, at least one of them 性质 or 度量单位, standing under a header
+    that spans them (年度指标值 merged across) or under nothing — never a row of an indicator whose name
+    or note happens to say 单位 or 目标."""
+    row = header_row + 1
+    found: dict[str, int] = {}
+    for col in range(1, grid.max_col + 1):
+        if grid.anchor(row, col) != (row, col):
+            continue  # a header merged down over both rows, or the rest of a merge
+        value = grid.values.get((row, col))
+        if not clean_text(value):
+            continue
+        if not isinstance(value, str) or len(L.normalize_label(value)) > 8:
+            return None
+        field = L.classify(value, L.INDICATOR_COLUMN_WORDS)
+        if field not in ("nature", "target", "measure_unit"):
+            return None
+        above = grid.anchor(header_row, col)
+        if above == (header_row, col) and grid.span_end(header_row, col) == col and clean_text(grid.values.get(above)):
+            return None  # under a header of its own: a value row, not a sub-header
+        found.setdefault(field, col)
+    return found if found.keys() & {"nature", "measure_unit"} else None
 
 
 def _name_column(grid: SheetGrid, row: int, columns: dict[str, int]) -> int | None:
@@ -458,34 +640,48 @@ def _classified(grid: SheetGrid, row: int) -> dict[str, int]:
     return columns
 
 
-def _is_subheader(grid: SheetGrid, row: int) -> bool:
-    """The second header row of a split target: 指标性质 | 指标值 | 度量单位."""
-    fields = set(_classified(grid, row))
-    return bool(fields & {"nature", "measure_unit"}) and not fields & {"level3", "score"}
+def _mark_header(grid: SheetGrid, row: int, columns: dict[str, int], roles: _Roles) -> None:
+    for field, col in columns.items():
+        if grid.anchor(row, col)[0] == row:
+            roles.mark(row, col, f"指标表表头：{INDICATOR_FIELD_ZH.get(field, field)}")
+    roles.mark_row(row, "指标表表头（块标签或未用的列名）")
 
 
-def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int]) -> int:
-    """Fill form.indicators and form.level1_groups from the table under ``header_rows`` (its 三级指标 header
-    rows); return the row where the table ends (总分 row or past the end)."""
+def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int], roles: _Roles) -> tuple[int, tuple[int, int] | None]:
+    """Fill form.indicators, form.outline_parents and form.level1_groups from the table under
+    ``header_rows`` (its 三级指标 header rows); return the row where the table ends (the 总分 row, or
+    past the end) and the 总分 label's cell."""
     first = header_rows[0]
-    total_spot = labels.first("total", after_row=first)
-    end_row = total_spot[0] if total_spot else grid.max_row + 1
     columns = _header_columns(grid, first)
+    total_spot = _total_spot(grid, labels, first, columns)
+    end_row = total_spot[0] if total_spot else grid.max_row + 1
     form.columns = dict(columns)
     form.indicators_header = a1(first, min(columns.values()))
+    _mark_header(grid, first, columns, roles)
     level1, level2 = "", ""
     groups: dict[str, Level1Group] = {}
     for row in range(first + 1, end_row):
         if row in header_rows:
             columns = _header_columns(grid, row)
+            _mark_header(grid, row, columns, roles)
             continue
-        if row == first + 1 and _is_subheader(grid, row):
+        if row == first + 1 and _second_header_row(grid, first):
+            roles.mark_row(row, "指标表表头（第二行：年度指标值或偏差原因分列）")
             continue
         get = {field: _cell(grid, row, col) for field, col in columns.items()}
-        if "level3" in get and get["level3"].address != a1(row, columns["level3"]):
-            continue  # a row inside a vertically merged 三级指标: part of the row above
-        if not _is_indicator_row(grid, row, get, form):
+        kind = _row_kind(grid, row, columns, get)
+        if kind in ("indicator", "template", "placeholder", "breakdown"):
+            for field in ("level1", "level2"):
+                if field in columns and grid.anchor(row, columns[field])[0] == row and get[field].text:
+                    roles.mark(row, columns[field], INDICATOR_FIELD_ZH[field])
+        if kind in _ROW_KINDS:
+            roles.mark_row(row, _ROW_KINDS[kind])
             continue
+        if kind == "narrative":
+            _read_narrative_row(grid, row, form, roles)
+            continue
+        if kind != "indicator":
+            continue  # "continued" and "unread": what the row holds itself is left to the accounting
         raw1 = get.get("level1", EMPTY)
         name1 = _LEVEL1_WEIGHT_SUFFIX.sub("", L.strip_core_mark(L.indicator_name(raw1.raw)))
         name2 = L.strip_core_mark(L.indicator_name(get.get("level2", EMPTY).raw)) or (level2 if not name1 or name1 == level1 else "")
@@ -505,15 +701,125 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
                 level1_cell=raw1.address if raw1.raw else None,
             )
         )
+        for field, col in columns.items():
+            if field not in ("level1", "level2") and grid.anchor(row, col) == (row, col):
+                roles.mark(row, col, f"指标：{INDICATOR_FIELD_ZH.get(field, field)}")
     form.level1_groups = list(groups.values())
-    return end_row
+    _group_shared_scores(grid, form)
+    _outline(form, roles)
+    return end_row, total_spot
+
+
+#: Rows of the indicator table that are not indicators, as the accounting names them.
+_ROW_KINDS = {
+    "template": "空模板行（只有指标类别名）",
+    "placeholder": "模板占位行（指标1、……）",
+    "breakdown": "“其中”分解行（没有自己的分值，不计分）",
+    "footnote": "脚注",
+}
+
+
+def _row_kind(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, Cell]) -> str:
+    """What a row of the indicator table is: ``indicator``, a known non-indicator (template,
+    placeholder, breakdown, footnote, narrative), ``continued`` (the rest of a 三级指标 merged down
+    from the row above) or ``unread``.
+
+    Shape first: a row holding its own 分值 or 得分 number is an indicator, whatever its words say;
+    words decide only among rows without one."""
+    own = {field: grid.anchor(row, col) == (row, col) for field, col in columns.items()}
+    for field in ("weight", "score"):
+        reading = get.get(field, EMPTY).reading
+        if own.get(field) and reading.is_number and reading.value != 0:
+            return "indicator"
+    texts = _own_texts(grid, row)
+    if not texts:
+        return "empty"
+    first_text = texts[0][1]
+    if L.FOOTNOTE.match(first_text):
+        return "footnote"
+    if L.field_of(first_text) in _NARRATIVE:
+        return "narrative"
+    name_col = columns.get("level3")
+    if name_col:
+        anchor = grid.anchor(row, name_col)
+        if anchor[1] == name_col and anchor[0] < row:
+            return "continued"
+        if anchor[0] == row and anchor[1] < name_col and not own.get("level1") and not own.get("level2"):
+            return "unread"  # one text spanning into the name column from the left: not an indicator
+    content = [get.get(field, EMPTY) for field in ("level3", "target", "actual") if own.get(field)]
+    if all(cell.is_blank for cell in content):
+        category_cols = {columns[field] for field in ("level1", "level2") if field in columns}
+        value_cols = {columns[field] for field in ("weight", "score") if field in columns}
+        rest = [(col, text) for col, text in texts if col not in value_cols and not read_value(text).is_blank]
+        if all(col in category_cols and ("指标" in text or L.LEVEL2_TO_LEVEL1.get(text)) for col, text in rest):
+            return "template"  # 经济效益指标 with nothing else, or zeros only
+        marks = [text for col, text in texts if col not in category_cols]
+        if marks and all(L.PLACEHOLDER.match(text) or read_value(text).is_blank for text in marks):
+            return "placeholder"  # …… in every cell
+        return "unread"
+    name = L.strip_core_mark(clean_text(get.get("level3", EMPTY).raw))
+    blankish = all(cell.is_blank or L.PLACEHOLDER.match(clean_text(cell.raw)) for cell in (get.get("target", EMPTY), get.get("actual", EMPTY)))
+    if L.PLACEHOLDER.match(name) and blankish:
+        return "placeholder"
+    if name.startswith("其中"):
+        return "breakdown"
+    return "indicator"
+
+
+def _group_shared_scores(grid: SheetGrid, form: Form) -> None:
+    """Indicators beside each other that share one merged 分值 or 得分 cell form one scored group:
+    each gets the group's range (the merged 得分, else 分值), and the check counts it once."""
+    inds = form.indicators
+    i = 0
+    while i < len(inds):
+        j = i + 1
+        while j < len(inds) and any(
+            (a := getattr(inds[j - 1], field).address) is not None and a == getattr(inds[j], field).address for field in ("score", "weight")
+        ):
+            j += 1
+        if j - i > 1:
+            shared = "score" if inds[i].score.address == inds[i + 1].score.address else "weight"
+            address = getattr(inds[i], shared).address
+            row, col = _spot(address)
+            bottom, right = grid.span(row, col)
+            group = f"{address}:{a1(bottom, right)}"
+            for ind in inds[i:j]:
+                ind.group = group
+        i = j
+
+
+def _outline(form: Form, roles: _Roles) -> None:
+    """An outline heading among the 三级指标 (一、示范区建立 15) followed by numbered children (1、… 5):
+    the heading becomes an :class:`OutlineParent`, checked against its children's sums, and only the
+    children are counted as indicators."""
+    kept: list[Indicator] = []
+    inds = form.indicators
+    i = 0
+    while i < len(inds):
+        if L.OUTLINE_PARENT.match(clean_text(inds[i].level3.raw)):
+            j = i + 1
+            while j < len(inds) and L.OUTLINE_CHILD.match(clean_text(inds[j].level3.raw)):
+                j += 1
+            if j > i + 1:
+                parent = inds[i]
+                form.outline_parents.append(OutlineParent(parent.row, parent.level3, parent.weight, parent.score, [ind.row for ind in inds[i + 1:j]]))
+                for cell in (parent.level3, parent.weight, parent.score):
+                    if cell.address and (spot := _spot(cell.address)):
+                        roles.of[spot] = "大纲标题（分值、得分应为其下各项之和，不另计分）"
+                kept.extend(inds[i + 1:j])
+                i = j
+                continue
+        kept.append(inds[i])
+        i += 1
+    form.indicators = kept
 
 
 def _indicator_header_rows(grid: SheetGrid) -> list[int]:
     """Header rows of the 绩效指标 table: those with a 三级指标 column however it is worded (三级指标名称,
     三级指标（核心指标★）); and, by structure, those that call it otherwise (指标名称, 具体指标, 绩效指标)
     with 一级/二级指标 beside it or value columns right of it, provided they have both an 实际完成值 and an
-    得分 column: a 绩效目标申报表 or 监控表 (no 得分) is never taken for a 自评表."""
+    得分 column: a 绩效目标申报表 or 监控表 (no 得分) is never taken for a 自评表. A header row holds no
+    numbers: an indicator named 三级指标完成率 is not a header."""
     level3, others = set(), set()
     for (row, col), value in grid.values.items():
         if isinstance(value, str) and len(label := L.normalize_label(value)) <= 12:
@@ -522,42 +828,49 @@ def _indicator_header_rows(grid: SheetGrid) -> list[int]:
             elif (found := _OTHER_HEADS.search(label)) and (found.group() == "二级指标" or grid.span_bottom(row, col) - row < 2):
                 others.add(row)  # a name header, not a 绩效指标 block label merged down its rows
     structural = {row for row in others - level3 if {"level3", "actual", "score"} <= _header_columns(grid, row).keys()}
-    return sorted(level3 | structural)
+    return sorted(row for row in level3 | structural if not _holds_number(grid, row))
+
+
+def _holds_number(grid: SheetGrid, row: int) -> bool:
+    return any(isinstance(grid.values.get((row, col)), (int, float)) and not isinstance(grid.values.get((row, col)), bool)
+               for col in range(1, grid.max_col + 1))
 
 
 _OTHER_HEADS = re.compile("|".join(["二级指标", *L.INDICATOR_NAME_WORDS]))
-
-
-def _is_indicator_row(grid: SheetGrid, row: int, get: dict[str, Cell], form: Form) -> bool:
-    """False for what sits in an indicator table without being an indicator: template rows printed empty,
-    placeholders (指标1, ……), 其中 breakdowns without their own 分值, notes and footnotes, narrative rows."""
-    name = L.strip_core_mark(clean_text(get.get("level3", EMPTY).raw))
-    weight, score = get.get("weight", EMPTY).reading, get.get("score", EMPTY).reading
-    scored = (weight.is_number and weight.value != 0) or (score.is_number and score.value != 0)
-    content = [get.get(f, EMPTY) for f in ("level3", "target", "actual")]
-    if all(cell.is_blank for cell in content) and not scored:
-        return False  # an empty template row (经济效益指标 with nothing else), or zeros only
-    if not scored and (L.PLACEHOLDER.match(name) or name.startswith("其中")):
-        return False
-    first_text = next((t for c in range(1, grid.max_col + 1) if grid.anchor(row, c) == (row, c) and (t := clean_text(grid.value(row, c)))), "")
-    if L.FOOTNOTE.match(first_text):
-        return False
-    field = L.field_of(first_text)
-    if field in _NARRATIVE:
-        _read_narrative_row(grid, row, first_text, field, form)
-        return False
-    return True
-
-
 _NARRATIVE = ("conclusion", "problems", "measures", "other_notes")
 
 
-def _read_narrative_row(grid: SheetGrid, row: int, label: str, field: str, form: Form) -> None:
-    spot = next(((row, c) for c in range(1, grid.max_col + 1) if clean_text(grid.value(row, c)) == label), None)
-    cell = _value_right_of(grid, spot)
+def _read_narrative_row(grid: SheetGrid, row: int, form: Form, roles: _Roles) -> None:
+    """A narrative row (评价结论 | …, 其他需要说明事项 | 无): its label and the text right of it."""
+    col, label = _own_texts(grid, row)[0]
+    field = L.field_of(label)
+    roles.mark(row, col, f"叙述行标签：{label}")
+    cell = _value_right_of(grid, (row, col), stop_at_labels=False)
+    roles.mark_cell(cell, f"叙述：{label}")
     if cell.text and field not in form.narrative:
         form.narrative[field] = cell.text
         form.narrative_cells[field] = cell.address or ""
+
+
+def _total_spot(grid: SheetGrid, labels: _Labels, first: int, columns: dict[str, int]) -> tuple[int, int] | None:
+    """The 总分 (合计) label that ends the indicator table. By shape: a 总分 label left of the 三级指标
+    column (or spanning past it) ends the table; one standing alone in the name column is an indicator
+    named 合计 unless no scored row follows it."""
+    name_col = columns.get("level3")
+    value_cols = [columns[field] for field in ("weight", "score") if field in columns]
+    for row, col in labels.by_field.get("total", ()):
+        if row <= first:
+            continue
+        if name_col is None or col < name_col or grid.span_end(row, col) > name_col:
+            return row, col
+        # Alone in the name column: an indicator named 合计 when 一级/二级 stand beside it (merged down
+        # from above or its own) or scored rows follow it.
+        beside = any(grid.anchor(row, c)[0] > first and clean_text(grid.value(row, c)) for c in range(1, col))
+        later = any(grid.anchor(r, c) == (r, c) and read_value(grid.values.get((r, c))).is_number
+                    for r in range(row + 1, grid.max_row + 1) for c in value_cols)
+        if not beside and not later:
+            return row, col
+    return None
 
 
 def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, Cell]) -> Cell:
@@ -573,12 +886,12 @@ def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, C
     return Cell(target.address, combined or None, target.number_format)
 
 
-def _read_total(grid: SheetGrid, labels: _Labels, form: Form, header_row: int, end_row: int) -> None:
-    spot = labels.first("total", after_row=header_row)
-    if spot is None or spot[0] != end_row:
-        return  # no 总分 row, or narrative rows come first (then the table has no total row)
+def _read_total(grid: SheetGrid, labels: _Labels, form: Form, spot: tuple[int, int] | None, roles: _Roles) -> None:
+    if spot is None:
+        return  # no 总分 row: the check says so
     row, col = spot
     form.total_label = _cell(grid, row, col)
+    roles.mark(row, col, "总分行：标签")
     weight_col, score_col = form.columns.get("weight"), form.columns.get("score")
     label_end = grid.span_end(row, col)
     if weight_col and score_col and weight_col > label_end and score_col > label_end:
@@ -590,16 +903,88 @@ def _read_total(grid: SheetGrid, labels: _Labels, form: Form, header_row: int, e
             form.total_weight = _cell(grid, row, after[0])
         if len(after) > 1:
             form.total_score = _cell(grid, row, after[1])
+    roles.mark_cell(form.total_weight, "总分行：分值")
+    roles.mark_cell(form.total_score, "总分行：得分")
     grade = labels.first("grade", after_row=row - 1, before_row=row + 3)
     if grade:
         form.grade_cell = _value_right_of(grid, grade)
+        roles.mark(*grade, "等级：标签")
+        roles.mark_cell(form.grade_cell, "等级")
         return
     # The grade written into the 总分 row itself, right of the score (`优` in its last cell).
     past = grid.span_end(*grid.anchor(row, score_col)) if score_col else label_end
     for col in range(past + 1, grid.max_col + 1):
         if grid.anchor(row, col) == (row, col) and L.grade_word(grid.value(row, col)):
             form.grade_cell = _cell(grid, row, col)
+            roles.mark_cell(form.grade_cell, "等级")
             return
+
+
+def _read_below(grid: SheetGrid, form: Form, end_row: int, roles: _Roles) -> None:
+    """Rows under the 总分 row: narrative rows (评价结论 …), footnotes and sign-off lines (填表人：…)."""
+    for row in range(end_row + 1, grid.max_row + 1):
+        texts = _own_texts(grid, row)
+        if not texts:
+            continue
+        first_text = texts[0][1]
+        if L.field_of(first_text) in _NARRATIVE:
+            _read_narrative_row(grid, row, form, roles)
+        elif L.FOOTNOTE.match(first_text) or L.FOOTNOTE_CONTINUED.match(first_text):
+            roles.mark_row(row, "脚注")
+        elif all(any(word in text for word in L.SIGNOFF_WORDS) for col, text in texts if (row, col) not in roles.of):
+            roles.mark_row(row, "表下签署（填表人、日期等）")
+
+
+_PREAMBLE_LINE = re.compile(r"^(?:填报单位|填表单位|编制单位|金额单位|单位|填报日期|日期|年度|附件|附表)[^:：]{0,8}[:：]|^[(（]?(?:19|20)[0-9]{2}年度?[)）]?$")
+_IDENTITY_FIELDS = ("project", "department", "implementer", "unit", "superior", "contact")
+
+
+def _account(grid: SheetGrid, form: Form, labels: _Labels, roles: _Roles) -> None:
+    """Give every non-empty cell of the sheet a role, or list it in ``form.unread``.
+
+    The reading has marked what it took (headers, titles, rows of the tables, the total, notes); here
+    the identity rows and the lines above the form are accounted for: a known label and the value
+    right of it, another label with its value (其他项目信息, shown, not checked), title and preamble
+    lines (填报单位：…, 金额单位：万元) before the first label. What is left is unread."""
+    for field, name in (("project", "项目名称"), ("department", "主管部门"), ("implementer", "实施单位"), ("unit", "部门（单位）名称")):
+        roles.mark_cell(getattr(form, field), name)
+    tables = [row for row in (_spot_row(form.funds_header), _spot_row(form.indicators_header)) if row]
+    table_top = min(tables) if tables else grid.max_row + 1
+    identity_rows = [row for field in _IDENTITY_FIELDS for row, _ in labels.by_field.get(field, ()) if row < table_top]
+    first_label = min(identity_rows, default=table_top)
+    for field in _IDENTITY_FIELDS:
+        for spot in labels.by_field.get(field, ()):
+            if spot[0] < table_top:
+                roles.mark(*spot, f"标签：{L.SYNONYMS[field][0]}")
+                roles.mark_cell(_value_right_of(grid, spot), f"{L.SYNONYMS[field][0]}（未校验）")
+    for row in range(1, table_top):
+        texts = [(col, text) for col, text in _own_texts(grid, row) if (row, col) not in roles.of]
+        if not texts:
+            continue
+        if row < first_label or (len(texts) == 1 and _PREAMBLE_LINE.match(texts[0][1])):
+            roles.mark_row(row, "表头说明")
+        elif len(texts) >= 2 and len(texts[0][1]) <= 12 and not read_value(texts[0][1]).is_number:
+            roles.mark_row(row, "其他项目信息（未校验）")
+    unread: dict[int, list[tuple[int, str]]] = {}
+    for (row, col), value in sorted(grid.values.items()):
+        if (row, col) in roles.of or value is None or grid.anchor(row, col) != (row, col) or not clean_text(value):
+            continue
+        if L.field_of(value) in ("indicators_block", "funds_block"):
+            roles.mark(row, col, "块标签")  # 绩效指标 / 项目资金 written on a line of their own
+        else:
+            unread.setdefault(row, []).append((col, display_text(value)))
+    form.roles = {spot: role for spot, role in sorted(roles.of.items()) if clean_text(grid.values.get(spot))}
+    for row, cells in unread.items():
+        whole = not any((row, col) in roles.of for col, _ in _own_texts(grid, row))
+        if whole:
+            form.unread.append(UnreadRow(row, a1(row, cells[0][0]), " | ".join(text for _, text in cells), True))
+        else:
+            form.unread.extend(UnreadRow(row, a1(row, col), text, False) for col, text in cells)
+
+
+def _spot_row(address: str | None) -> int | None:
+    spot = _spot(address) if address else None
+    return spot[0] if spot else None
 
 
 def read_report_info(grid: SheetGrid) -> tuple[dict[str, str], dict[str, str]]:

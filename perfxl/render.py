@@ -36,9 +36,9 @@ def outcome_text(outcome: FileOutcome) -> str:
         )
         stated = form.total_score.number
         stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
-        lines.append(
-            f"  总分：{stated_text}重算 {format_number(computed.total_score)}（{grade_text(computed)}），分值合计 {format_number(computed.total_weight)}"
-        )
+        recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
+        weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
+        lines.append(f"  总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
         if not result.findings:
             lines.append("  未发现问题。")
         for severity in _SEVERITIES:
@@ -52,6 +52,36 @@ def outcome_text(outcome: FileOutcome) -> str:
         lines.append(f"  结论：{verdict}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def explain_text(outcome: FileOutcome) -> str:
+    """The accounted reading of one file, row by row: each non-empty cell with what perfxl took it for,
+    and 【未读取】 for what nothing accounts for (each of those is a row-unread / cell-unread finding)."""
+    from .model import a1
+
+    if outcome.error is not None:
+        return outcome_text(outcome)
+    blocks = []
+    for result in outcome.results:
+        form = result.form
+        lines = [f"{printable(outcome.path.name)}（工作表：{printable(form.sheet)}）逐行读取结果："]
+        unread = {}
+        for item in form.unread:
+            unread.setdefault(item.row, []).append(item)
+        rows: dict[int, list[str]] = {}
+        for (row, col), role in form.roles.items():
+            rows.setdefault(row, []).append(f"{a1(row, col)} {role}")
+        for row, items in unread.items():
+            rows.setdefault(row, []).extend(f"{item.cell} 【未读取】“{_short(item.text)}”" for item in items)
+        for row in sorted(rows):
+            lines.append(f"  第 {row} 行：" + "；".join(rows[row]))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n\n" + outcome_text(outcome)
+
+
+def _short(text: str, limit: int = 24) -> str:
+    text = " ".join(text.split())
+    return printable(text if len(text) <= limit else text[:limit] + "…")
 
 
 def outcome_documents(outcome: FileOutcome) -> list[dict]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .annex import annex_tables, print_width
 from .labels import GRADE_PENDING
-from .model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError
+from .model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError, scored_groups
 from .numbers import close, format_number, format_percent
 from .wordtemplate import ANNEX_TOKEN, FONT_SLOTS, HIGHLIGHT, XML_UNSAFE, CompiledTemplate, cached_template, run_xml
 
@@ -124,6 +124,10 @@ class IndicatorFacts:
     deducted: bool = False
     lost: str = ""  # points deducted, formatted
     hints: list[str] = field(default_factory=list)  # warnings about this row, for the text
+    #: A 分值/得分 merged with the row above (one scored group): the annex merges the cells, the text
+    #: speaks of the group once, on its first row (which carries the group's numbers).
+    weight_joined: bool = False
+    score_joined: bool = False
 
     @property
     def where(self) -> str:
@@ -256,16 +260,30 @@ def collect_facts(result) -> Facts:
         if finding.code in ("deducted-but-complete", "full-but-incomplete", "score-rule-mismatch") and finding.cell:
             hints_by_cell.setdefault(finding.cell, []).append(finding.message)
     indicators = []
+    groups = scored_groups(form.indicators)
+    previous = None
     for ind in form.indicators:
         weight, score = ind.weight.number, ind.score.number
-        deducted = weight is not None and score is not None and score < weight - 0.005
+        weight_text, score_text = _cell_number(ind.weight), _cell_number(ind.score)
+        first_of_group = ind.group is None or groups[ind.group][0][0] is ind
+        if ind.group and first_of_group:  # the group's numbers: its distinct cells added up
+            _, weights, scores = groups[ind.group]
+            numbers = [[cell.number for cell in cells] for cells in (weights, scores)]
+            weight, score = (None if None in values else sum(values) for values in numbers)
+            weight_text = format_number(weight) if weight is not None else weight_text
+            score_text = format_number(score) if score is not None else score_text
+        deducted = first_of_group and weight is not None and score is not None and score < weight - 0.005
+        joined = {field: bool(previous and ind.group and previous.group == ind.group and getattr(ind, field).address == getattr(previous, field).address)
+                  for field in ("weight", "score")}
         indicators.append(IndicatorFacts(
             level1=ind.level1, level2=ind.level2, name=_clean(ind.level3.text), target=_clean(ind.target.text),
-            actual=_clean(ind.actual.text), weight=_cell_number(ind.weight), score=_cell_number(ind.score),
+            actual=_clean(ind.actual.text), weight=weight_text, score=score_text,
             deviation=_clean(ind.deviation.text), deducted=deducted,
             lost=format_number(weight - score) if deducted else "",
-            hints=hints_by_cell.get(ind.score.address or "", []),
+            hints=hints_by_cell.get(ind.score.address or "", []) if first_of_group else [],
+            weight_joined=joined["weight"], score_joined=joined["score"],
         ))
+        previous = ind
 
     level2_of: dict[str, list[dict]] = {}
     for sub in computed.level2:
@@ -281,7 +299,7 @@ def collect_facts(result) -> Facts:
         })
 
     stated_total = form.total_score.number
-    differs = stated_total is not None and abs(stated_total - computed.total_score) > 0.005
+    differs = stated_total is not None and computed.total_score is not None and abs(stated_total - computed.total_score) > 0.005
     totals = computed.funds_totals
     return Facts(
         year=str(form.year) if form.year else "",
@@ -528,6 +546,8 @@ def _conclusion_paragraph(facts: Facts, computed):
         # A sum over weights that do not total 100 (or with scores missing) is no score out of 100: no grade.
         if not parts and not _scored(facts):
             text = f"{lead}的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。"
+        elif computed.total_score is None:  # never a sum of what could be read, presented as the total
+            text = lead + "，".join(parts) + ("，" if parts else "的") + "总分因部分数值未填写或无法识别暂无法计算。"
         else:
             text = lead + "，".join(parts) + f"，预算执行率得分与各项指标得分合计{facts.total_score}分。"
         extra.append(_check(f"{computed.grade_reason}，绩效评价等级暂无法确定，请改正后重新生成本报告"))

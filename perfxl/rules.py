@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import labels as L
 from .catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (SEVERITY_ZH, Rule: re-exported)
-from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group
+from .model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group, scored_groups
 from .numbers import close, format_number, format_percent, round_half_up
 
 TOLERANCE = 0.005
@@ -67,8 +67,8 @@ class Computed:
     rule_scores: list[float | None] = field(default_factory=list)  # per indicator, where a rule applies
     level1: list[Level1Total] = field(default_factory=list)  # in the form's order
     level2: list[Level2Total] = field(default_factory=list)
-    total_weight: float = 0.0
-    total_score: float = 0.0
+    total_weight: float | None = 0.0  # None: a weight could not be read, so the sum is unknown
+    total_score: float | None = 0.0  # None: the budget score or an indicator's score is unknown
     grade: str = ""  # 优/良/中/差, or GRADE_PENDING while the weights or scores do not allow one
     grade_reason: str = ""  # why the grade is pending: "分值合计 110 分，不是 100 分"
 
@@ -106,6 +106,7 @@ class CheckResult:
             "ok": self.ok,
             "form": {
                 "kind": form.kind,
+                "scheme": form.scheme,
                 "year": form.year,
                 "unit": form.unit.text or None,
                 "project": form.project.text or None,
@@ -135,8 +136,14 @@ class CheckResult:
                         "rule_score": _json(computed.rule_scores[i] if i < len(computed.rule_scores) else None, 2),
                         "deviation": ind.deviation.text or None,
                         "cell": ind.level3.address,
+                        "group": ind.group,
                     }
                     for i, ind in enumerate(form.indicators)
+                ],
+                "outline": [
+                    {"name": parent.name.text, "cell": parent.name.address, "weight": _json(parent.weight.number, 2),
+                     "score": _json(parent.score.number, 2), "children": parent.children}
+                    for parent in form.outline_parents
                 ],
                 "level1": [asdict(group) for group in computed.level1],
                 "total": {
@@ -201,6 +208,7 @@ def check(form: Form) -> CheckResult:
     _check_indicators(form, indicators, computed, out)
     _check_totals(form, indicators, computed, out)
     _check_template_text(form, out)
+    _check_accounting(form, out)
     out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
     return CheckResult(form, out.items, computed)
 
@@ -271,6 +279,7 @@ def _row_of(address: str | None) -> str:
 # ---------------------------------------------------------------- funds
 
 _TOTAL = "funds_total"
+_GROUP_TOTAL = "funds_group_total"  # a breakdown heading carrying its own sum (按收入性质分 2030.12)
 _AMOUNTS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
 _FUND_NUMBERS = ("initial", "budget", "executed", "rate_stated", "weight", "score")
 
@@ -286,9 +295,10 @@ def funds_frame(form: Form) -> pd.DataFrame:
     (income/expenditure) and ``inline`` a part whose amount is written in its label cell.
     """
     factor = form.money_factor
-    columns: dict[str, list] = {name: [] for name in ("total", "group", "inline", *_FUND_NUMBERS)}
+    columns: dict[str, list] = {name: [] for name in ("total", "subtotal", "group", "inline", *_FUND_NUMBERS)}
     for fund in form.funds:
         columns["total"].append(fund.kind == _TOTAL)
+        columns["subtotal"].append(fund.kind == _GROUP_TOTAL)
         columns["group"].append(fund.group)
         columns["inline"].append(fund.inline.address is not None)
         for name in ("initial", "budget", "executed"):
@@ -297,7 +307,7 @@ def funds_frame(form: Form) -> pd.DataFrame:
         columns["rate_stated"].append(np.nan if stated is None else stated)
         columns["weight"].append(_number(fund.weight))
         columns["score"].append(_number(fund.score))
-    return _frame(columns, float_columns=_FUND_NUMBERS, bool_columns=("total", "inline"))
+    return _frame(columns, float_columns=_FUND_NUMBERS, bool_columns=("total", "subtotal", "inline"))
 
 
 def _number(cell: Cell) -> float:
@@ -444,7 +454,7 @@ def breakdown_sums(funds: pd.DataFrame) -> pd.DataFrame:
     amount). A project form has one breakdown (all parts); a department form two, 按收入性质分 and
     按支出性质分, each summing to the total. Amounts written inline in a label are not in a column:
     :func:`_inline_sums` checks them."""
-    parts = funds[~funds["total"] & ~funds["inline"]]
+    parts = funds[~funds["total"] & ~funds["subtotal"] & ~funds["inline"]]
     return parts.groupby("group", sort=False)[["initial", "budget", "executed"]].sum(min_count=1)
 
 
@@ -452,7 +462,7 @@ def _parts(form: Form) -> dict[str, list[FundRow]]:
     """The rows of each breakdown (the rows :func:`breakdown_sums` adds up), in the form's order."""
     parts: dict[str, list[FundRow]] = {}
     for fund in form.funds:
-        if fund.kind != _TOTAL and fund.inline.address is None:
+        if fund.kind not in (_TOTAL, _GROUP_TOTAL) and fund.inline.address is None:
             parts.setdefault(fund.group, []).append(fund)
     return parts
 
@@ -513,7 +523,7 @@ def _inline_sums(form: Form) -> dict[str, tuple[float, str | None, str]]:
     found: dict[str, tuple[float, str | None, str]] = {}
     for fund in form.funds:
         reading = fund.inline.reading
-        if fund.inline.address is None or not reading.is_number:
+        if fund.inline.address is None or not reading.is_number or fund.kind == _GROUP_TOTAL:
             continue
         factor = {"元": 1 / 10000, "万元": 1.0}.get(reading.unit or "", form.money_factor)
         total, cell, names = found.get(fund.group, (0.0, fund.inline.address, ""))
@@ -535,6 +545,7 @@ def _check_breakdowns(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFram
                         round_half_up(a, 6), round_half_up(b, 6))
     inline = _inline_sums(form)
     budget, executed = funds.at[t, "budget"], funds.at[t, "executed"]
+    _check_group_totals(form, funds, t, sums, described, inline, out)
     for group, (total, cell, names) in inline.items():
         heading = GROUP_ZH.get(group, "")
         if not any(not np.isnan(v) and close(total, v) for v in (budget, executed)):
@@ -550,6 +561,47 @@ def _check_breakdowns(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFram
                     round_half_up(a, 6), round_half_up(b, 6))
 
 
+def _check_group_totals(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFrame, described: dict[str, str],
+                       inline: dict[str, tuple[float, str | None, str]], out: _Findings) -> None:
+    """A breakdown heading that carries its own sum (按收入性质分 with 2030.12 on its row, or
+    按支出性质分：1925.67万元): the sum is checked against the total and against the parts under it,
+    never added to them."""
+    total_amounts = {name: funds.at[t, name] for name, _ in _AMOUNTS[1:]}
+    for i, fund in enumerate(form.funds):
+        if fund.kind != _GROUP_TOTAL:
+            continue
+        heading = GROUP_ZH.get(fund.group, fund.label)
+        if fund.inline.address is not None:
+            reading = fund.inline.reading
+            if not reading.is_number:
+                continue
+            stated = reading.value * {"元": 1 / 10000, "万元": 1.0}.get(reading.unit or "", form.money_factor)
+            if fund.group in inline and not close(inline[fund.group][0], stated):
+                parts_sum, _, names = inline[fund.group]
+                out.add("funds-sum-mismatch", fund.inline.address,
+                        f"{heading}合计写为 {format_number(stated)} 万元，其下各项（{names}）合计 {format_number(parts_sum)} 万元：请核对各项资金。",
+                        round_half_up(parts_sum, 6), round_half_up(stated, 6))
+            known = {zh: v for (name, zh), v in zip(_AMOUNTS[1:], total_amounts.values()) if not np.isnan(v)}
+            if known and not any(close(stated, v) for v in known.values()):
+                listed = "、".join(f"{zh} {format_number(v)} 万元" for zh, v in known.items())
+                out.add("funds-sum-mismatch", fund.inline.address,
+                        f"{heading}合计 {format_number(stated)} 万元，与年度资金总额（{listed}）不相等：请核对。", None, round_half_up(stated, 6))
+            continue
+        for name, zh in _AMOUNTS[1:]:
+            value, cell = funds.at[i, name], getattr(fund, name).address
+            if np.isnan(value):
+                continue
+            if not np.isnan(total_amounts[name]) and not close(value, total_amounts[name]):
+                out.add("funds-sum-mismatch", cell,
+                        f"{heading}的{zh}合计 {format_number(value)} 万元不等于年度资金总额的{zh} {format_number(total_amounts[name])} 万元：请核对。",
+                        round_half_up(total_amounts[name], 6), round_half_up(value, 6))
+            parts_sum = sums.at[fund.group, name] if fund.group in sums.index else np.nan
+            if not np.isnan(parts_sum) and not close(value, parts_sum):
+                out.add("funds-sum-mismatch", cell,
+                        f"{heading}的{zh}合计 {format_number(value)} 万元不等于其下{described[fund.group]}之和 {format_number(parts_sum)} 万元：请核对各项资金。",
+                        round_half_up(parts_sum, 6), round_half_up(value, 6))
+
+
 # ---------------------------------------------------------------- indicators
 
 
@@ -562,19 +614,31 @@ def indicator_frame(form: Form) -> pd.DataFrame:
     otherwise; ``target_unit``/``actual_unit`` the units written ("" for none).
     """
     columns: dict[str, list] = {name: [] for name in (
-        "level1", "level2", "target", "actual", "weight", "score", "direction", "target_unit", "actual_unit")}
+        "level1", "level2", "target", "actual", "weight", "score", "direction", "target_unit", "actual_unit", "member")}
+    shared = _group_numbers(form)
     for ind in form.indicators:
         target, actual = ind.target.reading, ind.actual.reading
+        member = ind.group is not None and shared[ind.group][2] != ind.row
         columns["level1"].append(ind.level1)
         columns["level2"].append(ind.level2)
-        columns["target"].append(target.value if target.is_number else np.nan)
-        columns["actual"].append(actual.value if actual.is_number else np.nan)
-        columns["weight"].append(_number(ind.weight))
-        columns["score"].append(_number(ind.score))
+        quantitative = ind.group is None  # a group has one score for several indicators: no rule for any one of them
+        columns["target"].append(target.value if target.is_number and quantitative else np.nan)
+        columns["actual"].append(actual.value if actual.is_number and quantitative else np.nan)
+        weight, score = (_number(ind.weight), _number(ind.score)) if ind.group is None else shared[ind.group][:2]
+        columns["weight"].append(np.nan if member else weight)
+        columns["score"].append(np.nan if member else score)
         columns["direction"].append("reverse" if target.comparator in _REVERSE else "forward")
         columns["target_unit"].append(target.unit or "")
         columns["actual_unit"].append(actual.unit or "")
-    return _frame(columns, float_columns=("target", "actual", "weight", "score"))
+        columns["member"].append(member)
+    return _frame(columns, float_columns=("target", "actual", "weight", "score"), bool_columns=("member",))
+
+
+def _group_numbers(form: Form) -> dict[str, tuple[float, float, int]]:
+    """group → (weight, score, sheet row of its first indicator) of each scored group: the sums of its
+    distinct 分值 and 得分 cells, NaN where one of them holds no number."""
+    return {group: (sum(_number(cell) for cell in weights), sum(_number(cell) for cell in scores), members[0].row)
+            for group, (members, weights, scores) in scored_groups(form.indicators).items()}
 
 
 def _frame(columns: dict[str, list], float_columns=(), bool_columns=()) -> pd.DataFrame:
@@ -620,19 +684,34 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
         return
     rows = form.indicators
     names = [row.level3.text or "（未命名指标）" for row in rows]
+    shared: set[str] = set()  # a 分值/得分 merged over several rows is one cell, checked once
     for row, name in zip(rows, names):
         for cell, zh in ((row.weight, "分值"), (row.score, "得分")):
+            if cell.address in shared:
+                continue
+            if row.group and cell.address:
+                shared.add(cell.address)
             if cell.reading.kind == "text":
                 out.add("score-not-number", cell.address, f"“{name}”的{zh}“{cell.text}”无法识别为数字：请填写数字。")
-            elif cell.is_blank:
+            elif cell.is_blank and cell.address:  # no column at all: column-missing says so once
                 out.add("required-missing", cell.address, f"“{name}”的{zh}未填写：请填写{zh}。")
         for cell, zh in ((row.level3, "三级指标名称"), (row.target, "年度指标值"), (row.actual, "实际完成值")):
-            if cell.is_blank:
+            if cell.is_blank and cell.address:
                 out.add("required-missing", cell.address, f"第 {row.row} 行“{name}”的{zh}未填写：请补充。")
 
     weight, score = ind["weight"].to_numpy(), ind["score"].to_numpy()
     score_cells = [row.score.address for row in rows]
     target_text, actual_text = [row.target.reading.text for row in rows], [row.actual.reading.text for row in rows]
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if row.group:
+            groups.setdefault(row.group, []).append(i)
+    for group, members in groups.items():  # the group speaks through its first row, under all its names
+        names[members[0]] = "、".join(names[k] for k in members)
+        head = members[0]
+        out.add("score-grouped", score_cells[head],
+                f"“{names[head]}”共用一个合并的分值或得分（{group}）：perfxl 按一组计分，分值 {format_number(weight[head])}、得分 {format_number(score[head])} 只计一次。",
+                None, None if np.isnan(score[head]) else score[head])
     with np.errstate(invalid="ignore"):
         exceeds = (score > weight + _TOL) | (score < 0)
         deducted = score < weight - _TOL
@@ -642,6 +721,8 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
                 f"“{names[i]}”的得分 {format_number(score[i])} 超出 0～{format_number(weight[i])}（分值）的范围：请改正得分。",
                 weight[i], score[i])
     deviation_blank = np.array([row.deviation.is_blank for row in rows], dtype=bool)
+    for members in groups.values():
+        deviation_blank[members[0]] = all(deviation_blank[k] for k in members)
     for i in np.flatnonzero(deducted & deviation_blank):
         out.add("deviation-missing", rows[i].deviation.address,
                 f"“{names[i]}”得分 {format_number(score[i])} 低于分值 {format_number(weight[i])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",
@@ -658,6 +739,9 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
     short = [L.falls_short(text) for text in actual_text]
     says_done = np.array([bool(_DONE.match(text)) and not falls for text, falls in zip(actual_text, short)], dtype=bool)
     says_not_done = np.array([falls and not row.actual.is_blank for falls, row in zip(short, rows)], dtype=bool)
+    for members in groups.values():
+        says_done[members[0]] = all(says_done[k] for k in members)
+        says_not_done[members[0]] = any(says_not_done[k] for k in members)
     for i in np.flatnonzero(deducted & says_done & ~quantitative):
         out.add("deducted-but-complete", score_cells[i],
                 f"“{names[i]}”实际完成值为“{actual_text[i]}”，却只得 {format_number(score[i])} 分（分值 {format_number(weight[i])}）：若已完成应给满分，否则请如实填写完成情况并说明偏差原因。",
@@ -679,7 +763,7 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
                 f"“{names[i]}”为定量指标（指标值“{target_text[i]}”，实际“{actual_text[i]}”），按{direction} × 分值应得 {format_number(rule[i])} 分，填写为 {format_number(score[i])} 分：请核实。",
                 rule[i], score[i])
     with np.errstate(invalid="ignore"):
-        judged = ~quantitative & (weight > 0) & ~np.isnan(score)
+        judged = ~quantitative & (weight > 0) & ~np.isnan(score) & np.array([row.group is None for row in rows], dtype=bool)
     for i in np.flatnonzero(judged):
         band = _QUALITATIVE_BANDS.get(actual_text[i])
         if band is None:
@@ -714,12 +798,17 @@ def _check_misfiled(form: Form, out: _Findings) -> None:
 
 def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tuple[list[Level1Total], list[Level2Total]]:
     """Weight and score of each 一级 and 二级 indicator (sums of their 三级指标, to 0.01), in the
-    form's order; a sum is None where none of its indicators has the number. ``stated``: the 一级
+    form's order; a sum is None where one of its indicators lacks the number (a sum of what could be
+    read is not the subtotal). An indicator of a scored group (``member``) adds nothing: its group's
+    first row holds the group's numbers. ``stated``: the 一级
     labels of the form, whose weights (产出指标（50分）) are carried along for comparison."""
     if ind.empty:
         return [], []
-    by2 = ind.groupby(["level1", "level2"], sort=False)[["weight", "score"]].sum(min_count=1)
-    by1 = by2.groupby(level="level1", sort=False).sum(min_count=1)
+    keys = [ind["level1"], ind["level2"]]
+    values = ind[["weight", "score"]]
+    unknown = values.isna() & ~ind["member"].to_numpy()[:, None]  # a blank or unreadable number: the sum is unknown
+    by2 = values.groupby(keys, sort=False).sum(min_count=1).mask(unknown.groupby(keys, sort=False).any())
+    by1 = by2.groupby(level=0, sort=False).sum(min_count=1).mask(by2.isna().groupby(level=0, sort=False).any())
     labelled = {group.name: (group.stated_weight, group.cell) for group in stated}
     level1 = [Level1Total(name, _round(weight), _round(score), *labelled.get(name, (None, None)))
               for name, weight, score in zip(by1.index, by1["weight"], by1["score"])]
@@ -737,31 +826,35 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
                     f"“{group.name}”标注为 {format_number(group.stated_weight)} 分，但其下三级指标分值合计 {format_number(group.weight)} 分：请调整指标分值或标注。",
                     group.stated_weight, group.weight)
 
-    indicator_weight = float(ind["weight"].sum())  # NaN (no number) left out
+    indicator_weight = float(ind["weight"].sum())  # members of a scored group hold NaN: counted once
     indicator_score = float(ind["score"].sum())
-    computed.total_weight = round_half_up(computed.budget_weight + indicator_weight, 2)
-    computed.total_score = round_half_up((computed.budget_score or 0.0) + indicator_score, 2)
+    unknown_weights, unknown_scores = (int((ind[name].isna() & ~ind["member"]).sum()) for name in ("weight", "score"))
+    computed.total_weight = None if unknown_weights or ind.empty else round_half_up(computed.budget_weight + indicator_weight, 2)
+    known_score = computed.budget_score is not None and not unknown_scores and not ind.empty
+    computed.total_score = round_half_up(computed.budget_score + indicator_score, 2) if known_score else None
     computed.grade, computed.grade_reason = _grade(ind, computed)
+    _check_unverifiable(form, computed, unknown_weights, unknown_scores, out)
+    _check_outline(form, out)
     total_cell = form.total_weight.address or form.total_label.address
-    if not close(computed.total_weight, 100.0):
+    if computed.total_weight is not None and not close(computed.total_weight, 100.0):
         out.add("total-weight-not-100", total_cell,
                 f"预算执行率分值 {format_number(computed.budget_weight)} 加全部三级指标分值 {format_number(indicator_weight)}，合计 {format_number(computed.total_weight)} 分，不等于 100 分：请调整各指标分值。",
                 100.0, computed.total_weight)
     stated_weight = form.total_weight.number
-    if stated_weight is not None and not close(stated_weight, computed.total_weight):
+    if stated_weight is not None and computed.total_weight is not None and not close(stated_weight, computed.total_weight):
         out.add("total-weight-mismatch", form.total_weight.address,
                 f"总分行分值填写为 {format_number(stated_weight)}，各项分值实际合计 {format_number(computed.total_weight)}：请改为合计值（并使合计为 100）。",
                 computed.total_weight, stated_weight)
     if form.total_weight.reading.kind == "text":
         out.add("score-not-number", form.total_weight.address, f"总分行的分值“{form.total_weight.text}”无法识别为数字：请填写数字。")
     stated_score = form.total_score.reading
-    if stated_score.is_blank and form.total_score.address:
+    if stated_score.is_blank and form.total_score.address and computed.total_score is not None:
         out.add("derived-blank", form.total_score.address,
                 f"总分未填写：按 预算执行率得分 + 各三级指标得分 应为 {format_number(computed.total_score)}，请填写（perfxl 已在自评结果中填入）。",
                 computed.total_score, None)
     if stated_score.kind == "text":
         out.add("score-not-number", form.total_score.address, f"总分行的得分“{form.total_score.text}”无法识别为数字：请填写数字。")
-    elif stated_score.is_number and not close(stated_score.value, computed.total_score):
+    elif stated_score.is_number and computed.total_score is not None and not close(stated_score.value, computed.total_score):
         out.add("total-mismatch", form.total_score.address,
                 f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{grade_text(computed)}）：请改正。",
                 computed.total_score, stated_score.value)
@@ -775,13 +868,74 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     _check_weights_standard(form, computed, out)
 
 
+def _check_unverifiable(form: Form, computed: Computed, unknown_weights: int, unknown_scores: int, out: _Findings) -> None:
+    """Never correct toward an unknown: where the total depends on a value that could not be read, say
+    that it cannot be verified and why, instead of a total-mismatch with an "应为" number."""
+    if computed.total_score is not None and computed.total_weight is not None:
+        return
+    reasons = []
+    if computed.budget_score is None:
+        amounts = computed.funds_totals
+        if form.fund(_TOTAL) is None:
+            reasons.append("没有找到项目资金表（或年度资金总额行），预算执行率得分无法计算")
+        elif amounts.get("budget") == 0:
+            reasons.append("年度资金总额的全年预算数为 0，执行率和预算执行率得分无法计算")
+        else:
+            missing = [zh for name, zh in _AMOUNTS[1:] if amounts.get(name) is None]
+            reasons.append(f"年度资金总额的{'、'.join(missing) or '全年预算数'}未填写或无法识别，执行率和预算执行率得分无法计算")
+    if unknown_scores:
+        reasons.append(f"{unknown_scores} 项三级指标的得分未填写或无法识别")
+    if unknown_weights:
+        reasons.append(f"{unknown_weights} 项三级指标的分值未填写或无法识别")
+    if not form.indicators:
+        reasons.append("没有读到任何三级指标")
+    what = "总分" if computed.total_score is None else "分值合计"
+    cell = form.total_score.address if computed.total_score is None else form.total_weight.address
+    out.add("cannot-verify", cell or form.total_label.address,
+            f"{what}无法核对：{'；'.join(reasons)}。请先补全这些数值；perfxl 不按未知的数推算{what}，也不在自评结果中改写它。",
+            None, form.total_score.number if computed.total_score is None else form.total_weight.number)
+
+
+def _check_outline(form: Form, out: _Findings) -> None:
+    """An outline heading (一、示范区建立) carries the sums of the indicators numbered under it."""
+    by_row = {ind.row: ind for ind in form.indicators}
+    for parent in form.outline_parents:
+        children = [by_row[row] for row in parent.children if row in by_row]
+        for name, zh in (("weight", "分值"), ("score", "得分")):
+            stated = getattr(parent, name).reading
+            numbers = [getattr(child, name).reading for child in children]
+            if not stated.is_number or not all(n.is_number for n in numbers):
+                continue
+            total = sum(n.value for n in numbers)
+            if not close(stated.value, total):
+                out.add("outline-sum-mismatch", getattr(parent, name).address,
+                        f"“{parent.name.text}”的{zh}填写为 {format_number(stated.value)}，其下 {len(children)} 项（第 {children[0].row}～{children[-1].row} 行）"
+                        f"{zh}合计 {format_number(total)}：标题行应为其下各项之和（只计各项，不另计标题行），请核对。",
+                        round_half_up(total, 4), stated.value)
+
+
+def _check_accounting(form: Form, out: _Findings) -> None:
+    """Never silent: what the reading did not take for anything is named, cell and text."""
+    for unread in form.unread:
+        text = unread.text if len(unread.text) <= 40 else unread.text[:40] + "…"
+        if unread.whole_row:
+            out.add("row-unread", unread.cell,
+                    f"第 {unread.row} 行（“{text}”）没有被读取：它不是指标行（没有自己的分值、得分），也不是已知的表头、说明、脚注或签署行。"
+                    "若是指标，请在相应列填写分值和得分；若是说明文字，请移到表格下方写成“注：…”，或删除。")
+        else:
+            out.add("cell-unread", unread.cell,
+                    f"{unread.cell}（“{text}”）没有被读取：它不在自评表的任何一列中（所在行的其余内容已读取）。请把它写到相应的列中，或删除。")
+
+
 def _grade(ind: pd.DataFrame, computed: Computed) -> tuple[str, str]:
     """The grade of the recomputed total, or 待定 with the reason: a sum over weights that do not total
     100, or with scores missing, is not a score out of 100."""
     reasons = []
-    if not close(computed.total_weight, 100.0):
+    if computed.total_weight is None:
+        reasons.append(f"{int((ind['weight'].isna() & ~ind['member']).sum())} 项三级指标没有可用的分值")
+    elif not close(computed.total_weight, 100.0):
         reasons.append(f"分值合计 {format_number(computed.total_weight)} 分，不是 100 分")
-    missing = int(ind["score"].isna().sum())
+    missing = int((ind["score"].isna() & ~ind["member"]).sum())
     if missing:
         reasons.append(f"{missing} 项三级指标没有可用的得分")
     if ind.empty:
@@ -800,8 +954,8 @@ def grade_text(computed: Computed) -> str:
 
 def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> None:
     actual = {group.name: group.weight for group in computed.level1}
-    if not actual:
-        return  # no indicators: required-missing already says so
+    if not actual or None in actual.values():
+        return  # no indicators, or a weight unread: required-missing already says so
     if "" in actual:  # a table without 一级指标 labels (no 一级/二级 columns): the split cannot be checked
         out.add("nonstandard-weights", form.indicators_header or form.total_label.address,
                 f"绩效指标表中{'部分' if len(actual) > 1 else ''}三级指标没有标明所属一级指标（产出指标、效益指标、满意度指标），无法核对一级指标权重"

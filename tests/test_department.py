@@ -148,6 +148,20 @@ def test_a_form_of_neither_kind_is_refused_with_what_it_looks_like(tmp_path, run
     assert says in out and "其他表.xlsx" in out and "自评表" in out
 
 
+def test_a_department_form_without_its_indicator_table_says_so(tmp_path, run_cli):
+    """Its title says 部门整体支出绩效自评表; a 基础数据表 sheet beside it must not be what the refusal names."""
+    rows, merges = department_rows()
+    cut = next(i for i, row in enumerate(rows) if row[0] == "绩效指标")
+    path = write_form(tmp_path / "部门整体.xlsx", rows[:cut], [m for m in merges if int(m.split(":")[1][1:]) <= cut])
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("基础数据表").append(["部门整体支出绩效自评基础数据表"])
+    wb.save(path)
+    result = run_cli("check", path)
+    assert result.exit_code == 2
+    out = result.stdout + result.stderr
+    assert "题为《部门整体支出绩效自评表》，但表中没有找到绩效指标表" in out and "基础数据表" not in out
+
+
 def _mixed_folder(tmp_path: Path) -> Path:
     """A folder with a consistent department form (80 % executed, scored 8) and the clean project sample."""
     import shutil
@@ -374,7 +388,7 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
             assert money[0].endswith("预算执行率80%，预算执行率得分8分（分值10分）。")
             assert money[2].startswith("按支出性质分：基本支出全年预算数1250万元")
             assert _section(document, "（二）绩效指标完成情况")[1] == "1.产出指标：分值50分，尚未评分。"
-            assert conclusion.startswith("经自评，某县农业农村局部门整体支出2022年度预算执行率为80%，预算执行率得分与各项指标得分合计8分。")
+            assert conclusion.startswith("经自评，某县农业农村局部门整体支出2022年度预算执行率为80%，总分因部分数值未填写或无法识别暂无法计算。")
 
 
 @pytest.mark.office

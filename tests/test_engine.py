@@ -47,7 +47,7 @@ def form_of(funds=(), indicators=(), **fields) -> Form:
 def test_frames_of_the_seed_hold_the_stated_numbers():
     form = perfxl.read_form(SEED)
     funds = rules.funds_frame(form)
-    assert list(funds.columns) == ["total", "group", "inline", "initial", "budget", "executed", "rate_stated", "weight", "score"]
+    assert list(funds.columns) == ["total", "subtotal", "group", "inline", "initial", "budget", "executed", "rate_stated", "weight", "score"]
     assert funds["total"].tolist() == [True, False, False, False]
     assert funds.loc[0, ["budget", "executed", "weight", "score"]].tolist() == [918.0, 918.0, 10.0, 10.0]
     assert funds.loc[0, "rate_stated"] == 1.0
@@ -186,13 +186,16 @@ def test_subtotals_group_by_level1_and_level2_in_the_forms_order():
     ]
 
 
-def test_a_subtotal_leaves_out_blank_scores_but_keeps_the_others():
+def test_a_subtotal_with_a_blank_score_is_unknown_not_the_sum_of_the_others():
+    """Never a number computed from an unknown: 8.5 + (blank) is not a subtotal of 8.5."""
     ind = rules.indicator_frame(form_of(indicators=[
         indicator(12, "产出指标", "数量指标", "≥1", "1", 10, 8.5),
         indicator(13, "产出指标", "数量指标", "≥1", "1", 10, None),
+        indicator(14, "效益指标", "社会效益指标", "≥1", "1", 30, 30),
     ]))
-    [level1], [level2] = rules.subtotals(ind)
-    assert (level1.weight, level1.score) == (20.0, 8.5) and (level2.weight, level2.score) == (20.0, 8.5)
+    [output, benefit], [quantity, social] = rules.subtotals(ind)
+    assert (output.weight, output.score) == (20.0, None) and (quantity.weight, quantity.score) == (20.0, None)
+    assert (benefit.weight, benefit.score) == (30.0, 30.0) and (social.weight, social.score) == (30.0, 30.0)
 
 
 def test_subtotals_in_the_json_and_the_stated_label_weight(tmp_path):

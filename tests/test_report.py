@@ -615,7 +615,7 @@ def test_header_only_form_sentences(partial_reports):
 def test_funds_without_scores_sentences(partial_reports):
     document = partial_reports["funds"]
     assert _section(document, "三、综合评价结论")[0].startswith(
-        "经自评，城区道路维修项目2023年度预算执行率为75%，预算执行率得分与各项指标得分合计7.5分。【请核实：2 项三级指标")
+        "经自评，城区道路维修项目2023年度预算执行率为75%，总分因部分数值未填写或无法识别暂无法计算。【请核实：2 项三级指标")
     indicators = _section(document, "（三）绩效指标完成情况分析")
     assert indicators[0] == "本项目共设置三级绩效指标2项。预算执行率指标分值10分，得分7.5分（预算执行率75%）。"
     assert indicators[1:3] == ["1.产出指标：分值50分，尚未评分。", "2.效益指标：分值40分，尚未评分。"]
