@@ -9,10 +9,13 @@ running LibreOffice is not disturbed) and renders pages to PNG with pdftoppm:
 * ``docs/images/report-signature.png``: the page with the 附件 note and the 落款;
 * ``docs/images/report-annex.png``: the first page of the 附件 自评表;
 * ``docs/images/report-blank-page1.png``: the first page of the blank template's report;
-* ``docs/images/report-department.png``: a department form's report (部门整体支出绩效自评报告): its first
+* ``docs/images/report-department.png``: the department sample's report (部门整体支出绩效自评报告): its first
   page and its 附件, side by side;
 * ``docs/images/summary-page1.png``, ``summary-departments.png``, ``summary-charts.png``: the three
-  printed pages of the 汇总.xlsx of a demo folder (samples, a blank form, three more projects, a broken file).
+  printed pages of the 汇总.xlsx of a demo folder (the samples, the department sample among them, a blank
+  form, three more projects, a broken file).
+
+``PICTURES`` lists them all; tests/test_docs_examples.py checks that the docs show no other picture.
 
 The 公文 fonts (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312) are rarely installed on Linux, so the
 rendering maps them to Noto Serif/Sans CJK through a private fontconfig file; on a Windows PC with
@@ -60,8 +63,9 @@ def fontconfig(folder: Path) -> Path:
 
 
 def page_texts(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext -layout), one string per page."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    return text.split("\f")
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
 def render_page(pdf: Path, page: int, target: Path) -> None:
@@ -69,32 +73,24 @@ def render_page(pdf: Path, page: int, target: Path) -> None:
     subprocess.run(["pdftoppm", "-r", DPI, "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(stem)], check=True)
 
 
-def to_pdf(path: Path, folder: Path, env: dict) -> Path:
+def to_pdfs(paths: list[Path], folder: Path, env: dict) -> list[Path]:
+    """Convert documents to PDF in one LibreOffice run (a private profile in ``folder``)."""
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), str(path)],
+        ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(folder), *map(str, paths)],
         check=True, capture_output=True, env=env, timeout=300,
     )
-    return folder / f"{path.stem}.pdf"
+    return [folder / f"{path.stem}.pdf" for path in paths]
 
 
-def department_form(folder: Path) -> Path:
-    """The department form of tests/test_department.py (rows layout, both breakdowns), with 报告信息."""
-    import openpyxl
+def to_pdf(path: Path, folder: Path, env: dict) -> Path:
+    return to_pdfs([path], folder, env)[0]
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_department import department_rows
-    from test_variants import write_form
 
-    rows, merges = department_rows()
-    path = write_form(folder / "部门整体支出绩效自评表.xlsx", rows, merges)
-    wb = openpyxl.load_workbook(path)
-    info = wb.create_sheet("报告信息")
-    for row in (["项目", "内容"], ["部门职能", "贯彻落实党中央关于“三农”工作的方针政策，统筹推进全县农业农村经济发展和乡村振兴工作。"],
-                ["机构设置及人员情况", "内设股室8个，下属事业单位3个；核定编制45名，年末实有在职人员42人。"]):
-        info.append(row)
-    wb.save(path)
-    return path
+DEPARTMENT = ROOT / "samples" / "2022年度某县农业农村局部门整体支出绩效自评表.xlsx"
+#: Every picture in docs/images/, all written by this script (tests/test_docs_examples.py checks the docs show no other).
+PICTURES = ("report-page1.png", "report-signature.png", "report-annex.png", "report-blank-page1.png", "report-department.png",
+            "summary-page1.png", "summary-departments.png", "summary-charts.png")
 
 
 def side_by_side(pdf: Path, pages: tuple[int, ...], target: Path, folder: Path) -> None:
@@ -180,9 +176,8 @@ def main() -> int:
         render_page(pdf, 1, IMAGES / "report-blank-page1.png")
         written.append("report-blank-page1.png")
 
-        department = department_form(folder)
         report = folder / "department_自评报告.docx"
-        write_report(check(read_form(department)), report)
+        write_report(check(read_form(DEPARTMENT)), report)
         pdf = to_pdf(report, folder, env)
         pages = page_texts(pdf)
         annex = next(i for i, text in enumerate(pages, 1) if text.lstrip().startswith("附件\n") or text.lstrip().startswith("附件 "))
@@ -196,6 +191,7 @@ def main() -> int:
         for page, name in ((1, "summary-page1.png"), (2, "summary-departments.png"), (3, "summary-charts.png")):
             render_page(pdf, page, IMAGES / name)
             written.append(name)
+    assert sorted(written) == sorted(PICTURES), written
     for name in written:
         print(IMAGES / name)
     return 0

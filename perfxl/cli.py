@@ -91,12 +91,13 @@ def check_command(
     from functools import partial
 
     from .batch import FillOptions, default_jobs, plan_batch, run_batch
-    from .render import as_checked_file, checked_file, json_element, json_list
+    from .render import as_checked_file, checked_file, json_element
 
     started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
+    _say_skipped(plan, "check")
     if not plan.jobs:
-        _fail(_no_forms_message(forms, recursive, "check"))
+        _fail(_no_forms_message(forms, recursive, "check", plan.skipped))
     if explain:  # for a person who doubts a reading: in-process, file by file
         from .batch import check_path
         from .render import explain_text
@@ -107,10 +108,9 @@ def check_command(
         raise typer.Exit(max((outcome.exit_code for outcome in outcomes), default=0))
     # A check costs a few milliseconds: a worker pays off only for large folders.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 32))
-    # JSON of several files is one list, streamed element by element so memory stays flat.
-    stream_json = output_format == "json" and len(plan.jobs) > 1
+    # JSON is always one list (one element per form, whatever the number of files), streamed element
+    # by element so memory stays flat.
     pending: dict[int, object] = {}
-    single: list[str] = []
     printed = 0
 
     def emit(checked) -> None:
@@ -120,9 +120,6 @@ def check_command(
             return
         if checked.error_message is not None:
             typer.echo(f"错误：{printable(checked.error_message)}", err=True)
-        if not stream_json:
-            single.extend(checked.documents)
-            return
         for document in checked.documents:
             typer.echo(("[\n" if printed == 0 else ",\n") + json_element(document), nl=False)
             printed += 1
@@ -141,10 +138,8 @@ def check_command(
     # Checking is light: one pool for the whole folder, warmed with the reading modules only.
     codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False, worker_tasks=0,
                       warm=("perfxl.reader", "perfxl.rules", "perfxl.render"))
-    if stream_json:
+    if output_format == "json":
         typer.echo("[]" if printed == 0 else "\n]")
-    elif output_format == "json":
-        typer.echo(json_list(single))
     elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
         from .batch import STATUSES
 
@@ -152,7 +147,7 @@ def check_command(
     raise typer.Exit(max(codes, default=0))
 
 
-def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
+def _no_forms_message(forms: list[str], recursive: bool, command: str, skipped: list = ()) -> str:
     """"Nothing found", naming where perfxl looked, and pointing at --recursive when sub-folders hold forms."""
     from .batch import expand_inputs
 
@@ -162,11 +157,21 @@ def _no_forms_message(forms: list[str], recursive: bool, command: str) -> str:
     else:
         where = f"指定的位置（{'、'.join(printable(place) for place in places)}）"
     message = f"{where} 中没有找到 .xlsx/.xlsm/.xls 自评表文件"
+    if skipped:
+        message = f"{where} 中没有收到的自评表，只有 perfxl 写出的文件（见上一行）"
     folders = [place for place in places if place.is_dir()]
     nested = len(expand_inputs(folders, recursive=True)) if folders and not recursive else 0
     if nested:
         message += f"；其子文件夹中有 {nested} 份，加 --recursive（-r）可一并处理，例如：perfxl {command} {printable(folders[0])} --recursive"
     return message + "。"
+
+
+def _say_skipped(plan, command: str) -> None:
+    """One line (stderr) naming perfxl's own files that the inputs held and the run passed over."""
+    if plan.skipped:
+        from .batch import skipped_line
+
+        typer.echo(skipped_line(plan.skipped, command), err=True)
 
 
 def _guarded(function, *args):
@@ -212,8 +217,9 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
     plan = plan_batch(forms, options, recursive=recursive)
+    _say_skipped(plan, "fill")
     if not plan.jobs:
-        _fail(_no_forms_message(forms, recursive, "fill"))
+        _fail(_no_forms_message(forms, recursive, "fill", plan.skipped))
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
     pending: dict[int, object] = {}
@@ -385,23 +391,26 @@ def serve_command(
 
 @app.command("template", cls=ChineseCommand)
 def template_command(
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。")] = Path("项目支出绩效自评表（空白）.xlsx"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="<文件>", help="空白自评表的保存位置。", show_default=False)] = None,
+    department: Annotated[bool, typer.Option("--department", help="生成部门整体支出绩效自评表（默认：项目支出绩效自评表）。")] = False,
     force: Annotated[bool, typer.Option("--force", help="文件已存在时仍然覆盖（其中填写的内容将丢失）。")] = False,
 ) -> None:
-    """生成标准的空白项目支出绩效自评表（含“报告信息”工作表），供填写。
+    """生成标准的空白项目支出绩效自评表（--department：部门整体支出绩效自评表），含“报告信息”工作表，供填写。
 
+    默认文件名：项目支出绩效自评表（空白）.xlsx / 部门整体支出绩效自评表（空白）.xlsx。
     文件已存在时不覆盖（它可能是已填写的自评表），除非加 --force。
 
-    示例：perfxl template -o 2024年度自评表.xlsx
+    示例：perfxl template -o 2024年度自评表.xlsx ；perfxl template --department
     """
     from .templates import blank_form_bytes
     from .writeutil import write_bytes_atomic
 
+    output = output or Path(f"{'部门整体支出' if department else '项目支出'}绩效自评表（空白）.xlsx")
     if output.suffix.lower() != ".xlsx":
         output = output.with_suffix(".xlsx")
     from .model import FormError
 
-    blank = blank_form_bytes()
+    blank = blank_form_bytes(department)
     if output.is_dir():
         _fail(f"{output} 是一个文件夹。请用 -o 指定空白自评表的文件名，例如：perfxl template -o 2024年度自评表.xlsx")
     if output.exists() and not force:

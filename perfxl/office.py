@@ -10,15 +10,97 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import Callable, Mapping
 
 SOFFICE_TIMEOUT = 180
+#: Environment variable naming LibreOffice's soffice (or the folder it is in) when perfxl cannot find it.
+SOFFICE_VARIABLE = "PERFXL_SOFFICE"
+#: Where LibreOffice's Windows installer records its program folder (HKLM, per machine; HKCU, per user).
+_REGISTRY_KEYS = (r"SOFTWARE\LibreOffice\UNO\InstallPath", r"SOFTWARE\WOW6432Node\LibreOffice\UNO\InstallPath")
+_MAC_APP = Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")
+
+
+def find_soffice(environ: Mapping[str, str] | None = None, platform: str | None = None,
+                 registry: Callable[[], list[str]] | None = None) -> str | None:
+    """LibreOffice's soffice, where an install puts it; None when there is none.
+
+    In this order: ``PERFXL_SOFFICE`` (the program, or its folder, or the LibreOffice folder); PATH;
+    on Windows the program folder the installer writes in the registry, then ``LibreOffice*\\program``
+    under Program Files (64- and 32-bit) and the user's own programs folder; on macOS the app bundle.
+    A standard Windows install does not put soffice on PATH, hence the rest. The arguments let
+    tests lay out a fake machine.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    windows = platform.startswith("win")
+    names = ("soffice.exe", "soffice.com") if windows else ("soffice", "libreoffice")
+
+    def program_in(folder: Path) -> str | None:
+        """soffice in ``folder`` or in its ``program`` sub-folder (the LibreOffice folder itself was named)."""
+        for place in (folder, folder / "program"):
+            for name in names:
+                if (place / name).is_file():
+                    return str(place / name)
+        return None
+
+    named = environ.get(SOFFICE_VARIABLE, "").strip().strip('"')
+    if named:
+        path = Path(named)
+        found = str(path) if path.is_file() else program_in(path) if path.is_dir() else None
+        if found:
+            return found
+    for name in names:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found:
+            return found
+    if windows:
+        for folder in (registry or _registry_install_paths)():
+            found = program_in(Path(folder))
+            if found:
+                return found
+        roots = [environ.get(var) for var in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)")]
+        roots.append(str(Path(environ["LOCALAPPDATA"]) / "Programs") if environ.get("LOCALAPPDATA") else None)
+        roots += [r"C:\Program Files", r"C:\Program Files (x86)"]
+        for root in dict.fromkeys(root for root in roots if root):
+            base = Path(root)
+            if not base.is_dir():
+                continue
+            # "LibreOffice" now; "LibreOffice 7", "LibreOffice 5" from older installers (newest first).
+            folders = sorted(base.glob("LibreOffice*"), key=lambda p: p.name, reverse=True)
+            for folder in sorted(folders, key=lambda p: p.name != "LibreOffice"):
+                found = program_in(folder)
+                if found:
+                    return found
+    elif platform == "darwin" and _MAC_APP.is_file():
+        return str(_MAC_APP)
+    return None
+
+
+def _registry_install_paths() -> list[str]:
+    """The program folders LibreOffice's installer recorded in the Windows registry (none elsewhere)."""
+    try:
+        import winreg
+    except ImportError:
+        return []
+    found = []
+    for hive in (winreg.HKEY_LOCAL_MACHINE, winreg.HKEY_CURRENT_USER):
+        for key in _REGISTRY_KEYS:
+            try:
+                with winreg.OpenKey(hive, key) as handle:
+                    value, _ = winreg.QueryValueEx(handle, "")
+            except OSError:
+                continue
+            if value:
+                found.append(str(value))
+    return found
 
 
 def convert_with_office(source: Path, fmt: str, outdir: Path, timeout: int = SOFFICE_TIMEOUT) -> Path | None:
     """Convert ``source`` with LibreOffice headless (``fmt``: xlsx, pdf …); None when soffice is absent or fails."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = find_soffice()
     if soffice is None:
         return None
     outdir.mkdir(parents=True, exist_ok=True)
@@ -34,7 +116,7 @@ def convert_many_with_office(sources: list[Path], outdir: Path, timeout: int = S
     Sources must have distinct stems (they land in one folder). Returns source → converted file,
     for those that converted; an empty dict when soffice is absent or fails.
     """
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = find_soffice()
     if soffice is None or not sources:
         return {}
     outdir.mkdir(parents=True, exist_ok=True)

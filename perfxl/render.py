@@ -106,14 +106,6 @@ def json_text(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def json_list(texts: list[str]) -> str:
-    """Documents already serialised by :func:`json_text` → one document, or a list of them
-    exactly as ``json.dumps(list, indent=2)`` writes it."""
-    if len(texts) == 1:
-        return texts[0]
-    return "[\n" + ",\n".join(json_element(text) for text in texts) + "\n]" if texts else "[]"
-
-
 def json_element(text: str) -> str:
     """A serialised document indented one level, as an element of a list."""
     return "\n".join("  " + line for line in text.splitlines())

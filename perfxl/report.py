@@ -52,6 +52,33 @@ NARRATIVE_KEYS: dict[str, tuple[str, ...]] = {
                     "绩效自评结果拟应用和公开情况", "结果拟应用和公开情况", "应用和公开情况"),
 }
 
+#: The rows of the 报告信息 sheet that ``perfxl template`` writes: every part the report can take from
+#: it, by the label its 【待补充：…】 placeholder names, with a one-line hint (column C 填写说明; perfxl
+#: reads columns A and B only). tests/test_report.py checks that each report field has its row.
+REPORT_INFO_ROWS: dict[str, str] = {
+    "项目概况": "项目背景、立项依据、主要建设内容和资金来源（报告“一、项目概况”）。",
+    "评价目的": "可不填：不填时报告使用标准表述。",
+    "评价过程": "成立评价工作小组、收集核查资料、现场查看、形成自评结论等（报告“二、（二）”）。",
+    "评价结论": "对项目的总体评价，写在报告自动生成的得分和等级之前；可不填。",
+    "资金管理": "资金拨付程序、专款专用、财务制度执行、会计核算等（报告“四、（一）”）。",
+    "总体目标完成情况": "对总体目标完成情况的补充说明，写在自评表“实际完成情况”之后；可不填。",
+    "绩效指标完成情况分析": "对各项指标完成情况的补充分析，写在自动生成的指标分析之后；可不填。",
+    "存在的问题": "项目实施中存在的问题；不填时 perfxl 根据扣分、未支出资金和校验结果起草，须核实。",
+    "改进措施": "针对上述问题的改进措施；不填时 perfxl 根据偏差原因分析起草，须核实。",
+    "结果应用": "自评结果拟应用和公开情况；不填时报告使用标准表述。",
+}
+DEPARTMENT_REPORT_INFO_ROWS: dict[str, str] = {
+    "部门基本情况": "部门概况，写在“一、部门基本情况”之下、（一）之前；可不填。",
+    "部门职能": "部门主要职能职责（报告“一、（一）”）。",
+    "机构设置及人员情况": "内设机构、下属单位、人员编制和实有人数（报告“一、（二）”）。",
+    "资金管理": "预算管理、财务制度执行、政府采购、资产管理等（报告“二、（二）”）。",
+    "总体目标完成情况": "对总体目标完成情况的补充说明；可不填。",
+    "绩效指标完成情况分析": "对各项指标完成情况的补充分析；可不填。",
+    "评价结论": "对部门整体支出的总体评价，写在自动生成的得分和等级之前；可不填。",
+    "存在的问题": "部门整体支出管理中存在的问题及原因；不填时 perfxl 根据数据起草，须核实。",
+    "改进措施": "针对上述问题的改进措施及建议；不填时 perfxl 根据偏差原因分析起草，须核实。",
+}
+
 #: Standard wording where the text does not depend on the project.
 STANDARD_TEXT = {
     "purpose": "通过开展绩效自评，全面了解项目资金使用和管理情况，分析项目绩效目标的实现程度，总结经验、查找问题，"
@@ -469,6 +496,7 @@ def _department_context(result, facts: Facts) -> dict:
         "funds": funds, "management": management, "goal": goal, "indicators": indicators, "conclusion": conclusion,
         "problems": _problems(facts, result, info, TODO_TEXT["department_problems"]),
         "measures": _measures(facts, info, TODO_TEXT["department_measures"]),
+        "application": _from_info(info, "application", _paragraph(STANDARD_TEXT["application"])),
     }
 
 
@@ -677,32 +705,117 @@ def _problem_paragraphs(facts: Facts, result, info: dict[str, str]) -> list:
 
 
 def _problems(facts: Facts, result, info: dict[str, str], todo: str = TODO_TEXT["problems"]) -> list:
-    """存在的问题: the 报告信息 text, else 一是、二是 … drafted from the data, each marked 【请核实】."""
-    deducted = [ind for ind in facts.indicators if ind.deducted]
+    """存在的问题: the 报告信息 text, else 一是、二是 … drafted from the data, each marked 【请核实】.
+
+    One sentence per kind of problem, worded as a unit writes it; the cells and the rules' arithmetic
+    stay on the separate 校验发现的问题 page. A form with nothing filled in gets the placeholder only."""
     if info.get("problems"):
-        problems = [_paragraph(line) for line in _split(info["problems"])]
-    else:
-        items = []
-        for ind in deducted:
-            reasons, _ = _reasons_and_measures(ind.deviation)
-            text = f"{_quoted(ind.name)}指标{ind.where}得{ind.score}分（分值{ind.weight}分），扣{ind.lost}分"
-            items.append((_tidy(text + (f"，{reasons}。" if reasons else "。")),
-                          None if reasons else _todo("扣分原因")))
-        if facts.rate and result.computed.rate is not None and result.computed.rate < 1 - 1e-9:
-            budget, executed = result.computed.funds_totals.get("budget"), result.computed.funds_totals.get("executed")
-            unspent = format_number(budget - executed) if budget is not None and executed is not None else "—"
-            items.append((f"预算执行率为{facts.rate}，全年预算数{facts.budget}万元，全年执行数{facts.executed}万元，"
-                          f"尚有{unspent}万元未支出。", None))
-        for finding in (f for f in result.findings if f.severity == "error"):
-            where = f"（单元格 {finding.cell}）" if finding.cell else ""
-            items.append((_sentence(f"自评表仍有错误{where}：{finding.message}"), None))
-        if items:
-            # _paragraph skips the empty parts (no 【待补充：扣分原因】 where the form gives one)
-            problems = [_paragraph(f"{_chinese_number(n)}是", text, todo or "", _REVIEW)
-                        for n, (text, todo) in enumerate(items, 1)]
-        else:
-            problems = [_paragraph(_todo(todo))]
-    return problems
+        return [_paragraph(line) for line in _split(info["problems"])]
+    if not facts.budget and not facts.indicators:
+        return [_paragraph(_todo(todo))]
+    items = _deduction_problem(facts) + _unspent_problem(facts, result) + _form_problems(facts, result)
+    if not items:
+        return [_paragraph(_todo(todo))]
+    return [_paragraph(f"{_chinese_number(n)}是", *parts, _REVIEW) for n, parts in enumerate(items, 1)]
+
+
+def _deduction_problem(facts: Facts) -> list[list[str]]:
+    """部分绩效指标未完全实现：each deducted indicator, its points lost and what went wrong."""
+    deducted = [ind for ind in facts.indicators if ind.deducted]
+    if not deducted:
+        return []
+    parts: list[str] = [f"部分绩效指标未完全实现，{len(deducted)}项指标共扣{format_number(sum(float(i.lost) for i in deducted))}分："
+                        if len(deducted) > 1 else "部分绩效指标未完全实现："]
+    for number, ind in enumerate(deducted):
+        reasons, _ = _reasons_and_measures(ind.deviation)
+        parts.append(_tidy(f"{_quoted(ind.name)}{ind.where}扣{ind.lost}分" + (f"，{reasons}" if reasons else "")))
+        if not reasons:
+            parts.append(_todo("扣分原因"))
+        parts.append("。" if number == len(deducted) - 1 else "；")
+    return [parts]
+
+
+def _unspent_problem(facts: Facts, result) -> list[list[str]]:
+    computed = result.computed
+    if not facts.rate or computed.rate is None or computed.rate >= 1 - 1e-9:
+        return []
+    budget, executed = computed.funds_totals.get("budget"), computed.funds_totals.get("executed")
+    unspent = f"，尚有{format_number(budget - executed)}万元未支出" if budget is not None and executed is not None else ""
+    return [[f"预算执行率为{facts.rate}，全年预算数{facts.budget}万元，全年执行数{facts.executed}万元{unspent}。"]]
+
+
+#: What kind of problem each error is, in the order the report tells them; a code not listed is
+#: told in the last, general sentence.
+_PROBLEM_KIND = {
+    "required-missing": "missing", "column-missing": "missing",
+    "funds-sum-mismatch": "funds", "breakdowns-disagree": "funds", "amount-not-number": "funds", "budget-zero": "funds",
+    "rate-mismatch": "derived", "budget-score-mismatch": "derived", "total-mismatch": "derived", "grade-mismatch": "derived",
+    "level1-weight-mismatch": "weights", "total-weight-not-100": "weights", "total-weight-mismatch": "weights",
+    "score-exceeds-weight": "scores", "score-not-number": "scores",
+    "deviation-missing": "deviation",
+}
+
+
+def _form_problems(facts: Facts, result) -> list[list[str]]:
+    """The errors the form still has, one sentence per kind (自评表填报不完整, 计算项填报有误 …)."""
+    codes: dict[str, list[str]] = {}
+    for finding in result.findings:
+        if finding.severity == "error":
+            codes.setdefault(_PROBLEM_KIND.get(finding.code, "other"), []).append(finding.code)
+    sentences = []
+    for kind in ("missing", "funds", "derived", "weights", "scores", "deviation", "other"):
+        found = codes.get(kind)
+        if found:
+            sentences.append([_kind_sentence(kind, found, facts, result.computed)])
+    return sentences
+
+
+def _kind_sentence(kind: str, found: list[str], facts: Facts, computed) -> str:
+    if kind == "missing":
+        what = "缺少规则需要的栏目，" if "column-missing" in found else ""
+        count = found.count("required-missing")
+        return f"自评表填报不完整，{what}{f'有{count}项必填内容未填写' if count else '部分内容无法校验'}。"
+    if kind == "funds":
+        details = [text for code, text in (
+            ("funds-sum-mismatch", "年度资金总额与各项资金之和不一致"),
+            ("breakdowns-disagree", "按收入性质分与按支出性质分的合计不一致"),
+            ("amount-not-number", "部分金额无法识别为数字"),
+            ("budget-zero", "全年预算数为0，预算执行率无法计算"),
+        ) if code in found]
+        return f"资金数据填报有误，{'，'.join(details)}。"
+    if kind == "derived":
+        pending = computed.grade == GRADE_PENDING
+        pairs = [(name, value) for code, name, value in (
+            ("rate-mismatch", "预算执行率", facts.rate),
+            ("budget-score-mismatch", "预算执行率得分", f"{facts.budget_score}分"),
+            ("total-mismatch", "自评总分", None if pending else f"{facts.total_score}分"),
+            ("grade-mismatch", "评价等级", None if pending else f"“{facts.grade}”"),
+        ) if code in found]
+        fixed = [(name, value) for name, value in pairs if value]
+        clauses = []
+        if len(fixed) == 1:
+            clauses.append(f"{fixed[0][0]}填报有误，已按规则更正为{fixed[0][1]}")
+        elif fixed:
+            clauses.append(f"{'、'.join(n for n, _ in fixed)}填报有误，已按规则分别更正为{'、'.join(v for _, v in fixed)}")
+        unsettled = [name for name, value in pairs if not value]
+        if unsettled:
+            clauses.append(f"{'、'.join(unsettled)}填报有误，按规则各项得分合计为{facts.total_score}分，等级暂无法确定")
+        return "；".join(clauses) + "。"
+    if kind == "weights":
+        details = [f"{_quoted(group['name'])}标注{group['stated_weight']}分，其下三级指标分值合计{group['weight']}分"
+                   for group in facts.level1 if group["stated_weight"] is not None]
+        if "total-weight-not-100" in found:
+            details.append(f"预算执行率与各项指标分值合计{facts.total_weight}分，不等于100分")
+        if "total-weight-mismatch" in found:
+            details.append("总分行的分值与各项分值合计不一致")
+        return f"绩效指标分值设置不规范，{'；'.join(details) or '分值合计有误'}。"
+    if kind == "scores":
+        details = [text for code, text in (("score-exceeds-weight", "部分指标得分超出分值"), ("score-not-number", "部分分值或得分无法识别为数字"))
+                   if code in found]
+        return f"{'，'.join(details)}。"
+    if kind == "deviation":
+        return f"{len(found)}项扣分指标未填写偏差原因分析及改进措施。"
+    return f"自评表另有{len(found)}处填报问题，需对照校验说明逐项改正。"
 
 
 def _measures(facts: Facts, info: dict[str, str], todo: str = TODO_TEXT["measures"]) -> list:

@@ -82,7 +82,7 @@ def _load_for_writing(book, results, scratch: Path):
 
     wb, annotated = rebuild_standard(results)
     note = _Note(
-        f"原文件 {book.path.name} 为 .xls 格式，本机未安装 LibreOffice，已按标准表格式重建（原格式未保留）。",
+        f"原文件 {book.path.name} 为 .xls 格式，本机未找到 LibreOffice（已安装时可设置环境变量 PERFXL_SOFFICE 指向 soffice.exe），已按标准表格式重建（原格式未保留）。",
         "原 .xls 文件的格式、其他工作表和批注（未安装 LibreOffice，已按标准表格式重建表格内容）",
     )
     return wb, None, note, annotated

@@ -17,12 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfxl.formbuilder import FormSpec, IndicatorSpec, blank_template_spec, build_workbook  # noqa: E402
+from perfxl.formbuilder import (  # noqa: E402
+    DepartmentSpec, FormSpec, IndicatorSpec, blank_department_spec, blank_template_spec, build_department_workbook, build_workbook,
+)
 
 SEED_NAME = "2020年度益阳智慧大脑+政务服务项目绩效自评表.xlsx"
 CLEAN_NAME = "2021年度示例项目绩效自评表（无误）.xlsx"
 WITH_INFO_NAME = "2020年度益阳智慧大脑+政务服务项目绩效自评表（含报告信息）.xlsx"
 TEMPLATE_NAME = "自评表模板.xlsx"
+DEPARTMENT_NAME = "2022年度某县农业农村局部门整体支出绩效自评表.xlsx"
+DEPARTMENT_TEMPLATE_NAME = "部门整体支出自评表模板.xlsx"
 
 W = "　"  # the full-width space the published form is full of
 GOAL = (
@@ -131,18 +135,47 @@ def with_info_spec() -> FormSpec:
     return spec
 
 
+def department_spec() -> DepartmentSpec:
+    """A 部门整体支出绩效自评表 typed after the 财政部 template, with the mistake such forms are published with:
+    about 80 % of the money spent, the 执行率 printed as 100 % and scored 10 of 10 (so the 总分 is 2 too high)."""
+    out, ben, sat = "产出指标\n（50分）", "效益指标\n（30分）", "满意度\n指标\n（10分）"
+    return DepartmentSpec(
+        title="2022年度部门整体支出绩效自评表",
+        unit="某县农业农村局", contact="李四", phone="0731-7654321",
+        total=(1900, 2000, 1600, 10, "100%", 10),
+        income=[("一般公共预算", (1800, 1850, 1500)), ("政府性基金拨款", (100, 100, 60)),
+                ("纳入专户管理的非税收入拨款", (None, 50, 40)), ("其他资金", (None, None, None))],
+        expenditure=[("基本支出", (1200, 1250, 1100)), ("项目支出", (700, 750, 500))],
+        goal_expected="保障部门正常运转，完成高标准农田建设、农业综合生产能力提升等农业农村重点工作。",
+        goal_actual="部门运转正常，新建高标准农田2万亩，重点工作按期完成。",
+        indicators=[
+            IndicatorSpec(out, "数量指标", "高标准农田建设面积", "≥2万亩", "2万亩", 30, 30),
+            IndicatorSpec(out, "质量指标", "项目验收合格率", "100%", "100%", 20, 20),
+            IndicatorSpec(ben, "社会效益指标", "农业综合生产能力", "稳步提升", "稳步提升", 30, 30),
+            IndicatorSpec(sat, "服务对象满意度指标", "服务对象满意度", "≥90%", "95%", 10, 10),
+        ],
+        total_weight=100, total_score=100, grade="优",
+        report_info={
+            "部门职能": "贯彻落实党中央关于“三农”工作的方针政策，统筹推进全县农业农村经济发展和乡村振兴工作。",
+            "机构设置及人员情况": "内设股室8个，下属事业单位3个；核定编制45名，年末实有在职人员42人。",
+        },
+    )
+
+
 def build_all(samples_dir: Path = ROOT / "samples", templates_dir: Path = ROOT / "templates") -> list[Path]:
-    """Write every sample and the blank template; return their paths."""
+    """Write every sample and both blank templates; return their paths."""
     targets = [
         (seed_spec(), samples_dir / SEED_NAME),
         (clean_spec(), samples_dir / CLEAN_NAME),
         (with_info_spec(), samples_dir / WITH_INFO_NAME),
+        (department_spec(), samples_dir / DEPARTMENT_NAME),
         (blank_template_spec(), templates_dir / TEMPLATE_NAME),
+        (blank_department_spec(), templates_dir / DEPARTMENT_TEMPLATE_NAME),
     ]
     written = []
     for spec, path in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
-        build_workbook(spec).save(path)
+        (build_department_workbook if isinstance(spec, DepartmentSpec) else build_workbook)(spec).save(path)
         written.append(path)
     return written
 

@@ -84,7 +84,7 @@ def style_font(style, east_asia: str, size: float, bold: bool = False, latin: st
 
 def style_paragraph(style, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE, indent_chars: int = 0,
                     before: float = 0, after: float = 0, keep_next: bool = False, outline: int | None = None,
-                    page_break_before: bool = False, right_chars: int = 0) -> None:
+                    page_break_before: bool = False, right_chars: int = 0, widow_control: bool = False) -> None:
     ppr = style.element.get_or_add_pPr()
     for child in list(ppr):
         ppr.remove(child)
@@ -98,7 +98,7 @@ def style_paragraph(style, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE, inden
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = line
     fmt.keep_with_next = keep_next
-    fmt.widow_control = False
+    fmt.widow_control = widow_control
     fmt.page_break_before = page_break_before
     if right_chars:
         ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:rightChars="{right_chars}" w:right="{int(right_chars / 100 * SANHAO * 20)}" w:firstLineChars="0" w:firstLine="0"/>'))
@@ -245,10 +245,22 @@ def build_styles(document) -> None:
     table_head = add_style(document, "TableHeading", "表格表头", base="表格文字")
     style_font(table_head, HEADING1_FONT, XIAOWU)
     style_paragraph(table_head, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    # GB/T 9704 7.3.5: the 落款 never stands alone on a page. The last paragraph of the 正文 (two
+    # lines at least: widow control), the 附件说明, the blank lines and the unit are each kept with
+    # the next paragraph, so a page break before the 落款 takes the end of the 正文 along.
+    body_last = add_style(document, "BodyLast", "正文末段")
+    style_font(body_last, BODY_FONT, SANHAO)
+    style_paragraph(body_last, indent_chars=INDENT_CHARS, keep_next=True, widow_control=True)
+    annex_note = add_style(document, "AnnexNote", "附件说明")
+    style_font(annex_note, BODY_FONT, SANHAO)
+    style_paragraph(annex_note, indent_chars=INDENT_CHARS, keep_next=True)
     # 落款 (GB/T 9704 7.3.5): unit and date at the right, four characters in from the margin.
     signature = add_style(document, "Signature", "落款")
     style_font(signature, BODY_FONT, SANHAO)
-    style_paragraph(signature, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=400)
+    style_paragraph(signature, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=400, keep_next=True)
+    date = add_style(document, "SignatureDate", "成文日期", base="落款")
+    style_font(date, BODY_FONT, SANHAO)
+    style_paragraph(date, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=400)
     note_head = add_style(document, "CheckNoteHeading", "校验说明标题")
     style_font(note_head, HEADING1_FONT, SANHAO)
     style_paragraph(note_head, align=WD_ALIGN_PARAGRAPH.LEFT, before=28, keep_next=True, page_break_before=True)
@@ -325,13 +337,14 @@ BODY: list[tuple[str, str]] = [
     ("Heading 1", "五、存在的问题和改进措施"),
     ("Normal", "{%p for p in problems %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
     ("Heading 1", "六、绩效自评结果拟应用和公开情况"),
-    ("Normal", "{%p for p in application %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
-    ("Normal", ""),
-    ("Normal", "附件：{{ year }}年度项目支出绩效自评表"),
-    ("Normal", ""),
-    ("Normal", ""),
+    ("Normal", "{%p for p in application[:-1] %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("BodyLast", "{{r application[-1] }}"),
+    ("AnnexNote", ""),
+    ("AnnexNote", "附件：{{ year }}年度项目支出绩效自评表"),
+    ("AnnexNote", ""),
+    ("AnnexNote", ""),
     ("Signature", "{{ unit }}"),
-    ("Signature", "{{ date }}"),
+    ("SignatureDate", "{{ date }}"),
     ("AnnexLabel", "附件"),
     ("AnnexTitle", "{{ year }}年度项目支出绩效自评表"),
     ("TableText", MARKER_TABLE),
@@ -366,13 +379,14 @@ DEPARTMENT_BODY: list[tuple[str, str]] = [
     ("Heading 1", "四、存在的问题及原因"),
     ("Normal", "{%p for p in problems %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
     ("Heading 1", "五、改进措施及建议"),
-    ("Normal", "{%p for p in measures %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
-    ("Normal", ""),
-    ("Normal", "附件：{{ year }}年度部门整体支出绩效自评表"),
-    ("Normal", ""),
-    ("Normal", ""),
+    ("Normal", "{%p for p in measures[:-1] %}"), ("Normal", "{{r p }}"), ("Normal", "{%p endfor %}"),
+    ("BodyLast", "{{r measures[-1] }}"),
+    ("AnnexNote", ""),
+    ("AnnexNote", "附件：{{ year }}年度部门整体支出绩效自评表"),
+    ("AnnexNote", ""),
+    ("AnnexNote", ""),
     ("Signature", "{{ unit }}"),
-    ("Signature", "{{ date }}"),
+    ("SignatureDate", "{{ date }}"),
     ("AnnexLabel", "附件"),
     ("AnnexTitle", "{{ year }}年度部门整体支出绩效自评表"),
     ("TableText", MARKER_TABLE),

@@ -24,7 +24,7 @@ def _check_error(run_cli, path: Path, code: str, *words: str):
     before = sha256(path) if path.exists() and path.is_file() else None
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 2
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     assert doc["ok"] is False and "form" not in doc
     assert doc["error"]["code"] == code
     for word in words:
@@ -110,7 +110,7 @@ def test_form_missing_key_parts_names_them(clean_spec, make_form, run_cli):
     path = make_form(spec)
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 1
-    missing = {f["cell"]: f["message"] for f in json.loads(result.stdout)["findings"] if f["code"] == "required-missing"}
+    missing = {f["cell"]: f["message"] for f in json.loads(result.stdout)[0]["findings"] if f["code"] == "required-missing"}
     assert "项目名称" in missing["B2"]
     assert any("全年预算数" in message for message in missing.values())
     assert "年度指标值" in missing["E14"]

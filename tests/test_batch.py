@@ -55,11 +55,13 @@ EXPECTED_STATUS = {
 
 
 def _summary_rows(path: Path) -> list[dict]:
-    """The form rows of 汇总 (the 合计 row left out)."""
+    """The form rows of 汇总 (up to the 合计 row), keyed by header (line breaks in headers removed)."""
+    from itertools import takewhile
+
     ws = openpyxl.load_workbook(path).active
-    header = [c.value for c in ws[1]]
+    header = [c.value.replace("\n", "") for c in ws[1]]
     rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
-    return [row for row in rows if not str(row["文件"]).startswith("合计")]
+    return list(takewhile(lambda row: not str(row["文件"]).startswith("合计"), rows))
 
 
 def _fill_args(*extra):
@@ -94,7 +96,7 @@ def test_folder_fill_writes_outputs_and_summary(tmp_path, clean_spec, run_cli):
         assert row["状态"].startswith(EXPECTED_STATUS[row["文件"]]), row
     clean, seed = rows[0], rows[1]
     assert (clean["项目名称"], clean["主管部门"]) == ("老旧小区改造项目", "示例市住房和城乡建设局")
-    assert (clean["全年预算数"], clean["全年执行数"], clean["执行率"]) == (1200, 1150, 0.9583)
+    assert (clean["全年预算数（万元）"], clean["全年执行数（万元）"], clean["执行率"]) == (1200, 1150, 0.9583)
     assert (clean["总分（填写）"], clean["总分（重算）"], clean["等级"], clean["错误数"], clean["警告数"]) == (99.36, 99.36, "优", 0, 0)
     assert (seed["总分（填写）"], seed["总分（重算）"], seed["错误数"]) == (92, 102, 4)
     assert seed["警告数"] > 0
@@ -107,9 +109,9 @@ def test_summary_workbook_layout_links_and_text_safety(tmp_path, clean_spec, run
     run_cli(*_fill_args(folder, "-o", out, "--jobs", "1"))
     summary = out / "汇总.xlsx"
     ws = openpyxl.load_workbook(summary).active
-    assert tuple(c.value for c in ws[1]) == COLUMNS
+    assert tuple(c.value.replace("\n", "") for c in ws[1]) == COLUMNS
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:O{ws.max_row - 1}"  # the 合计 row below the filter
+    assert ws.auto_filter.ref == f"A1:P{len(_summary_rows(summary)) + 1}"  # the 合计 row below the filter
     assert ws.column_dimensions["C"].width >= len("益阳智慧大脑+政务服务项目") + 8  # CJK counts double
     assert ws["G2"].number_format == "0.00%"
 
@@ -410,3 +412,50 @@ def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
     outcome = check_path(form)
     assert outcome.error.code == "unreadable"
     assert outcome.error.message == "无法读取 表.xlsx：磁盘读写出错。请确认文件完整后重试。"
+
+
+# ---------------------------------------------------------------- perfxl's own files among the inputs
+
+
+def _filled_folder(tmp_path: Path, run_cli) -> tuple[Path, Path]:
+    """收件/ with two forms, and 结果/ with what `perfxl fill 收件/ -o 结果/` wrote (results, reports, 汇总)."""
+    inbox, out = tmp_path / "收件", tmp_path / "结果"
+    inbox.mkdir()
+    shutil.copy(CLEAN, inbox / "甲 项目.xlsx")
+    shutil.copy(SEED, inbox / "乙.xlsx")
+    assert run_cli("fill", inbox, "-o", out).exit_code == 1
+    return inbox, out
+
+
+def test_a_shell_glob_with_our_own_files_skips_them_in_one_line(tmp_path, run_cli):
+    """`perfxl check 结果/*` as bash expands it: 汇总.xlsx and the reports are no forms and no 无法读取;
+    the corrected results named one by one are checked."""
+    _, out = _filled_folder(tmp_path, run_cli)
+    files = sorted(str(path) for path in out.iterdir())
+    assert len(files) == 5
+    result = run_cli("check", *files)
+    assert result.exit_code == 1, result.stderr  # the seed's errors; nothing unreadable (2)
+    assert "共 2 份：通过 1 份，有错误 1 份，无法读取 0 份" in result.stdout
+    [line] = [line for line in result.stderr.splitlines() if "已跳过" in line]
+    assert line == "已跳过 perfxl 写出的 3 个文件（自评报告 2 份，汇总表 1 份），它们不是收到的自评表。"
+    # a 汇总.xlsx perfxl did not write is read like any file named directly
+    foreign = tmp_path / "其他" / "汇总.xlsx"
+    foreign.parent.mkdir()
+    foreign.write_bytes(b"not a workbook")
+    assert run_cli("check", foreign).exit_code == 2
+
+
+def test_a_folder_of_outputs_says_what_they_are_and_how_to_check_one(tmp_path, run_cli):
+    _, out = _filled_folder(tmp_path, run_cli)
+    result = run_cli("fill", out)
+    assert result.exit_code == 2
+    skipped, failed = [line for line in result.stderr.splitlines() if line]
+    example = out / "乙_自评结果.xlsx"
+    assert skipped == (f"已跳过 perfxl 写出的 5 个文件（自评结果 2 份，自评报告 2 份，汇总表 1 份），它们不是收到的自评表。"
+                       f"要重新校验改正过的自评结果，请直接指定该文件，例如：perfxl fill \"{example}\"（或 \"{out / '*_自评结果*'}\"）。")
+    assert failed == f"错误：文件夹 {out} 中没有收到的自评表，只有 perfxl 写出的文件（见上一行）。"
+    assert not (out / "甲 项目_自评结果(2).xlsx").exists()
+    # both ways the line suggests work (the glob as cmd.exe / PowerShell pass it, unexpanded)
+    checked = run_cli("check", str(out / "*_自评结果*"))
+    assert "共 2 份：通过 1 份，有错误 1 份" in checked.stdout and "已跳过" not in checked.stderr
+    assert run_cli("check", example).exit_code == 1

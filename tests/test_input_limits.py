@@ -24,7 +24,8 @@ _rewrite = copy_package
 
 
 def _json(result) -> dict:
-    return json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
+    return doc
 
 
 def test_strict_open_xml_is_named_with_the_way_out(tmp_path, run_cli):

@@ -86,10 +86,18 @@ def test_glob_over_a_folder_with_outputs_never_overwrites_an_input(tmp_path, run
 
 
 def test_summary_given_as_an_input_is_not_overwritten(tmp_path, run_cli):
+    """A 汇总.xlsx named among the inputs (a shell's ``*.xlsx``): perfxl's own is passed over with one
+    line and refreshed like any output of a re-run; one perfxl did not write is an input, never written over."""
     form = Path(shutil.copy(SEED, tmp_path / "a.xlsx"))
     other = Path(shutil.copy(SEED, tmp_path / "c.xlsx"))
     assert run_cli("fill", form, other, "--no-report").exit_code == 1
     summary = tmp_path / "汇总.xlsx"
+    result = run_cli("fill", form, other, summary, "--no-report")
+    assert result.exit_code == 1, result.stderr
+    assert "已跳过 perfxl 写出的 1 个文件（汇总表 1 份）" in result.stderr and "共 2 份" in result.stdout
+    foreign = openpyxl.Workbook()
+    foreign.active["A1"] = "财政局自己的汇总"
+    foreign.save(summary)
     before = sha256(summary)
     result = run_cli("fill", form, other, summary, "--no-report")
     assert result.exit_code == 2

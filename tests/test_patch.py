@@ -89,7 +89,7 @@ def fill(run_cli, path: Path) -> Path:
 
 
 def findings_of(run_cli, path: Path) -> list[tuple]:
-    doc = json.loads(run_cli("check", path, "--format", "json").stdout)
+    [doc] = json.loads(run_cli("check", path, "--format", "json").stdout)
     documents = doc if isinstance(doc, list) else [doc]
     return [(f["code"], f["sheet"], f["cell"], f["message"]) for d in documents for f in d["findings"]]
 
@@ -485,9 +485,9 @@ def test_numbers_from_formulas_on_another_sheet_keep_their_cached_values(run_cli
         return xml
 
     rewrite_zip(path, {"xl/worksheets/sheet1.xml": with_cache})
-    before = json.loads(run_cli("check", path, "--format", "json").stdout)
+    [before] = json.loads(run_cli("check", path, "--format", "json").stdout)
     out = fill(run_cli, path)
-    after = json.loads(run_cli("check", out, "--format", "json").stdout)
+    [after] = json.loads(run_cli("check", out, "--format", "json").stdout)
     assert not [f for f in after["findings"] if "无法识别为数字" in f["message"]]
     assert after["form"]["total"] == before["form"]["total"]
     assert after["findings"] == before["findings"]

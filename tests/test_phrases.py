@@ -96,8 +96,7 @@ def test_full_marks_with_this_actual(actual, target, fires, tmp_path, run_cli):
     form = phrase_form(actual, target)
     path = form.save(tmp_path / "phrase.xlsx")
     result = run_cli("check", path, "--format", "json")
-    doc = json.loads(result.stdout)
-    doc = doc[0] if isinstance(doc, list) else doc
+    [doc] = json.loads(result.stdout)
     row = form.rows["first_indicator"] + PHRASE_ROW
     [indicator] = [i for i in doc["form"]["indicators"] if i["cell"] and re.fullmatch(rf"[A-Z]+{row}", i["cell"])]
     assert (indicator["actual"], indicator["weight"], indicator["score"]) == (actual, 10.0, 10.0)

@@ -218,6 +218,49 @@ def test_every_narrative_key_maps_to_one_field():
             assert seen.setdefault(label, field) == field, f"{label} maps to {seen[label]} and {field}"
 
 
+PROJECT_FIELDS = {"overview", "purpose", "process", "conclusion", "funds", "goal", "indicators", "problems", "measures", "application"}
+DEPARTMENT_FIELDS = {"overview", "duties", "organisation", "funds", "goal", "indicators", "conclusion", "problems", "measures"}
+
+
+@pytest.mark.parametrize("rows, fields", [("REPORT_INFO_ROWS", PROJECT_FIELDS), ("DEPARTMENT_REPORT_INFO_ROWS", DEPARTMENT_FIELDS)])
+def test_report_info_rows_cover_every_field_the_report_reads(rows, fields):
+    """Every 报告信息 label a 【待补充】 placeholder names has its row, and every field the report reads has one."""
+    import perfxl.report as report
+
+    labels = getattr(report, rows)
+    by_label = {label: field for field, synonyms in NARRATIVE_KEYS.items() for label in synonyms}
+    assert {by_label[label] for label in labels} == fields
+    assert all(hint and "\n" not in hint for hint in labels.values())
+    department_todos = ("duties", "organisation", "department_funds", "department_problems", "department_measures")
+    todos = [text for key, text in report.TODO_TEXT.items() if (key in department_todos) == (rows != "REPORT_INFO_ROWS")]
+    named = {m for text in todos for m in re.findall(r"“报告信息”工作表中填写“([^”]+)”", text)}
+    assert named and named <= set(labels), named - set(labels)
+
+
+def test_blank_template_has_a_report_info_row_for_every_field(tmp_path, run_cli):
+    """`perfxl template` writes every 报告信息 row with its hint; each row filled in reaches the report."""
+    import openpyxl
+
+    from perfxl.report import REPORT_INFO_ROWS
+
+    blank = tmp_path / "空白.xlsx"
+    assert run_cli("template", "-o", blank).exit_code == 0
+    wb = openpyxl.load_workbook(blank)
+    sheet = wb["报告信息"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["项目", "内容", "填写说明"]
+    assert [(row[0], row[2]) for row in rows[1:]] == list(REPORT_INFO_ROWS.items())
+    assert not read_form(blank).narrative  # hints are not content
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, 2, f"第{row}行的内容。")
+    wb.save(blank)
+    document = report_of(blank, tmp_path)
+    text = body_text(document)
+    for row in range(2, sheet.max_row + 1):
+        assert f"第{row}行的内容" in text, sheet.cell(row, 1).value
+    assert "报告信息" not in text  # no 【待补充：…（可在“报告信息”工作表中填写…）】 left
+
+
 def test_clean_form_report(clean_form, tmp_path):
     document = report_of(clean_form, tmp_path)
     text = body_text(document)
@@ -229,7 +272,7 @@ def test_clean_form_report(clean_form, tmp_path):
     before, problems = text.split("五、存在的问题和改进措施")
     assert "请核实" not in before
     problems = problems.split("六、")[0]
-    assert "一是“居民满意度”指标（服务对象满意度指标）得9.78分（分值10分），扣0.22分，部分小区施工期间噪音扰民。【请核实】" in problems
+    assert "一是部分绩效指标未完全实现：“居民满意度”（服务对象满意度指标）扣0.22分，部分小区施工期间噪音扰民。【请核实】" in problems
     assert "二是预算执行率为95.83%，全年预算数1200万元，全年执行数1150万元，尚有50万元未支出。【请核实】" in problems
     assert "改进措施：针对“居民满意度”指标：下一步加强施工管理、错峰施工。【请核实】" in problems
     assert len(document.tables) == 2 and len(document.tables[1].rows) == 1 + 8 + 1
@@ -579,7 +622,7 @@ def test_blank_form_sentences(partial_reports):
     indicators = _section(document, "（三）绩效指标完成情况分析")
     assert indicators == ["自评表尚未填写三级绩效指标。【请核实：请在自评表中填写三级指标、指标值、分值和得分】"
                           "预算执行率指标分值10分，因预算执行率无法计算，暂未评分。"]
-    assert styled(document, "落款") == ["【待补充：单位名称】", _date_line()]
+    assert styled(document, "落款") + styled(document, "成文日期") == ["【待补充：单位名称】", _date_line()]
 
 
 def test_header_only_form_sentences(partial_reports):
@@ -587,7 +630,7 @@ def test_header_only_form_sentences(partial_reports):
     assert _section(document, "一、项目概况")[1] == "本项目主管部门为示例县交通运输局，实施单位为示例县公路事务中心。"
     assert _section(document, "三、综合评价结论")[0].startswith("经自评，城区道路维修项目的自评表尚未填写预算执行情况和绩效指标得分")
     assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写2023年度项目资金的预算数和执行数。")
-    assert styled(document, "落款") == ["示例县公路事务中心", _date_line()]
+    assert styled(document, "落款") + styled(document, "成文日期") == ["示例县公路事务中心", _date_line()]
 
 
 def test_funds_without_scores_sentences(partial_reports):
@@ -600,23 +643,56 @@ def test_funds_without_scores_sentences(partial_reports):
     assert indicators[3].startswith("有2项三级指标尚未评分：“维修道路里程”、“群众出行便利”。【请核实")
     problems = _section(document, "五、存在的问题和改进措施")
     assert problems[0] == "一是预算执行率为75%，全年预算数120万元，全年执行数90万元，尚有30万元未支出。【请核实】"
-    assert problems[1].startswith("二是自评表仍有错误（单元格 ") and "得分未填写" in problems[1] and problems[1].endswith("【请核实】")
+    assert problems[1] == "二是自评表填报不完整，有2项必填内容未填写。【请核实】"
     assert problems[-1].startswith("【待补充：针对上述问题的改进措施")
 
 
 def test_seed_problems_are_drafted_from_the_data(partial_reports):
     problems = _section(partial_reports["seed"], "五、存在的问题和改进措施")
-    assert problems[0] == "一是“全市数据共融共享”指标（时效指标）得8分（分值10分），扣2分。【待补充：扣分原因】【请核实】"
-    assert problems[3] == "四是“简政放权”指标（社会效益指标）得8分（分值10分），扣2分，各部门简政放权力度有待加强。【请核实】"
+    assert problems[0].startswith("一是部分绩效指标未完全实现，5项指标共扣8分：“全市数据共融共享”（时效指标）扣2分【待补充：扣分原因】；")
+    assert "；“简政放权”（社会效益指标）扣2分，各部门简政放权力度有待加强；" in problems[0] and problems[0].endswith("。【请核实】")
     assert not any("未支出" in p for p in problems)  # 100 % executed
-    errors = [p for p in problems if "自评表仍有错误" in p]
-    assert len(errors) == 4 and all(p.endswith("【请核实】") for p in errors)
+    # one sentence per kind of error, as a unit writes it (no cells, no formulas: those are on the 校验 page)
+    assert problems[1:3] == [
+        "二是自评总分填报有误，按规则各项得分合计为102分，等级暂无法确定。【请核实】",
+        "三是绩效指标分值设置不规范，“效益指标”标注30分，其下三级指标分值合计40分；预算执行率与各项指标分值合计110分，"
+        "不等于100分；总分行的分值与各项分值合计不一致。【请核实】",
+    ]
     at = problems.index("改进措施：")
+    assert at == 3
     assert problems[at + 1:] == [
         "1.针对“全市数据共融共享”指标：进一步打通各部门政务数据，强化政务数据共享。【请核实】",
         "2.针对“简政放权”指标：应提高认识，加强简政放权力度。【请核实】",
         "3.针对“节能情况”指标：进一步加强节能宣传，提高节能意识。【请核实】",
     ]
+
+
+_CHECKER_WORDS = re.compile(r"单元格|[A-Z]{1,2}[0-9]{1,4}|min\(|×|请改正|请填写|应为")
+
+
+@pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
+def test_drafted_problems_are_in_official_wording(partial_reports, name):
+    """存在的问题 never pastes checker messages: no cell addresses, formulas or instructions, one
+    sentence per kind (at most one per kind of error); a blank form gets the placeholder only."""
+    problems = _section(partial_reports[name], "五、存在的问题和改进措施")
+    drafted = [p for p in problems if re.match(r"^[一二三四五六七八九十]+是", p)]
+    for text in drafted:
+        assert not _CHECKER_WORDS.search(text), text
+        assert text.count("。") == 1, text
+    assert len(drafted) <= 2 + 6
+    if name in ("blank", "header"):
+        assert problems == ["【待补充：项目实施中存在的问题（可在“报告信息”工作表中填写“存在的问题”）】",
+                            "【待补充：针对上述问题的改进措施（可在“报告信息”工作表中填写“改进措施”）】"]
+
+
+def test_each_kind_of_recomputed_value_is_told_with_its_corrected_value(tmp_path):
+    from test_department import department_rows
+    from test_variants import write_form
+
+    rows, merges = department_rows()
+    context = build_context(check(read_form(write_form(tmp_path / "部门整体.xlsx", rows, merges))))
+    texts = [re.sub("<[^>]+>", "", p.xml) for p in context["problems"]]
+    assert texts[1] == "二是预算执行率、预算执行率得分、自评总分填报有误，已按规则分别更正为80%、8分、98分。【请核实】"
 
 
 def test_report_info_problems_win_over_the_draft(info_form, tmp_path):
@@ -683,22 +759,47 @@ def test_annex_heading_keeps_with_the_table(seed_report):
             assert cell.paragraphs[0].paragraph_format.keep_with_next  # the whole header block moves with it
 
 
-@pytest.mark.office
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="LibreOffice/poppler not installed")
-@pytest.mark.parametrize("name", ["seed", "blank"])
-def test_printed_annex_heading_shares_its_page_with_the_table(name, tmp_path):
-    """Through LibreOffice: the 附件 heading is never alone on a page, the 落款 is printed, labels stay whole."""
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+
+
+@pytest.fixture(scope="module")
+def printed_reports(tmp_path_factory) -> dict[str, list[str]]:
+    """The reports of the seed, the clean sample, a blank form and a department form, printed by
+    LibreOffice (one run for all four) and read back page by page with pdftotext."""
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice/poppler not installed")
+    sys.path.insert(0, str(ROOT / "docs"))
+    import make_images
     from test_ooxml_order import _forms
 
-    form = _forms(tmp_path)[name]
-    report = tmp_path / f"{name}_自评报告.docx"
-    write_report(check(read_form(form)), report)
-    profile = tmp_path / "lo-profile"
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(report)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run(["pdftotext", str(report.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True).stdout
-    text = text.replace(" ", "")  # LibreOffice spaces digits from Chinese text
-    pages = text.split("\f")
-    [annex] = [page for page in pages if page.lstrip().startswith("附件\n")]
+    folder = tmp_path_factory.mktemp("printed")
+    forms = {**_forms(folder), "clean": ROOT / "samples" / "2021年度示例项目绩效自评表（无误）.xlsx",
+             "department": ROOT / "samples" / "2022年度某县农业农村局部门整体支出绩效自评表.xlsx"}
+    reports = []
+    for name in ("seed", "clean", "blank", "department"):
+        reports.append(folder / f"{name}_report.docx")
+        write_report(check(read_form(forms[name])), reports[-1])
+    pdfs = make_images.to_pdfs(reports, folder, dict(__import__("os").environ))
+    return {name: [page.replace(" ", "") for page in make_images.page_texts(pdf)]
+            for name, pdf in zip(("seed", "clean", "blank", "department"), pdfs)}
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("name", ["seed", "clean", "blank", "department"])
+def test_printed_signature_shares_its_page_with_the_body(printed_reports, name):
+    """GB/T 9704: the 落款 is never alone on a page; the page that holds it holds the end of the 正文 too."""
+    pages = printed_reports[name]
+    [signed] = [page for page in pages if _date_line() in page]
+    lines = [line.strip() for line in signed.splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("附件："))
+    body = [line for line in lines[:at] if not _HEADING.match(line)]
+    assert len(body) >= 2, signed  # two lines of 正文 at least (widow control), not a heading alone
+    assert lines[at + 1:at + 3][-1] == _date_line(), lines[at:]  # 附件说明, unit, date, nothing between
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("name", ["seed", "blank"])
+def test_printed_annex_heading_shares_its_page_with_the_table(printed_reports, name):
+    """Through LibreOffice: the 附件 heading is never alone on a page, labels stay whole."""
+    [annex] = [page for page in printed_reports[name] if page.lstrip().startswith("附件\n")]
     assert "项目名称" in annex and "年度总体目标" in annex and "当年财政拨款" in annex
-    assert _date_line() in text

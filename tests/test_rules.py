@@ -481,7 +481,7 @@ def test_cli_json_error_exit_1(tmp_path, make_form, run_cli):
     path = make_form(variant(total(99.3)), name="总分错误.xlsx")
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 1, result.stdout
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     assert doc["ok"] is False
     assert {"file", "ok", "form", "findings"} <= set(doc)
     assert doc["form"]["total"]["score_stated"] == 99.3
@@ -498,7 +498,7 @@ def test_cli_json_warning_only_exit_0(make_form, run_cli):
     path = make_form(variant(ind(6, actual="已完成", score=12, deviation="部分制度待印发"), total(96.36)), name="警告.xlsx")
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 0, result.stdout
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     assert doc["ok"] is True
     assert [(f["code"], f["severity"], f["cell"], f["expected"], f["actual"]) for f in doc["findings"]] == [
         ("deducted-but-complete", "warning", "H18", 15, 12)
@@ -511,7 +511,7 @@ def test_cli_json_rates_are_fractions_and_rule_scores_numbers(make_form, run_cli
     path = make_form(variant(fund("funds_total", rate="100%")), name="执行率.xlsx")
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 1
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     funds = doc["form"]["funds"]
     assert funds["rate"] == 0.9583  # rounded to 0.01 % as DESIGN says, not 0.9583333333333334
     assert funds["rate_stated"] == 1.0

@@ -7,7 +7,7 @@ from conftest import CLEAN, SEED
 def test_seed_check_json(run_cli):
     result = run_cli("check", SEED, "--format", "json")
     assert result.exit_code == 1
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     assert doc["form"]["total"]["weight"] == 110
     assert doc["form"]["total"]["score_stated"] == 92
     assert doc["form"]["total"]["score_computed"] == 102
@@ -25,7 +25,7 @@ def test_seed_check_json(run_cli):
 def test_clean_sample_passes(run_cli):
     result = run_cli("check", CLEAN, "--format", "json")
     assert result.exit_code == 0, result.stdout
-    doc = json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)
     assert doc["ok"] is True
     assert [f for f in doc["findings"] if f["severity"] in ("error", "warning")] == []
 
@@ -74,13 +74,18 @@ def test_worker_pools_are_recycled_without_hanging(tmp_path, monkeypatch):
     assert all(r.exit_code == 2 for r in records)
 
 
-def test_streamed_json_is_what_json_dumps_writes():
-    from perfxl.render import json_list, json_text
+def test_json_is_always_a_list_as_json_dumps_writes_it(tmp_path, run_cli):
+    """One file, several, none readable, nothing at all: always one list (one element per form or
+    unreadable file), streamed, and byte for byte what ``json.dumps(list, indent=2)`` writes."""
+    import shutil
 
-    documents = [{"file": "甲.xlsx", "ok": True, "n": [1, 2.5, None]}, {"file": "乙.xlsx", "error": {"code": "x"}}]
-    for chosen in ([], documents[:1], documents):
-        expected = json.dumps(chosen[0] if len(chosen) == 1 else chosen, ensure_ascii=False, indent=2)
-        assert json_list([json_text(d) for d in chosen]) == expected
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    shutil.copy(CLEAN, tmp_path / "clean.xlsx")
+    for args, count in (([CLEAN], 1), ([tmp_path], 2), ([tmp_path / "broken.xlsx"], 1)):
+        result = run_cli("check", *args, "--format", "json")
+        docs = json.loads(result.stdout)
+        assert isinstance(docs, list) and len(docs) == count, result.stdout
+        assert result.stdout == json.dumps(docs, ensure_ascii=False, indent=2) + "\n"
 
 
 def test_library_api_fill(seed_form, tmp_path):

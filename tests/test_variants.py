@@ -41,7 +41,8 @@ def write_form(path: Path, rows: list[list], merges: tuple[str, ...] = (), forma
 def check_json(run_cli, path: Path) -> dict:
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code in (0, 1), result.stdout + result.stderr
-    return json.loads(result.stdout)
+    [doc] = json.loads(result.stdout)  # always a list, one element per form
+    return doc
 
 
 def indicators(doc: dict) -> list[tuple]:

@@ -207,10 +207,13 @@ def _summary_projects(folder: Path) -> list:
 
 
 def _summary_lines(folder: Path) -> list[dict]:
-    """The form lines of 汇总 (the 合计 line left out), keyed by header."""
+    """The form lines of 汇总 (up to the 合计 line), keyed by header."""
+    from itertools import takewhile
+
     ws = openpyxl.load_workbook(folder / OUTPUT_FOLDER / "汇总.xlsx").active
     header = [cell.value for cell in ws[1]]
-    return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True) if not str(row[0]).startswith("合计")]
+    rows = ws.iter_rows(min_row=2, values_only=True)
+    return [dict(zip(header, row)) for row in takewhile(lambda row: not str(row[0]).startswith("合计"), rows)]
 
 
 @pytest.mark.parametrize("how", ["cp -p", "rsync -t"])

@@ -85,7 +85,7 @@ def test_seed_fill_total_comment_and_findings_sheet(run_cli, seed_form):
     assert ws["H18"].value == 8 and "已完成" in ws["H18"].comment.text
     assert ws["H18"].fill.fgColor.rgb.endswith(marks.SEVERITY_FILL["warning"])
 
-    check_doc = json.loads(run_cli("check", seed_form, "--format", "json").stdout)
+    [check_doc] = json.loads(run_cli("check", seed_form, "--format", "json").stdout)
     sheet = wb["校验结果"]
     assert visible_sheets(wb) == ["自评表", "校验结果"]
     header_text = " ".join(str(sheet.cell(r, 1).value) for r in range(1, 5))
@@ -408,7 +408,7 @@ def test_a_derived_cell_changed_in_the_output_is_the_new_stated_value(run_cli, s
     out["自评表"]["H25"] = 101  # typed over perfxl's 102
     edited = tmp_path / "改过总分.xlsx"
     out.save(edited)
-    checked = json.loads(run_cli("check", edited, "--format", "json").stdout)
+    [checked] = json.loads(run_cli("check", edited, "--format", "json").stdout)
     assert checked["form"]["total"]["score_stated"] == 101
     cell = openpyxl.load_workbook(fill(run_cli, edited))["自评表"]["H25"]
     assert cell.value == 102 and cell.comment.text.startswith("原填写：101；按规则重新计算：102")
