@@ -254,6 +254,9 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, r
         roles.mark(*spot, "项目资金表表题")
     for name, col in columns.items():
         roles.mark(header_row, col, f"项目资金表表头：{FUND_FIELD_ZH[name]}")
+    for col, text in _own_texts(grid, header_row):
+        if L.field_of(text) == "funds_block":
+            roles.mark(header_row, col, "项目资金表表题")
     roles.mark_row(header_row, "项目资金表表头（未用的列名）")
     # The money unit: in the block's title or headers (项目资金（元）), else on a line above (金额单位：元),
     # looked at only when the block itself does not say.
@@ -657,7 +660,10 @@ def _mark_header(grid: SheetGrid, row: int, columns: dict[str, int], roles: _Rol
     for field, col in columns.items():
         if grid.anchor(row, col)[0] == row:
             roles.mark(row, col, f"指标表表头：{INDICATOR_FIELD_ZH.get(field, field)}")
-    roles.mark_row(row, "指标表表头（块标签或未用的列名）")
+    for col, text in _own_texts(grid, row):
+        if L.field_of(text) == "indicators_block":
+            roles.mark(row, col, "指标表块标签")
+    roles.mark_row(row, "指标表表头（未用的列名）")
 
 
 def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int], roles: _Roles) -> tuple[int, tuple[int, int] | None]:

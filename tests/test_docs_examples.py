@@ -20,8 +20,6 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 #: Sessions that cannot run as a test, with the reason (the watch test covers it: tests/test_watch.py).
 NOT_RUN = {
     "perfxl watch 收件箱/": "runs until Ctrl-C; its lines are checked by tests/test_watch.py",
-    # TODO(reading): make it run on a sample with a footnote row (its first line already differs from the program's)
-    "perfxl check 自评表.xlsx --explain": "a sketch of a hypothetical form, elided with …; tests/test_accounted_reading.py checks the lines",
 }
 
 
@@ -57,6 +55,7 @@ def _samples(folder: Path) -> None:
 SETUP = {
     'perfxl check "samples/2020年度益阳智慧大脑+政务服务项目绩效自评表.xlsx"': _samples,
     "perfxl fill 收到的自评表/ -o 结果/": _inbox,
+    'perfxl check "samples/2021年度示例项目绩效自评表（无误）.xlsx" --explain': _samples,
 }
 
 
@@ -87,6 +86,8 @@ def test_session_output_is_what_the_docs_show(doc, command, expected, tmp_path):
     done = subprocess.run([sys.executable, "-m", *shlex.split(command)], cwd=tmp_path, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env=env, timeout=300)  # in the order a terminal shows them
     actual = [line for line in done.stdout.splitlines() if not re.match(r"^\[\d+/\d+\] ", line)]  # less progress lines
+    while actual and not actual[-1].strip():
+        actual.pop()  # the blank line after the last block, as a terminal shows it
     assert _matches(expected, actual), f"{doc}: {command}\n--- shown ---\n" + "\n".join(expected) + "\n--- printed ---\n" + "\n".join(actual)
 
 
@@ -98,11 +99,14 @@ def test_api_headings_name_the_functions_their_examples_run():
             assert re.search(rf"perfxl\.{name}\(", body.replace(heading, "")), (heading, name)
 
 
-def test_every_picture_the_docs_show_is_made_by_make_images():
+def test_every_picture_the_docs_show_is_made_by_a_script():
     sys.path.insert(0, str(ROOT / "docs"))
     import make_images
 
     shown = {Path(m).name for doc in DOCS for m in re.findall(r"\]\(((?:docs/)?images/[^)]+)\)", doc.read_text(encoding="utf-8"))}
-    made = set(make_images.PICTURES)
+    browser_source = (ROOT / "tests" / "test_serve_browser.py").read_text(encoding="utf-8")
+    shot = set(re.findall(r'_shot\(page, "([^"]+\.png)"\)', browser_source))  # the page's screenshots: PERFXL_SCREENSHOTS=docs/images
+    assert shot == {"serve-empty.png", "serve-progress.png", "serve-results.png"}, shot
+    made = set(make_images.PICTURES) | shot
     assert shown and shown <= made, shown - made
     assert {path.name for path in (ROOT / "docs" / "images").iterdir()} == made
