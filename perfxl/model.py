@@ -216,30 +216,60 @@ def original_record(shown: str, formula: str | None = None, is_text: bool = Fals
 _NOT_GIVEN = object()
 
 
+@dataclass(frozen=True)
+class Record:
+    """A 原填写 record read from a comment: what it says the form stated and what perfxl wrote.
+
+    Anyone can type such a comment, so a record decides nothing by itself: the reading honours it
+    only where the cell still shows what perfxl writes there by the rules (see
+    :func:`perfxl.verdict.honoured_records`), and its formula part is never more than words.
+    """
+
+    original: str  # the stated value as text ('' when blank; for a formula, the value it showed)
+    recomputed: str  # the value the record says perfxl wrote
+    written: str  # the record's own words after 原填写： (kept verbatim in the next comment)
+
+
+def parse_record(text: str | None) -> Record | None:
+    """The 原填写 record at the start of a comment, or None when the comment has none."""
+    if not text or not text.startswith(ORIGINAL_PREFIX):
+        return None
+    written, found, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
+    if not found:
+        return None
+    original = written
+    formula = None if written.startswith("'") else _FORMULA_RECORD.fullmatch(written)
+    if formula:  # "100（公式：=SUM(…)）": the value the formula showed (the formula itself is only words)
+        original = formula.group(1)
+    return Record("" if original == _BLANK_ORIGINAL else original, rest.split("\n", 1)[0], written)
+
+
 def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number_format: str | None = None) -> str | None:
-    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours.
+    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if there is none.
 
     With the cell's ``current`` value: None too when the cell no longer holds the value perfxl
     wrote there (someone changed or cleared it in the output), since then the cell's own value
-    is the stated one.
+    is the stated one. (Whether the record is honoured at all is decided by the rules' value,
+    in :mod:`perfxl.verdict`.)
     """
-    if not text or not text.startswith(ORIGINAL_PREFIX):
+    record = parse_record(text)
+    if record is None:
         return None
-    original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
-    formula = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)
-    if formula:  # "100（公式：=SUM(…)）": the value the formula showed; its formula when it showed none
-        original = formula.group(1) or formula.group(2)
-    if current is not _NOT_GIVEN and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
+    if current is not _NOT_GIVEN and not record_matches(record, current, number_format):
         return None
-    return "" if original == _BLANK_ORIGINAL else original
+    return record.original
+
+
+def record_matches(record: Record, current: object, number_format: str | None = None) -> bool:
+    """True when a cell showing ``current`` shows what ``record`` says perfxl wrote."""
+    return bool(record.recomputed) and _same(read_value(record.recomputed), read_value(current, number_format))
 
 
 def original_formula(text: str | None) -> str | None:
-    """The formula a 原填写 record says the cell had (``=SUM(…)``), or None."""
-    if not text or not text.startswith(ORIGINAL_PREFIX):
-        return None
-    original = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)[0]
-    match = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)  # 'text is text
+    """The formula a 原填写 record mentions (``=SUM(…)``), or None: words for a person to read,
+    never written back into a cell."""
+    record = parse_record(text)
+    match = None if record is None or record.written.startswith("'") else _FORMULA_RECORD.fullmatch(record.written)
     return match.group(2) if match else None
 
 

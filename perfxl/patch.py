@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_formula, original_from_comment
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index
 from .workbook import resolve
 from .writeutil import atomic_path
 
@@ -1449,9 +1449,10 @@ def _patch(package: Package, book, results, target: Path) -> None:
         sheet = sheet_of(entry)
         comments = Comments.load(sheet)
         derived = _derived(sheet, result) if result is not None else {}
-        _undo_marks(sheet, comments, styles, records)
+        honoured = {a1(*key): record for key, record in (getattr(book, "honoured", None) or {}).get(entry.name, {}).items()}
+        _undo_marks(sheet, comments, styles, records, honoured)
         if result is not None:
-            _annotate(sheet, comments, styles, result, derived, originals)
+            _annotate(sheet, comments, styles, result, derived, originals, honoured)
         comments.finish(content_types)
         sheet.rels.save()
         lost_formulas[sheet.sheet_id] = sheet.formula_removed
@@ -1506,45 +1507,43 @@ def _findings_sheet_file_name(sheet: Sheet) -> str | None:
     return findings_sheet_file_name(lambda row, col: sheet.value(a1(row, col)), rows)
 
 
-def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict) -> None:
+def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict, honoured: dict) -> None:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
-    fills return), cells it rewrote get their stated value back."""
-    from .marks import USER_COMMENT_MARKER
+    fills return); the cells whose records the check honoured (``honoured``: A1 → Record, see
+    :mod:`perfxl.verdict`) get the value the record says the form stated — a value, never a formula."""
+    from .marks import USER_COMMENT_MARKER, is_perfxl_comment
 
     for ref, comment in comments.items().items():
-        if comments.author_of(comment) != PERFXL_AUTHOR:
+        text = comments.text_of(comment)
+        if not is_perfxl_comment(comments.author_of(comment), text):
             continue
         style = sheet.style(ref)
         if is_highlight(styles.fill(style)):  # perfxl's colour, not one the user gave it since
             record = records.get((sheet.name, ref))
             fill = fill_from_record(sheet.package, record) if record else None
             sheet.set_style(ref, styles.derive(style, fill=fill, restore=True) if fill is not None else styles.derive(style, fill_none=True))
-        text = comments.text_of(comment)
-        original = original_from_comment(text, sheet.value(ref), styles.number_format(style))
-        if original is not None:  # the cell still holds what perfxl wrote: give it back what the form said
-            _restore(sheet, ref, original, original_formula(text))
+        if ref in honoured:  # the cell shows what perfxl wrote by the rules: give it back what the form said
+            _restore(sheet, ref, honoured[ref].original)
         if USER_COMMENT_MARKER in text:
             comments.restore_user(ref, comment)
         else:
             comments.remove(ref)
 
 
-def _restore(sheet: Sheet, ref: str, original: str, formula: str | None) -> None:
-    """Put a recorded original back: a number, text (always as text), or the formula with the value it showed."""
+def _restore(sheet: Sheet, ref: str, original: str) -> None:
+    """Put a recorded original back: a number, or text (always as text, however it looks)."""
     from .workbook import typed_value
 
-    value = None if formula is not None and original == formula else typed_value(original)
+    value = typed_value(original)
     if isinstance(value, (int, float)):
         sheet.set_number(ref, value)
     elif isinstance(value, str):
-        sheet.set_text(ref, value, keep_formula=formula is not None)
+        sheet.set_text(ref, value)
     else:
         sheet.clear(ref)
-    if formula is not None:
-        sheet.set_formula(ref, formula)
 
 
-def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived: dict, originals: dict[str, str]) -> None:
+def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived: dict, originals: dict[str, str], honoured: dict | None = None) -> None:
     """Write the derived cells of one form and flag every finding's cell.
 
     A derived cell is changed only where a finding names it, so check and fill agree: a cell is
@@ -1577,7 +1576,9 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
             xf = styles.xf(style)
             if xf is None or xf.get("numFmtId") != str(number_format):
                 sheet.set_style(address, styles.derive(style, num_fmt=number_format))
-        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text)
+        record = (honoured or {}).get(address)
+        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text,
+                               record=record.written if record is not None else None)
         _flag(sheet, comments, styles, address, text, worst_severity(findings), originals)
     for address, findings in by_cell.items():
         _flag(sheet, comments, styles, address, findings_text(findings), worst_severity(findings), originals)
