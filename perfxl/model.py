@@ -192,6 +192,8 @@ _BLANK_ORIGINAL = "（空）"
 _RECOMPUTED_PREFIX = "；按规则重新计算："
 _FORMULA_PREFIX = "（公式："
 _FORMULA_RECORD = re.compile(r"(.*?)（公式：(=.*)）", re.S)
+#: What perfxl writes after the stated value: a number, a percent, a grade word; then the line ends.
+_RECOMPUTED = re.compile(r"；按规则重新计算：([^\n；：，。“”'\"]{1,24})(?=\n|$)")
 
 
 def original_comment(original: str, recomputed: str) -> str:
@@ -234,14 +236,18 @@ def parse_record(text: str | None) -> Record | None:
     """The 原填写 record at the start of a comment, or None when the comment has none."""
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
-    written, found, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
-    if not found:
+    body = text[len(ORIGINAL_PREFIX):]
+    # The record ends at the first "；按规则重新计算：<a value perfxl writes>" closing its line: the
+    # stated text before it may itself hold that phrase (followed by more), the findings after it quote it.
+    found = _RECOMPUTED.search(body)
+    if found is None:
         return None
+    written, rest = body[:found.start()], found.group(1)
     original = written
     formula = None if written.startswith("'") else _FORMULA_RECORD.fullmatch(written)
     if formula:  # "100（公式：=SUM(…)）": the value the formula showed (the formula itself is only words)
         original = formula.group(1)
-    return Record("" if original == _BLANK_ORIGINAL else original, rest.split("\n", 1)[0], written)
+    return Record("" if original == _BLANK_ORIGINAL else original, rest, written)
 
 
 def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number_format: str | None = None) -> str | None:

@@ -322,15 +322,22 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
             raise FormError("corrupt", f"{path.name} 的内部部件 {_shown(part)} 不是完好的 XML（{_xml_problem(exc)}），无法读取。"
                             f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
 
-    for part in ("[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "xl/styles.xml", "xl/sharedStrings.xml", "xl/calcChain.xml"):
-        if part in names:
-            parse(part)
+    parsed = {part: parse(part) for part in ("[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml", "docProps/custom.xml", "xl/styles.xml", "xl/sharedStrings.xml", "xl/calcChain.xml")
+              if part in names}
+    strings = parsed.get("xl/sharedStrings.xml")
+    if strings is not None:
+        _check_phonetics(strings, "xl/sharedStrings.xml", path)
+    string_count = sum(1 for item in strings if item.tag == f"{NS_MAIN}si") if strings is not None else 0
+    styles = parsed.get("xl/styles.xml")
+    xfs = styles.find(f"{NS_MAIN}cellXfs") if styles is not None else None
+    style_count = sum(1 for xf in xfs if xf.tag == f"{NS_MAIN}xf") if xfs is not None else 0
+    for required in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+        if required not in names:
+            raise FormError("corrupt", f"{path.name} 缺少内部部件 {required}，内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
     workbook = parse("xl/workbook.xml")
     if workbook.find(f"{NS_MAIN}sheets") is None or workbook.find(f"{NS_MAIN}sheets/{NS_MAIN}sheet") is None:
         raise FormError("corrupt", f"{path.name} 的工作簿部件中没有工作表列表（<sheets>），内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
     sheets: set[str] = set()
-    if "xl/_rels/workbook.xml.rels" not in names:
-        return sheets
     rels = parse("xl/_rels/workbook.xml.rels")
     for rel in rels:
         target = rel.get("Target")
@@ -339,8 +346,9 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
         part = resolve("xl/workbook.xml", target)
         if part not in names or not part.endswith(".xml"):
             continue
-        parse(part)
+        root = parse(part)
         if (rel.get("Type") or "").endswith(_REL_TYPE_SHEET):
+            _check_cells(root, part, string_count, max(style_count, 1), path)
             sheets.add(part)
             sheet_rels = rels_part(part)
             if sheet_rels in names:
@@ -349,6 +357,55 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
                     if (sheet_rel.get("Type") or "").endswith("/comments") and linked in names and sheet_rel.get("TargetMode") != "External":
                         parse(linked)
     return sheets
+
+
+_EXCEL_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
+_CELL_TYPES = {"n", "s", "str", "inlineStr", "b", "e", "d"}
+
+
+def _check_cells(root, part: str, string_count: int, style_count: int, path: Path) -> None:
+    """Every cell holds what its type says (a number in a number cell, an index into the shared
+    strings, 0/1 for a truth value), and its style exists: a cell Excel would call damaged is
+    damaged for every reading (calamine and openpyxl guess differently at such cells)."""
+    data = root.find(f"{NS_MAIN}sheetData")
+    for cell in data.iter(f"{NS_MAIN}c") if data is not None else []:
+        kind = cell.get("t", "n")
+        value = cell.find(f"{NS_MAIN}v")
+        text = value.text if value is not None and value.text is not None else None
+        problem = None
+        if kind not in _CELL_TYPES:
+            problem = f"未知的类型 {kind[:20]}"
+        elif cell.get("r") is not None and not _A1_STRICT.fullmatch(cell.get("r")):
+            problem = "单元格地址无效"
+        elif _int(cell.get("s"), 0) < 0 or _int(cell.get("s"), 0) >= style_count or (cell.get("s") is not None and not cell.get("s").isdigit()):
+            problem = "单元格格式不存在"
+        elif text:
+            if kind == "n" and not (_EXCEL_NUMBER.fullmatch(text) and math.isfinite(float(text))):
+                problem = "数字单元格中不是数字"
+            elif kind == "s" and not (text.isdigit() and int(text) < string_count):
+                problem = "共享字符串序号无效"
+            elif kind == "b" and text not in ("0", "1"):
+                problem = "逻辑值不是 0 或 1"
+            elif kind == "d" and not _ISO_DATE.fullmatch(text):
+                problem = "日期格式无效"
+        if problem is None and kind == "inlineStr":
+            _check_phonetics(cell, part, path)
+        if problem:
+            where = cell.get("r") or "（无地址）"
+            raise FormError("corrupt", f"{path.name} 的工作表部件 {_shown(part)} 中单元格 {_shown(where)} 的内容与其类型不符（{problem}），"
+                            f"内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+
+
+def _check_phonetics(root, part: str, path: Path) -> None:
+    """Phonetic guides (<rPh>) say which characters they cover; without that openpyxl cannot read them."""
+    for guide in root.iter(f"{NS_MAIN}rPh"):
+        if not (str(guide.get("sb", "")).isdigit() and str(guide.get("eb", "")).isdigit()):
+            raise FormError("corrupt", f"{path.name} 的内部部件 {_shown(part)} 中有不完整的注音（rPh），内部结构有损坏，无法读取。"
+                            f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+
+
+_A1_STRICT = re.compile(r"\$?[A-Z]{1,3}\$?\d{1,7}")
 
 
 def rels_part(part: str) -> str:
