@@ -59,10 +59,8 @@ def check_book(path: Path | str, book: Book | None = None) -> list:
 def honoured_records(book: Book, results: list) -> dict:
     """Sheet → cell → the record honoured there: a derived cell showing the rules' value, whose
     record says perfxl wrote that value."""
-    from .marks import derived_cells
-    from .model import record_matches
+    from .model import column_index, record_matches
     from .rules import stated_differs
-    from .model import column_index
     from .workbook import _A1
 
     honoured: dict = {}
@@ -70,7 +68,7 @@ def honoured_records(book: Book, results: list) -> dict:
         records = book.records.get(result.form.sheet) if book.records else None
         if not records:
             continue
-        for address, (stated, value, kind) in derived_cells(result.form, result.computed).items():
+        for address, (stated, value, kind) in _derivable(result).items():
             ref = _A1.match(stated.address or address)
             if ref is None:
                 continue
@@ -78,9 +76,26 @@ def honoured_records(book: Book, results: list) -> dict:
             record = records.get(key)
             if record is None or value is None:
                 continue
-            if not stated_differs(stated, value, kind) and record_matches(record, stated.raw, stated.number_format):
+            if kind == "amount:blank":  # perfxl only ever writes a subtotal the form left blank
+                kind = "amount" if record.original == "" else None
+            if kind and not stated_differs(stated, value, kind) and record_matches(record, stated.raw, stated.number_format):
                 honoured.setdefault(result.form.sheet, {})[key] = record
     return honoured
+
+
+def _derivable(result) -> dict:
+    """The cells the rules derive (marks.derived_cells), and the subtotals of 年度资金总额 that perfxl
+    fills in where the form left them blank (in an output they show the sum perfxl wrote)."""
+    from .marks import derived_cells
+    from .numbers import round_half_up
+
+    cells = dict(derived_cells(result.form, result.computed))
+    total = result.form.fund("funds_total")
+    for name in ("initial", "budget", "executed") if total is not None else ():
+        cell, value = getattr(total, name), result.computed.funds_totals.get(name)
+        if cell.address and cell.address not in cells and value is not None:
+            cells[cell.address] = (cell, round_half_up(value / result.form.money_factor, 4), "amount:blank")
+    return cells
 
 
 def _stated(original: str):
