@@ -354,7 +354,7 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
             if sheet_rels in names:
                 for sheet_rel in parse(sheet_rels):
                     linked = resolve(part, sheet_rel.get("Target") or "")
-                    if (sheet_rel.get("Type") or "").endswith("/comments") and linked in names and sheet_rel.get("TargetMode") != "External":
+                    if (sheet_rel.get("Type") or "").endswith(("/comments", "/threadedComment")) and linked in names and sheet_rel.get("TargetMode") != "External":
                         parse(linked)
     return sheets
 
@@ -822,11 +822,20 @@ def grid_from_openpyxl(ws) -> SheetGrid:
         if not isinstance(value, (str, int, float, bool)) and value.__class__.__name__ in ("ArrayFormula", "DataTableFormula"):
             value = "=" + str(getattr(value, "text", "") or "").lstrip("=")
         values[(row, col)] = value
-        fmt = cell.number_format
+        fmt = _number_format(cell)
         if fmt and fmt != "General":
             formats[(row, col)] = fmt
     merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
     return SheetGrid(ws.title, values, formats, merged, hidden=ws.sheet_state != "visible")
+
+
+def _number_format(cell) -> str:
+    """The cell's number format; General where its style names a format the workbook does not
+    define (openpyxl raises IndexError there), as Excel shows it."""
+    try:
+        return cell.number_format
+    except (IndexError, KeyError):
+        return "General"
 
 
 class Text(str):

@@ -313,3 +313,122 @@ def test_a_workbook_without_its_sheet_list_is_named_as_such(tmp_path, run_cli):
     path = package(CLEAN, tmp_path / "无表.xlsx", {"xl/workbook.xml": lambda xml: re.sub(r"<sheets>.*</sheets>", "", xml, flags=re.S)})
     outcome = _agree(run_cli, path, tmp_path)
     assert outcome["error"].code == "corrupt" and "工作表列表" in outcome["error"].message
+
+
+# ---------------------------------------------------------------- 6. the smaller ones
+
+
+def test_an_undefined_number_format_reads_as_general(tmp_path, run_cli):
+    """A style naming numFmtId 177 that no <numFmt> defines: General, on both readings, no 内部错误."""
+    path = package(CLEAN, tmp_path / "格式.xlsx", {"xl/styles.xml": lambda xml: xml.replace('<xf numFmtId="0" fontId="2"', '<xf numFmtId="177" fontId="2"', 1)})
+    assert 'numFmtId="177"' in zipfile.ZipFile(path).read("xl/styles.xml").decode()
+    from perfxl.reader import read_forms
+    from perfxl.rules import check
+
+    full = open_book(path, styles=False, engine="openpyxl")  # IndexError before
+    fast = open_book(path, styles=False)
+    assert [check(f).to_dict() for f in read_forms(path, full)] == [check(f).to_dict() for f in read_forms(path, fast)]
+    doc = check_json(run_cli, path)
+    assert doc["exit"] == 0 and doc["ok"]
+    _agree(run_cli, path, tmp_path)
+
+
+_CONTROLS = ('<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+             '<mc:Choice Requires="x14"><controls><mc:AlternateContent><mc:Choice Requires="x14">'
+             '<control shapeId="1025" r:id="rId77" name="Check Box 1"/></mc:Choice></mc:AlternateContent></controls></mc:Choice>'
+             '</mc:AlternateContent>')
+
+
+def test_comments_go_before_controls_wrapped_in_alternate_content(tmp_path, run_cli):
+    """legacyDrawing precedes controls in CT_Worksheet, also when Excel wraps the controls in mc:AlternateContent."""
+    from lxml import etree
+
+    def edit(xml: str) -> str:
+        xml = xml.replace('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                          'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"', 1)
+        xml = re.sub(r'(<c r="H20"[^>]*>)<v>[^<]*</v>', r"\g<1><v>50</v>", xml)  # a wrong 总分: perfxl comments on it
+        return xml.replace("</worksheet>", _CONTROLS + "</worksheet>")
+
+    path = package(CLEAN, tmp_path / "控件.xlsx", {SHEET: edit})
+    result, text = run(run_cli, "fill", path, "--no-report")
+    assert result.exit_code == 1, text
+    output = output_paths(path, FillOptions())[0]
+    root = etree.fromstring(zipfile.ZipFile(output).read(SHEET))
+    names = [etree.QName(child).localname for child in root]
+    assert "legacyDrawing" in names and names.index("legacyDrawing") < names.index("AlternateContent"), names
+    openpyxl.load_workbook(output)
+
+
+# ---------------------------------------------------------------- 7. Excel 365 threaded comments
+
+TC_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+THREAD_ID = "{11111111-2222-3333-4444-555555555555}"
+LI_SI = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}"
+
+
+def _threaded(tmp_path: Path, with_persons: bool = True) -> Path:
+    """The clean form with a wrong 总分 (50) that has an Excel 365 thread: the thread part, its
+    legacy placeholder comment (author tc=…), the persons part, relationships, content types."""
+    wb = openpyxl.load_workbook(CLEAN)
+    ws = wb["自评表"]
+    ws["H20"] = 50
+    ws["H20"].comment = Comment("[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment.\n\nComment:\n    请核对总分", f"tc={THREAD_ID}")
+    base = tmp_path / "基础.xlsx"
+    wb.save(base)
+    thread = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ThreadedComments xmlns="{TC_NS}" '
+              f'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><threadedComment ref="H20" dT="2026-03-01T10:00:00.00" '
+              f'personId="{LI_SI}" id="{THREAD_ID}"><text>请核对总分</text></threadedComment></ThreadedComments>')
+    persons = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<personList xmlns="{TC_NS}" '
+               f'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><person displayName="李四" id="{LI_SI}" userId="li@example.invalid" providerId="AD"/></personList>')
+    rel_thread = ('<Relationship Id="rId90" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" '
+                  'Target="../threadedComments/threadedComment1.xml"/></Relationships>')
+    rel_person = '<Relationship Id="rId91" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" Target="persons/person.xml"/></Relationships>'
+    types = ('<Override PartName="/xl/threadedComments/threadedComment1.xml" ContentType="application/vnd.ms-excel.threadedcomments+xml"/>'
+             + ('<Override PartName="/xl/persons/person.xml" ContentType="application/vnd.ms-excel.person+xml"/>' if with_persons else "") + "</Types>")
+    replace = {"xl/worksheets/_rels/sheet1.xml.rels": lambda xml: xml.replace("</Relationships>", rel_thread),
+               "[Content_Types].xml": lambda xml: xml.replace("</Types>", types)}
+    extra = [("xl/threadedComments/threadedComment1.xml", thread.encode())]
+    if with_persons:
+        replace["xl/_rels/workbook.xml.rels"] = lambda xml: xml.replace("</Relationships>", rel_person)
+        extra.append(("xl/persons/person.xml", persons.encode()))
+    return package(base, tmp_path / "讨论.xlsx", replace, extra)
+
+
+def _thread_parts(path: Path) -> tuple:
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        thread = etree.fromstring(archive.read("xl/threadedComments/threadedComment1.xml"))
+        persons_part = next(n for n in names if n.startswith("xl/persons/"))
+        persons = etree.fromstring(archive.read(persons_part))
+        types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    comments = [(c.get("ref"), c.get("personId"), c.get("parentId"), c.findtext(f"{{{TC_NS}}}text")) for c in thread]
+    people = {p.get("id"): p.get("displayName") for p in persons}
+    return comments, people, persons_part, types, rels
+
+
+@pytest.mark.parametrize("with_persons", [True, False], ids=["persons", "no-persons-part"])
+def test_perfxls_note_is_a_reply_in_an_excel_365_thread(tmp_path, run_cli, with_persons):
+    from perfxl.patch import PERFXL_PERSON_ID
+
+    path = _threaded(tmp_path, with_persons)
+    result, text = run(run_cli, "fill", path, "--no-report")
+    assert result.exit_code == 1, text
+    output = output_paths(path, FillOptions())[0]
+    comments, people, persons_part, types, rels = _thread_parts(output)
+    assert comments[0] == ("H20", LI_SI, None, "请核对总分")  # the user's thread, untouched
+    [(ref, person, parent, note)] = comments[1:]
+    assert (ref, person, parent) == ("H20", PERFXL_PERSON_ID, THREAD_ID)
+    assert note.startswith("原填写：50；按规则重新计算：99.36") and "【错误】" in note
+    assert people[PERFXL_PERSON_ID] == "perfxl" and (LI_SI in people) == with_persons
+    assert f'PartName="/{persons_part}" ContentType="application/vnd.ms-excel.person+xml"' in types
+    assert "relationships/person" in rels and persons_part.split("/", 1)[1] in rels
+    legacy = openpyxl.load_workbook(output)["自评表"]["H20"].comment.text
+    assert legacy.startswith("原填写：50；") and "请核对总分" in legacy  # older Excel, WPS: the note box
+    # Filled again: perfxl's reply is replaced, not repeated; the user's comment is the same.
+    run_cli("fill", output, "--no-report")
+    again = _thread_parts(output_paths(output, FillOptions())[0])[0]
+    assert again == comments
