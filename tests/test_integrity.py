@@ -432,3 +432,27 @@ def test_perfxls_note_is_a_reply_in_an_excel_365_thread(tmp_path, run_cli, with_
     run_cli("fill", output, "--no-report")
     again = _thread_parts(output_paths(output, FillOptions())[0])[0]
     assert again == comments
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+def test_an_output_resaved_by_libreoffice_is_still_recognised(tmp_path, run_cli):
+    """The real thing: LibreOffice re-saves the output (authors become " "); check gives the seed's
+    findings, a re-fill rewrites perfxl's notes instead of nesting them as 【原批注】."""
+    seed = Path(shutil.copy(SEED, tmp_path / "seed.xlsx"))
+    run_cli("fill", seed, "--no-report")
+    output = output_paths(seed, FillOptions())[0]
+    outdir, profile = tmp_path / "lo", tmp_path / "profile"
+    done = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                           "--convert-to", "xlsx", "--outdir", str(outdir), str(output)], capture_output=True, text=True, timeout=180)
+    resaved = outdir / output.name
+    assert done.returncode == 0 and resaved.is_file(), done.stdout + done.stderr
+    authors = {c.comment.author for row in openpyxl.load_workbook(resaved)["自评表"].iter_rows() for c in row if c.comment}
+    assert "perfxl" not in authors  # what LibreOffice does to them
+    before = [(f["code"], f["cell"]) for f in check_json(run_cli, seed)["findings"]]
+    assert [(f["code"], f["cell"]) for f in check_json(run_cli, resaved)["findings"]] == before
+    run_cli("fill", resaved, "--no-report")
+    again = openpyxl.load_workbook(output_paths(resaved, FillOptions())[0])["自评表"]
+    texts = [c.comment.text for row in again.iter_rows() for c in row if c.comment]
+    assert texts and not any("【原批注" in text for text in texts)
+    assert again["H25"].value == 102 and again["H25"].comment.text.startswith("原填写：92；")
