@@ -198,8 +198,8 @@ _CELL_TAG = re.compile(rb"<(?:\w{1,10}:)?c[\s>/]")
 _CELL_REF = re.compile(rb'<(?:\w{1,10}:)?c\s[^>]*?\br="([A-Za-z]{1,4})(\d{1,8})"')
 _ROW_REF = re.compile(rb'<(?:\w{1,10}:)?row\s[^>]*?\br="(\d{1,8})"')
 #: Ranges a library may expand cell by cell: merged cells (openpyxl makes a MergedCell of each),
-#: shared and array formulas.
-_RANGE_REFS = re.compile(rb'<(?:\w{1,10}:)?(?:mergeCell|f)\s[^>]*?\bref="([A-Za-z]{1,4})(\d{1,8})(?::([A-Za-z]{1,4})(\d{1,8}))?"')
+#: hyperlinks (openpyxl gives each cell of the range its own), shared and array formulas.
+_RANGE_REFS = re.compile(rb'<(?:\w{1,10}:)?(?:mergeCell|f|hyperlink)\s[^>]*?\bref="([A-Za-z]{1,4})(\d{1,8})(?::([A-Za-z]{1,4})(\d{1,8}))?"')
 _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _TEXT_PARTS = (".xml", ".rels", ".vml")
 #: A non-XML part (picture, embedded object) larger than this is checked for its compression ratio.

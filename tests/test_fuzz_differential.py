@@ -259,18 +259,32 @@ def run_case(case: int, bases: list[bytes], folder: Path, tally: Counter) -> Non
     shutil.rmtree(work)
 
 
-def _run(cases: range) -> Counter:
+def _run(cases: range, keep_going: bool = False, log: str | None = None) -> tuple[Counter, list]:
+    """Run ``cases``; with ``keep_going`` a failing case is counted and the run goes on (the long run
+    reports every failure, not the first); ``log``: a file the tally is written to as it goes."""
+    import json
+
     tally: Counter = Counter()
+    failures: list[tuple[int, str]] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         bases = _bases(folder)
-        for case in cases:
-            run_case(case, bases, folder, tally)
-    return tally
+        for done, case in enumerate(cases, start=1):
+            try:
+                run_case(case, bases, folder, tally)
+            except AssertionError as failure:
+                if not keep_going:
+                    raise
+                tally["FAILED"] += 1
+                failures.append((case, str(failure)[:2000]))
+                shutil.rmtree(folder / f"c{case}", ignore_errors=True)
+            if log and (done % 100 == 0 or done == len(cases)):
+                Path(log).write_text(json.dumps({"cases": done, "tally": tally, "failures": failures}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return tally, failures
 
 
 def test_check_and_fill_read_every_mutated_package_alike():
-    tally = _run(range(CASES))
+    tally, _ = _run(range(CASES))
     print(dict(tally))
     assert tally["read"] > CASES // 5 and sum(v for k, v in tally.items() if k.startswith("refused:")) > CASES // 10  # both kinds met
 
@@ -278,6 +292,8 @@ def test_check_and_fill_read_every_mutated_package_alike():
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("PERFXL_SLOW"), reason="the long run: PERFXL_SLOW=1 python -m pytest -m slow tests/test_fuzz_differential.py")
 def test_long_differential_run():
-    tally = _run(range(100_000, 100_000 + LONG_CASES))
+    start = int(os.environ.get("PERFXL_DIFF_START", "100000"))
+    tally, failures = _run(range(start, start + LONG_CASES), keep_going=True, log=os.environ.get("PERFXL_DIFF_LOG"))
     print(dict(tally))
+    assert not failures, failures[:5]
     assert tally["read"] + sum(v for k, v in tally.items() if k.startswith("refused:")) == LONG_CASES
