@@ -360,7 +360,7 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
 
 
 _EXCEL_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
+_ISO_DATE = re.compile(r"(?:\d{4}-\d{2}-\d{2})?(?:T?\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
 _CELL_TYPES = {"n", "s", "str", "inlineStr", "b", "e", "d"}
 
 
