@@ -65,7 +65,11 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
         cells[form.total_score.address] = (form.total_score, computed.total_score, "score")
     if form.grade_cell.address and computed.grade:
         cells[form.grade_cell.address] = (form.grade_cell, computed.grade, "grade")
-    return cells
+    judged = {cell.address for ind in form.indicators
+              for cell in (ind.level3, ind.target, ind.actual, ind.weight, ind.score, ind.deviation) if cell.address}
+    # A cell read as an indicator's is a judgement cell, even where an odd layout also puts a total
+    # on it: flagged, never rewritten.
+    return {address: item for address, item in cells.items() if address not in judged}
 
 
 def shown_original(stated: Cell, kind: str) -> str:
