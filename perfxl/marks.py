@@ -46,9 +46,12 @@ USER_COMMENT_MARKER = "\n\n【原批注"
 def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
     """address → (the cell as the form stated it, recomputed value, kind: rate | score | amount | grade)."""
     cells: dict[str, tuple[Cell, object, str]] = {}
+    shared: set[str] = set()  # one cell read as the rate of several rows (a merged 执行率): flagged, not rewritten
     for row in form.funds:
         rate = computed.rates.get(row.row)
         if row.rate.address and rate is not None:
+            if row.rate.address in cells:
+                shared.add(row.rate.address)
             cells[row.rate.address] = (row.rate, rate, "rate")
     total = form.fund("funds_total")
     if total is not None:
@@ -68,8 +71,8 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
     judged = {cell.address for ind in form.indicators
               for cell in (ind.level3, ind.target, ind.actual, ind.weight, ind.score, ind.deviation) if cell.address}
     # A cell read as an indicator's is a judgement cell, even where an odd layout also puts a total
-    # on it: flagged, never rewritten.
-    return {address: item for address, item in cells.items() if address not in judged}
+    # on it: flagged, never rewritten. So is a cell read as two things at once.
+    return {address: item for address, item in cells.items() if address not in judged and address not in shared}
 
 
 def shown_original(stated: Cell, kind: str) -> str:
