@@ -852,14 +852,14 @@ def typed_value(text: str) -> object:
     if text.startswith("'"):
         return Text(text[1:])
     if not _PLAIN_NUMBER.fullmatch(text):
-        return text  # NaN, inf, -Infinity, 1e999, 0x10, 1_000: text, as the cell showed it
+        return text  # NaN, inf, -Infinity, 1e999, 1e308, 0x10, 1_000: text, as the cell showed it (perfxl reads no exponents)
     number = float(text)
     if not math.isfinite(number):
         return text
-    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    return int(number) if number.is_integer() and "." not in text else number
 
 
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d{1,3})?")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")  # as perfxl writes numbers (never with an exponent)
 
 
 def _is_formula(value) -> bool:
