@@ -215,9 +215,6 @@ def original_record(shown: str, formula: str | None = None, is_text: bool = Fals
     return shown
 
 
-_NOT_GIVEN = object()
-
-
 @dataclass(frozen=True)
 class Record:
     """A 原填写 record read from a comment: what it says the form stated and what perfxl wrote.
@@ -250,33 +247,9 @@ def parse_record(text: str | None) -> Record | None:
     return Record("" if original == _BLANK_ORIGINAL else original, rest, written)
 
 
-def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number_format: str | None = None) -> str | None:
-    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if there is none.
-
-    With the cell's ``current`` value: None too when the cell no longer holds the value perfxl
-    wrote there (someone changed or cleared it in the output), since then the cell's own value
-    is the stated one. (Whether the record is honoured at all is decided by the rules' value,
-    in :mod:`perfxl.verdict`.)
-    """
-    record = parse_record(text)
-    if record is None:
-        return None
-    if current is not _NOT_GIVEN and not record_matches(record, current, number_format):
-        return None
-    return record.original
-
-
 def record_matches(record: Record, current: object, number_format: str | None = None) -> bool:
     """True when a cell showing ``current`` shows what ``record`` says perfxl wrote."""
     return bool(record.recomputed) and _same(read_value(record.recomputed), read_value(current, number_format))
-
-
-def original_formula(text: str | None) -> str | None:
-    """The formula a 原填写 record mentions (``=SUM(…)``), or None: words for a person to read,
-    never written back into a cell."""
-    record = parse_record(text)
-    match = None if record is None or record.written.startswith("'") else _FORMULA_RECORD.fullmatch(record.written)
-    return match.group(2) if match else None
 
 
 def _same(written: Reading, current: Reading) -> bool:
