@@ -56,7 +56,9 @@ def check(path: str | Path) -> list[CheckResult]:
 
     Raises :class:`perfxl.model.FormError` when the file cannot be read, as :func:`read_forms`.
     """
-    return [check_form(form) for form in read_forms(path)]
+    from .trust import check_book
+
+    return check_book(Path(path))
 
 
 def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool = True, template: str | Path | None = None,

@@ -166,12 +166,10 @@ def internal_error(path: Path, exc: Exception, name: str | None = None) -> FormE
 
 def check_path(path: Path) -> FileOutcome:
     """Read and check every form of one file; never raises for bad input."""
-    from .reader import read_forms
-    from .rules import check
+    from .trust import check_book
 
     try:
-        forms = read_forms(path)
-        return FileOutcome(path, [check(form) for form in forms])
+        return FileOutcome(path, check_book(path))
     except FormError as error:
         return FileOutcome(path, error=error)
     except Exception as exc:  # a reader bug must not stop the batch; say so plainly
@@ -241,15 +239,14 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
 
     ``converted``: for an .xls input, an .xlsx conversion already made or under way (see :func:`preconvert_xls`).
     """
-    from .reader import read_forms
-    from .rules import check
+    from .trust import check_book
     from .workbook import open_book
 
     book = None
     try:
         book = open_book(path, styles=False)  # the workbook is written by patching the input (perfxl.patch), not from openpyxl
         book.converted = converted
-        results = [check(form) for form in read_forms(path, book)]
+        results = check_book(path, book)
         outcome = FileOutcome(path, results)
         workbook_path, report_paths = output_paths(path, options, [r.form.sheet for r in results])
         reports = [(index, report_path) for index, (result, report_path) in enumerate(zip(results, report_paths))

@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 
 from . import labels as L
 from .catalogue import SEVERITY_ORDER, SEVERITY_ZH
-from .model import KIND_ZH, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_record
+from .model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_record
 from .numbers import display_text, format_number, format_percent, round_half_up, text_width
 
 RATE_FORMAT = "0.00%"
@@ -46,9 +46,12 @@ USER_COMMENT_MARKER = "\n\n【原批注"
 def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
     """address → (the cell as the form stated it, recomputed value, kind: rate | score | amount | grade)."""
     cells: dict[str, tuple[Cell, object, str]] = {}
+    shared: set[str] = set()  # one cell read as the rate of several rows (a merged 执行率): flagged, not rewritten
     for row in form.funds:
         rate = computed.rates.get(row.row)
         if row.rate.address and rate is not None:
+            if row.rate.address in cells:
+                shared.add(row.rate.address)
             cells[row.rate.address] = (row.rate, rate, "rate")
     total = form.fund("funds_total")
     if total is not None:
@@ -66,7 +69,11 @@ def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
         cells[form.total_score.address] = (form.total_score, computed.total_score, "score")
     if form.grade_cell.address and computed.grade:
         cells[form.grade_cell.address] = (form.grade_cell, computed.grade, "grade")
-    return cells
+    judged = {cell.address for ind in form.indicators
+              for cell in (ind.level3, ind.target, ind.actual, ind.weight, ind.score, ind.deviation) if cell.address}
+    # A cell read as an indicator's is a judgement cell, even where an odd layout also puts a total
+    # on it: flagged, never rewritten. So is a cell read as two things at once.
+    return {address: item for address, item in cells.items() if address not in judged and address not in shared}
 
 
 def shown_original(stated: Cell, kind: str) -> str:
@@ -112,13 +119,16 @@ def highlight_color(severity: str) -> str:
     return SEVERITY_FILL.get(severity, CHANGED_FILL)
 
 
-def derived_comment(stated: Cell, value, kind: str, findings: list[Finding], *, differs: bool, formula: str | None) -> str:
+def derived_comment(stated: Cell, value, kind: str, findings: list[Finding], *, differs: bool, formula: str | None,
+                    record: str | None = None) -> str:
     """The comment of a derived cell perfxl rewrites: the findings, after the recorded original when
-    the form stated something else (``formula``: the cell's own formula, ``=…``, if it had one)."""
+    the form stated something else (``formula``: the cell's own formula, ``=…``, if it had one;
+    ``record``: the words of the earlier run's record the reading honoured, kept as they were)."""
     text = findings_text(findings)
     if differs:
-        shown = shown_original(stated, kind) if not (formula and stated.raw is None) else ""
-        record = original_record(shown, formula, is_text=isinstance(stated.raw, str))
+        if record is None:
+            shown = shown_original(stated, kind) if not (formula and stated.raw is None) else ""
+            record = original_record(shown, formula, is_text=isinstance(stated.raw, str))
         text = original_comment(record, shown_value(value, kind)) + "\n" + text
     return text
 
@@ -232,6 +242,17 @@ def findings_sheet_file_name(value: Callable[[int, int], object], rows: Iterable
 
 
 _PERFXL_AUTHOR = re.compile(rf"<(?:\w+:)?author>{re.escape(PERFXL_AUTHOR)}</(?:\w+:)?author>".encode())
+
+
+#: How every comment perfxl writes begins: a record of a derived cell, or a finding.
+PERFXL_COMMENT_STARTS = (ORIGINAL_PREFIX, *(f"【{word}】" for word in SEVERITY_ZH.values()))
+
+
+def is_perfxl_comment(author: str, text: str) -> bool:
+    """A comment an earlier run wrote, as far as the words tell: by the author ``perfxl`` or by no
+    one (LibreOffice re-saves every author as " "), beginning as perfxl's comments begin. It is
+    removed and rewritten by a re-fill; its words decide no verdict (see perfxl.verdict)."""
+    return (author == PERFXL_AUTHOR or not author.strip()) and text.startswith(PERFXL_COMMENT_STARTS)
 
 
 def comments_by_perfxl(comments_xml: bytes) -> bool:

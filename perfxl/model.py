@@ -235,6 +235,8 @@ _BLANK_ORIGINAL = "（空）"
 _RECOMPUTED_PREFIX = "；按规则重新计算："
 _FORMULA_PREFIX = "（公式："
 _FORMULA_RECORD = re.compile(r"(.*?)（公式：(=.*)）", re.S)
+#: What perfxl writes after the stated value: a number, a percent, a grade word; then the line ends.
+_RECOMPUTED = re.compile(r"；按规则重新计算：([^\n；：，。“”'\"]{1,24})(?=\n|$)")
 
 
 def original_comment(original: str, recomputed: str) -> str:
@@ -256,34 +258,41 @@ def original_record(shown: str, formula: str | None = None, is_text: bool = Fals
     return shown
 
 
-_NOT_GIVEN = object()
+@dataclass(frozen=True)
+class Record:
+    """A 原填写 record read from a comment: what it says the form stated and what perfxl wrote.
 
-
-def original_from_comment(text: str | None, current: object = _NOT_GIVEN, number_format: str | None = None) -> str | None:
-    """The stated value kept in a perfxl comment (``''`` when it was blank), or None if not ours.
-
-    With the cell's ``current`` value: None too when the cell no longer holds the value perfxl
-    wrote there (someone changed or cleared it in the output), since then the cell's own value
-    is the stated one.
+    Anyone can type such a comment, so a record decides nothing by itself: the reading honours it
+    only where the cell still shows what perfxl writes there by the rules (see
+    :func:`perfxl.verdict.honoured_records`), and its formula part is never more than words.
     """
-    if not text or not text.startswith(ORIGINAL_PREFIX):
-        return None
-    original, _, rest = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)
-    formula = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)
-    if formula:  # "100（公式：=SUM(…)）": the value the formula showed; its formula when it showed none
-        original = formula.group(1) or formula.group(2)
-    if current is not _NOT_GIVEN and rest and not _same(read_value(rest.split("\n", 1)[0]), read_value(current, number_format)):
-        return None
-    return "" if original == _BLANK_ORIGINAL else original
+
+    original: str  # the stated value as text ('' when blank; for a formula, the value it showed)
+    recomputed: str  # the value the record says perfxl wrote
+    written: str  # the record's own words after 原填写： (kept verbatim in the next comment)
 
 
-def original_formula(text: str | None) -> str | None:
-    """The formula a 原填写 record says the cell had (``=SUM(…)``), or None."""
+def parse_record(text: str | None) -> Record | None:
+    """The 原填写 record at the start of a comment, or None when the comment has none."""
     if not text or not text.startswith(ORIGINAL_PREFIX):
         return None
-    original = text[len(ORIGINAL_PREFIX):].partition(_RECOMPUTED_PREFIX)[0]
-    match = None if original.startswith("'") else _FORMULA_RECORD.fullmatch(original)  # 'text is text
-    return match.group(2) if match else None
+    body = text[len(ORIGINAL_PREFIX):]
+    # The record ends at the first "；按规则重新计算：<a value perfxl writes>" closing its line: the
+    # stated text before it may itself hold that phrase (followed by more), the findings after it quote it.
+    found = _RECOMPUTED.search(body)
+    if found is None:
+        return None
+    written, rest = body[:found.start()], found.group(1)
+    original = written
+    formula = None if written.startswith("'") else _FORMULA_RECORD.fullmatch(written)
+    if formula:  # "100（公式：=SUM(…)）": the value the formula showed (the formula itself is only words)
+        original = formula.group(1)
+    return Record("" if original == _BLANK_ORIGINAL else original, rest, written)
+
+
+def record_matches(record: Record, current: object, number_format: str | None = None) -> bool:
+    """True when a cell showing ``current`` shows what ``record`` says perfxl wrote."""
+    return bool(record.recomputed) and _same(read_value(record.recomputed), read_value(current, number_format))
 
 
 def _same(written: Reading, current: Reading) -> bool:

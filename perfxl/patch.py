@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index, original_formula, original_from_comment
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index
 from .workbook import resolve
 from .writeutil import atomic_path
 
@@ -48,6 +48,14 @@ REL_CALC_CHAIN = f"{R_NS}/calcChain"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+#: Excel 365 threaded comments: a thread per cell (the legacy comment becomes its placeholder) and
+#: the workbook's list of the people who wrote in threads.
+TC_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+REL_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+REL_PERSON = "http://schemas.microsoft.com/office/2017/10/relationships/person"
+CT_PERSONS = "application/vnd.ms-excel.person+xml"
+#: perfxl as a person of the threads (a fixed id: a re-run finds and removes its own replies).
+PERFXL_PERSON_ID = "{5E5F9F0A-6A1C-4D4E-9B1F-70657266786C}"
 
 #: CT_Worksheet's children in schema order; a child perfxl adds is placed by this list.
 WORKSHEET_CHILDREN = (
@@ -93,12 +101,25 @@ def insert_in_order(parent, child, order: tuple[str, ...]):
     """Insert ``child`` into ``parent`` before the first existing child that comes after it in ``order``."""
     rank = order.index(_local(child.tag))
     for index, existing in enumerate(parent):
-        name = _local(existing.tag)
+        name = _schema_name(existing)
         if name in order and order.index(name) > rank:
             parent.insert(index, child)
             return child
     parent.append(child)
     return child
+
+
+def _schema_name(element) -> str:
+    """The schema name an element stands for: its own, or for ``mc:AlternateContent`` (Excel wraps
+    form controls and OLE objects in it) the name of what its first choice holds."""
+    name = _local(element.tag)
+    if name != "AlternateContent":
+        return name
+    for choice in element:
+        for inner in choice:
+            if isinstance(inner.tag, str):
+                return _local(inner.tag)
+    return name
 
 
 def relative(source: str, part: str) -> str:
@@ -900,6 +921,82 @@ class Note:
     ref: str
     text: str
 
+class Threads:
+    """A sheet's Excel 365 threaded comments (``xl/threadedComments/…``). Excel 365 shows a cell's
+    thread and hides its legacy comment (the placeholder), so perfxl's note on such a cell is also
+    written as a reply in the thread, by the person perfxl (:data:`PERFXL_PERSON_ID`); a re-run
+    removes perfxl's replies first."""
+
+    def __init__(self, sheet: Sheet, part: str | None, root):
+        self.sheet, self.part, self.root = sheet, part, root
+
+    @classmethod
+    def load(cls, sheet: Sheet) -> Threads:
+        found = [(rid, part) for rid, part in sheet.rels.by_type(REL_THREADED) if sheet.package.exists(part)]
+        if not found:
+            return cls(sheet, None, None)
+        return cls(sheet, found[0][1], sheet.package.xml(found[0][1]))
+
+    def root_id(self, ref: str) -> str | None:
+        """The id of the thread on ``ref`` (its first comment), or None."""
+        if self.root is None:
+            return None
+        for comment in self.root:
+            if _local(comment.tag) == "threadedComment" and (comment.get("ref") or "").upper() == ref and not comment.get("parentId"):
+                return comment.get("id")
+        return None
+
+    def remove_perfxl(self) -> None:
+        if self.root is None:
+            return
+        for comment in list(self.root):
+            if _local(comment.tag) == "threadedComment" and comment.get("personId") == PERFXL_PERSON_ID:
+                self.root.remove(comment)
+                self.sheet.package.touch(self.part)
+
+    def reply(self, ref: str, text: str) -> bool:
+        """perfxl's note as the last reply of the thread on ``ref``; False when the cell has none."""
+        parent = self.root_id(ref)
+        if parent is None:
+            return False
+        import uuid
+
+        _ensure_perfxl_person(self.sheet.package)
+        number = sum(1 for c in self.root if _local(c.tag) == "threadedComment")
+        reply_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"perfxl:{self.part}:{ref}:{number}")).upper() + "}"
+        element = self.root.makeelement(f"{{{TC_NS}}}threadedComment",
+                                        {"ref": ref, "dT": "2000-01-01T00:00:00.00", "personId": PERFXL_PERSON_ID, "id": reply_id, "parentId": parent})
+        body = element.makeelement(f"{{{TC_NS}}}text", {})
+        body.text = xml_text(text)
+        element.append(body)
+        last = max((i for i, c in enumerate(self.root) if (c.get("ref") or "").upper() == ref), default=len(self.root) - 1)
+        self.root.insert(last + 1, element)
+        self.sheet.package.touch(self.part)
+        return True
+
+
+def _ensure_perfxl_person(package: Package) -> None:
+    """perfxl in the workbook's persons part (made, with its relationship and content type, if absent)."""
+    main = Relationships(package, "").by_type(f"{R_NS}/officeDocument")
+    workbook_part = main[0][1] if main else "xl/workbook.xml"
+    rels = Relationships(package, workbook_part)
+    found = rels.by_type(REL_PERSON)
+    if found and package.exists(found[0][1]):
+        part = found[0][1]
+        root = package.xml(part)
+    else:
+        part = package.unused_name("xl/persons/person{}.xml") if package.exists("xl/persons/person.xml") else "xl/persons/person.xml"
+        root = package.parse(f'<personList xmlns="{TC_NS}" xmlns:x="{MAIN}"/>'.encode())
+        package.set_xml(part, root)
+        rels.add(REL_PERSON, part)
+        rels.save()
+        types = ContentTypes(package)
+        types.override(part, CT_PERSONS)
+    if any(person.get("id") == PERFXL_PERSON_ID for person in root):
+        return
+    root.append(root.makeelement(f"{{{TC_NS}}}person", {"displayName": PERFXL_AUTHOR, "id": PERFXL_PERSON_ID, "userId": PERFXL_AUTHOR, "providerId": "None"}))
+    package.touch(part)
+
 
 @dataclass
 class Comments:
@@ -915,11 +1012,13 @@ class Comments:
     created: bool = False  # the comments part is new (needs a content type)
     vml_created: bool = False
     vml_codec: str = "utf-8"
+    threads: Threads | None = None
 
     @classmethod
     def load(cls, sheet: Sheet) -> Comments:
         found = sheet.rels.by_type(REL_COMMENTS)
         self = cls(sheet)
+        self.threads = Threads.load(sheet)
         if found and sheet.package.exists(found[0][1]):
             self.part = found[0][1]
             self.root = sheet.package.xml(self.part)
@@ -1026,6 +1125,7 @@ class Comments:
 
         comment_list = self._list()
         existing = self.items().get(note.ref)
+        self.threads.reply(note.ref, note.text)  # Excel 365 shows the thread, not the legacy comment
         text = comment_list.makeelement(q("text"), {})
         text.append(_run(text, note.text, bold=False))
         if existing is not None:
@@ -1449,9 +1549,10 @@ def _patch(package: Package, book, results, target: Path) -> None:
         sheet = sheet_of(entry)
         comments = Comments.load(sheet)
         derived = _derived(sheet, result) if result is not None else {}
-        _undo_marks(sheet, comments, styles, records)
+        honoured = {a1(*key): record for key, record in (getattr(book, "honoured", None) or {}).get(entry.name, {}).items()}
+        _undo_marks(sheet, comments, styles, records, honoured)
         if result is not None:
-            _annotate(sheet, comments, styles, result, derived, originals)
+            _annotate(sheet, comments, styles, result, derived, originals, honoured)
         comments.finish(content_types)
         sheet.rels.save()
         lost_formulas[sheet.sheet_id] = sheet.formula_removed
@@ -1506,45 +1607,44 @@ def _findings_sheet_file_name(sheet: Sheet) -> str | None:
     return findings_sheet_file_name(lambda row, col: sheet.value(a1(row, col)), rows)
 
 
-def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict) -> None:
+def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict, honoured: dict) -> None:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
-    fills return), cells it rewrote get their stated value back."""
-    from .marks import USER_COMMENT_MARKER
+    fills return); the cells whose records the check honoured (``honoured``: A1 → Record, see
+    :mod:`perfxl.verdict`) get the value the record says the form stated — a value, never a formula."""
+    from .marks import USER_COMMENT_MARKER, is_perfxl_comment
 
+    comments.threads.remove_perfxl()
     for ref, comment in comments.items().items():
-        if comments.author_of(comment) != PERFXL_AUTHOR:
+        text = comments.text_of(comment)
+        if not is_perfxl_comment(comments.author_of(comment), text):
             continue
         style = sheet.style(ref)
         if is_highlight(styles.fill(style)):  # perfxl's colour, not one the user gave it since
             record = records.get((sheet.name, ref))
             fill = fill_from_record(sheet.package, record) if record else None
             sheet.set_style(ref, styles.derive(style, fill=fill, restore=True) if fill is not None else styles.derive(style, fill_none=True))
-        text = comments.text_of(comment)
-        original = original_from_comment(text, sheet.value(ref), styles.number_format(style))
-        if original is not None:  # the cell still holds what perfxl wrote: give it back what the form said
-            _restore(sheet, ref, original, original_formula(text))
+        if ref in honoured:  # the cell shows what perfxl wrote by the rules: give it back what the form said
+            _restore(sheet, ref, honoured[ref].original)
         if USER_COMMENT_MARKER in text:
             comments.restore_user(ref, comment)
         else:
             comments.remove(ref)
 
 
-def _restore(sheet: Sheet, ref: str, original: str, formula: str | None) -> None:
-    """Put a recorded original back: a number, text (always as text), or the formula with the value it showed."""
+def _restore(sheet: Sheet, ref: str, original: str) -> None:
+    """Put a recorded original back: a number, or text (always as text, however it looks)."""
     from .workbook import typed_value
 
-    value = None if formula is not None and original == formula else typed_value(original)
+    value = typed_value(original)
     if isinstance(value, (int, float)):
         sheet.set_number(ref, value)
     elif isinstance(value, str):
-        sheet.set_text(ref, value, keep_formula=formula is not None)
+        sheet.set_text(ref, value)
     else:
         sheet.clear(ref)
-    if formula is not None:
-        sheet.set_formula(ref, formula)
 
 
-def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived: dict, originals: dict[str, str]) -> None:
+def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived: dict, originals: dict[str, str], honoured: dict | None = None) -> None:
     """Write the derived cells of one form and flag every finding's cell.
 
     A derived cell is changed only where a finding names it, so check and fill agree: a cell is
@@ -1577,7 +1677,9 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
             xf = styles.xf(style)
             if xf is None or xf.get("numFmtId") != str(number_format):
                 sheet.set_style(address, styles.derive(style, num_fmt=number_format))
-        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text)
+        record = (honoured or {}).get(address)
+        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text,
+                               record=record.written if record is not None else None)
         _flag(sheet, comments, styles, address, text, worst_severity(findings), originals)
     for address, findings in by_cell.items():
         _flag(sheet, comments, styles, address, findings_text(findings), worst_severity(findings), originals)

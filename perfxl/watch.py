@@ -283,7 +283,7 @@ def _sha256(path: Path) -> str:
 
 
 #: Refusals that a complete file gets: no point in waiting, fill says why at once.
-_FINAL_REFUSALS = ("too-large", "not-a-spreadsheet", "unsupported-format", "unsupported-scheme", "encrypted", "unsafe-xml")
+_FINAL_REFUSALS = ("too-large", "not-a-spreadsheet", "unsupported-format", "unsupported-scheme", "encrypted", "unsafe-xml", "unsafe-package")
 
 
 def _readiness(path: Path) -> str:

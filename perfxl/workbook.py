@@ -8,6 +8,7 @@ reader works on :class:`SheetGrid` only, so it does not care where a grid came f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -16,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .model import PERFXL_AUTHOR, FormError, column_index, original_from_comment
+from .model import FormError, column_index
 from .systext import read_error_text
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -125,6 +126,8 @@ class Book:
     workbook: object | None = None  # openpyxl Workbook (formulas kept), for the writer
     load_warnings: list[str] = field(default_factory=list)
     engine: str = "openpyxl"  # which library read the values: openpyxl | calamine | xlrd
+    records: dict = field(default_factory=dict)  # sheet → cell → a 原填写 Record of a comment (see read_records)
+    honoured: dict = field(default_factory=dict)  # sheet → cell → the Records the check honoured (perfxl.verdict)
     converted: object = None  # .xls only: an .xlsx LibreOffice made of it, or a batch.PendingConversion
     stamp: tuple | None = None  # the file as it was read (see file_stamp); writers check it is unchanged
 
@@ -191,18 +194,37 @@ def _is_encrypted_ooxml(path: Path) -> bool:
         return marker in handle.read(1024 * 1024)
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension[^>]*ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _CELL_TAG = re.compile(rb"<(?:\w{1,10}:)?c[\s>/]")
+_CELL_REF = re.compile(rb'<(?:\w{1,10}:)?c\s[^>]*?\br="([A-Za-z]{1,4})(\d{1,8})"')
+_ROW_REF = re.compile(rb'<(?:\w{1,10}:)?row\s[^>]*?\br="(\d{1,8})"')
+#: Ranges a library may expand cell by cell: merged cells (openpyxl makes a MergedCell of each),
+#: hyperlinks (openpyxl gives each cell of the range its own), shared and array formulas.
+_RANGE_REFS = re.compile(rb'<(?:\w{1,10}:)?(?:mergeCell|f|hyperlink)\s[^>]*?\bref="([A-Za-z]{1,4})(\d{1,8})(?::([A-Za-z]{1,4})(\d{1,8}))?"')
 _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _TEXT_PARTS = (".xml", ".rels", ".vml")
 #: A non-XML part (picture, embedded object) larger than this is checked for its compression ratio.
 _BINARY_BOMB_FLOOR = 10 * 1024 * 1024
-#: A sheet part larger than this has its cells counted even when its <dimension> looks small.
-_COUNT_CELLS_OVER = 16 * 1024 * 1024
+#: The largest sheet Excel knows: beyond it a reference is damage, not content.
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+#: A DTD in any encoding an XML part may use (the parsers decode UTF-16 too).
+_DTD_MARKS = tuple(mark.encode(codec) for mark in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
+                   for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+_REL_TYPE_SHEET = "/worksheet"
+
+
+def xml_parser():
+    """The one XML parser every reading and writing of a package part uses (lxml, no entities, no
+    network, no huge text nodes): what it refuses, every path refuses (:func:`check_zip`)."""
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False, load_dtd=False)
 
 
 def check_zip(path: Path, limits: Limits) -> None:
-    """Refuse corrupt zips, zip bombs and absurdly large sheets before openpyxl sees them."""
+    """Refuse, before any library reads the file, what could make two readings of it differ or
+    exhaust the machine: corrupt zips, zip bombs, duplicate or path-like entry names, a DTD in any
+    part, damaged XML in a part perfxl or its engines read, and sheets whose cells, merged ranges
+    or formula ranges span more than ``limits.max_cells``."""
     name = path.name
     if path.stat().st_size > limits.max_file_bytes:
         raise FormError("too-large", f"{name} 超过 {limits.max_file_bytes // (1024 * 1024)} MB，不像一份自评表。若确需处理，请设置环境变量 PERFXL_MAX_FILE_BYTES。", path)
@@ -211,6 +233,7 @@ def check_zip(path: Path, limits: Limits) -> None:
             infos = archive.infolist()
             if len(infos) > limits.max_entries:
                 raise FormError("too-large", f"{name} 内部文件数过多（{len(infos)} 个），已拒绝处理以防资源耗尽。", path)
+            _check_entry_names(infos, path)
             total = sum(info.file_size for info in infos)
             bomb = next((info for info in infos if _looks_like_bomb(info, limits)), None)
             if total > limits.max_uncompressed_bytes or bomb is not None:
@@ -225,14 +248,175 @@ def check_zip(path: Path, limits: Limits) -> None:
                     raise FormError("unsupported-format", f"{name} 是“Strict Open XML 电子表格”格式（严格 OOXML），perfxl 无法读取。请在 Excel 中打开，"
                                     f"“另存为”时保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），或在 WPS 中另存为 .xlsx，再处理。", path)
             for info in infos:
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                _refuse_dtd(archive, info, path)
+            sheets = _check_structure(archive, names, path)
+            for info in infos:
+                if info.filename in sheets or (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                     _check_sheet_size(archive, info, limits, path)
     except zipfile.BadZipFile:
         raise FormError("corrupt", f"{name} 已损坏（压缩结构不完整），无法打开。请从原始来源重新获取或在 Excel/WPS 中修复后另存。", path) from None
     except FormError:
         raise
+    except MemoryError:
+        raise too_large_in_memory(path) from None
     except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:  # broken entries
         raise FormError("corrupt", f"{name} 已损坏，无法打开（{exc.__class__.__name__}）。请在 Excel/WPS 中修复后另存。", path) from None
+
+
+def too_large_in_memory(path: Path) -> FormError:
+    """A file that ran the machine out of memory although it passed the limits."""
+    return FormError("too-large", f"{Path(path).name} 读取时内存不足，不像一份自评表，已拒绝处理。请确认文件内容，或在 Excel/WPS 中删去多余的行列后另存。", path)
+
+
+def _check_entry_names(infos: list[zipfile.ZipInfo], path: Path) -> None:
+    """Two entries of one name (ZipFile.read gives the last, copying gives both), or names that
+    leave the package (``/x``, ``../x``, ``C:x``, ``x\\y``): whatever reads and whatever copies
+    could see different files. OPC part names are case-insensitive, so are the duplicates."""
+    seen: dict[str, str] = {}
+    for info in infos:
+        entry = info.filename
+        pieces = entry.replace("\\", "/").split("/")
+        if entry.startswith(("/", "\\")) or "\\" in entry or ".." in pieces or "." in pieces or re.match(r"[A-Za-z]:", entry) or "\0" in entry:
+            raise FormError("unsafe-package", f"{path.name} 的压缩包中有路径形式的部件名（{_shown(entry)}），不是 Excel/WPS 保存的工作簿，已出于安全原因拒绝处理。"
+                            f"请在 Excel/WPS 中打开后另存为 .xlsx 再提交。", path)
+        key = entry.lower()
+        if key in seen:
+            raise FormError("unsafe-package", f"{path.name} 的压缩包中同一个部件出现了两次（{_shown(entry)}），不同的程序会读到不同的内容，已出于安全原因拒绝处理。"
+                            f"请在 Excel/WPS 中打开后另存为 .xlsx 再提交。", path)
+        seen[key] = entry
+
+
+def _shown(entry: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in entry[:120])
+
+
+def _refuse_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """A DTD (``<!DOCTYPE``, ``<!ENTITY``) in any part, read or not, in UTF-8 or UTF-16: refused.
+
+    No OOXML part has one; the fast engine would not refuse it and a copy would carry it out."""
+    if info.is_dir() or info.file_size == 0:
+        return
+    longest = max(len(mark) for mark in _DTD_MARKS)
+    carry = b""
+    with archive.open(info) as handle:
+        while chunk := handle.read(1 << 20):
+            buffer = carry + chunk
+            if any(mark in buffer for mark in _DTD_MARKS):
+                raise FormError("unsafe-xml", f"{path.name} 含有 XML 文档类型（DTD）或实体声明（在 {_shown(info.filename)} 中），"
+                                f"Excel/WPS 保存的工作簿不会有，已出于安全原因拒绝处理。", path)
+            carry = buffer[-longest:]
+
+
+def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> set[str]:
+    """Parse (strictly, with :func:`xml_parser`) every part the reading engines or the writer read;
+    return the worksheet parts. A part one of them would refuse is refused here for all of them,
+    so check and fill read or refuse a file alike."""
+    from lxml import etree
+
+    parser = xml_parser()
+
+    def parse(part: str):
+        try:
+            return etree.fromstring(archive.read(part), parser)
+        except etree.XMLSyntaxError as exc:
+            raise FormError("corrupt", f"{path.name} 的内部部件 {_shown(part)} 不是完好的 XML（{_xml_problem(exc)}），无法读取。"
+                            f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
+
+    parsed = {part: parse(part) for part in ("[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml", "docProps/custom.xml", "xl/styles.xml", "xl/sharedStrings.xml", "xl/calcChain.xml")
+              if part in names}
+    strings = parsed.get("xl/sharedStrings.xml")
+    if strings is not None:
+        _check_phonetics(strings, "xl/sharedStrings.xml", path)
+    string_count = sum(1 for item in strings if item.tag == f"{NS_MAIN}si") if strings is not None else 0
+    styles = parsed.get("xl/styles.xml")
+    xfs = styles.find(f"{NS_MAIN}cellXfs") if styles is not None else None
+    style_count = sum(1 for xf in xfs if xf.tag == f"{NS_MAIN}xf") if xfs is not None else 0
+    for required in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+        if required not in names:
+            raise FormError("corrupt", f"{path.name} 缺少内部部件 {required}，内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+    workbook = parse("xl/workbook.xml")
+    if workbook.find(f"{NS_MAIN}sheets") is None or workbook.find(f"{NS_MAIN}sheets/{NS_MAIN}sheet") is None:
+        raise FormError("corrupt", f"{path.name} 的工作簿部件中没有工作表列表（<sheets>），内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+    sheets: set[str] = set()
+    rels = parse("xl/_rels/workbook.xml.rels")
+    for rel in rels:
+        target = rel.get("Target")
+        if not target or rel.get("TargetMode") == "External":
+            continue
+        part = resolve("xl/workbook.xml", target)
+        if part not in names or not part.endswith(".xml"):
+            continue
+        root = parse(part)
+        if (rel.get("Type") or "").endswith(_REL_TYPE_SHEET):
+            _check_cells(root, part, string_count, max(style_count, 1), path)
+            sheets.add(part)
+            sheet_rels = rels_part(part)
+            if sheet_rels in names:
+                for sheet_rel in parse(sheet_rels):
+                    linked = resolve(part, sheet_rel.get("Target") or "")
+                    if (sheet_rel.get("Type") or "").endswith(("/comments", "/threadedComment")) and linked in names and sheet_rel.get("TargetMode") != "External":
+                        parse(linked)
+    return sheets
+
+
+_EXCEL_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_ISO_DATE = re.compile(r"(?:\d{4}-\d{2}-\d{2})?(?:T?\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
+_CELL_TYPES = {"n", "s", "str", "inlineStr", "b", "e", "d"}
+
+
+def _check_cells(root, part: str, string_count: int, style_count: int, path: Path) -> None:
+    """Every cell holds what its type says (a number in a number cell, an index into the shared
+    strings, 0/1 for a truth value), and its style exists: a cell Excel would call damaged is
+    damaged for every reading (calamine and openpyxl guess differently at such cells)."""
+    data = root.find(f"{NS_MAIN}sheetData")
+    for cell in data.iter(f"{NS_MAIN}c") if data is not None else []:
+        kind = cell.get("t", "n")
+        value = cell.find(f"{NS_MAIN}v")
+        text = value.text if value is not None and value.text is not None else None
+        problem = None
+        if kind not in _CELL_TYPES:
+            problem = f"未知的类型 {kind[:20]}"
+        elif cell.get("r") is not None and not _A1_STRICT.fullmatch(cell.get("r")):
+            problem = "单元格地址无效"
+        elif _int(cell.get("s"), 0) < 0 or _int(cell.get("s"), 0) >= style_count or (cell.get("s") is not None and not cell.get("s").isdigit()):
+            problem = "单元格格式不存在"
+        elif text:
+            if kind == "n" and not (_EXCEL_NUMBER.fullmatch(text) and math.isfinite(float(text))):
+                problem = "数字单元格中不是数字"
+            elif kind == "s" and not (text.isdigit() and int(text) < string_count):
+                problem = "共享字符串序号无效"
+            elif kind == "b" and text not in ("0", "1"):
+                problem = "逻辑值不是 0 或 1"
+            elif kind == "d" and not _ISO_DATE.fullmatch(text):
+                problem = "日期格式无效"
+        if problem is None and kind == "inlineStr":
+            _check_phonetics(cell, part, path)
+        if problem:
+            where = cell.get("r") or "（无地址）"
+            raise FormError("corrupt", f"{path.name} 的工作表部件 {_shown(part)} 中单元格 {_shown(where)} 的内容与其类型不符（{problem}），"
+                            f"内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+
+
+def _check_phonetics(root, part: str, path: Path) -> None:
+    """Phonetic guides (<rPh>) say which characters they cover; without that openpyxl cannot read them."""
+    for guide in root.iter(f"{NS_MAIN}rPh"):
+        if not (str(guide.get("sb", "")).isdigit() and str(guide.get("eb", "")).isdigit()):
+            raise FormError("corrupt", f"{path.name} 的内部部件 {_shown(part)} 中有不完整的注音（rPh），内部结构有损坏，无法读取。"
+                            f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+
+
+_A1_STRICT = re.compile(r"\$?[A-Z]{1,3}\$?\d{1,7}")
+
+
+def rels_part(part: str) -> str:
+    """The relationships part of ``part`` (``xl/worksheets/_rels/sheet1.xml.rels``)."""
+    folder, _, file_name = part.rpartition("/")
+    return f"{folder}/_rels/{file_name}.rels" if folder else f"_rels/{file_name}.rels"
+
+
+def _xml_problem(exc) -> str:
+    line = getattr(exc, "lineno", None)
+    return f"第 {line} 行" if line else "格式错误"
 
 
 def _looks_like_bomb(info: zipfile.ZipInfo, limits: Limits) -> bool:
@@ -251,53 +435,89 @@ def _looks_like_bomb(info: zipfile.ZipInfo, limits: Limits) -> bool:
 
 
 def _check_sheet_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
-    """Refuse a sheet with more real cells than ``max_cells``.
+    """Refuse a sheet that would make a library allocate more than ``max_cells`` cells.
 
-    The declared ``<dimension>`` is trusted only when it is small: WPS and other writers declare
-    ``A1:I1048576`` on a sheet of 25 rows. Otherwise (or for a big part) the cells are counted.
+    What counts is what the engines expand, measured on the XML before they see it: the cells the
+    sheet really holds; the rectangle from A1 to its farthest cell (calamine allocates it whole,
+    and aborts the process when it cannot); merged ranges (openpyxl makes a cell of each merged
+    cell); shared and array formula ranges. The declared ``<dimension>`` is not used by either
+    engine and is not counted: WPS declares ``A1:I1048576`` on a sheet of 25 rows.
     """
-    with archive.open(info) as handle:
-        head = handle.read(4096)
-    found = _DIMENSION.search(head)
-    declared = 0
-    if found and found.group(3):
-        rows = int(found.group(4)) - int(found.group(2)) + 1
-        cols = column_index(found.group(3).decode()) - column_index(found.group(1).decode()) + 1
-        declared = rows * cols
-    if declared <= limits.max_cells and info.file_size <= _COUNT_CELLS_OVER:
-        return
-    cells = _count_cells(archive, info, limits.max_cells)
-    if cells > limits.max_cells:
+    stats = sheet_extent(archive, info, limits.max_cells)
+    if stats.beyond_excel:
+        raise FormError("corrupt", f"{path.name} 的工作表中有超出 Excel 范围（{MAX_ROW:,} 行 × {MAX_COL:,} 列）的单元格引用，内部结构有损坏，无法读取。"
+                        f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+    worst = max(stats.cells, stats.rows * stats.cols, stats.ranges)
+    if worst > limits.max_cells:
         raise FormError("too-large", f"{path.name} 的工作表范围过大（超过 {limits.max_cells:,} 个单元格），不像一份自评表，已拒绝处理。"
                         f"若确需处理，请设置环境变量 PERFXL_MAX_CELLS。", path)
 
 
-def _count_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: int) -> int:
-    """The number of <c> elements in a sheet part, streamed (stops once past ``stop_after``)."""
-    count = 0
+@dataclass
+class SheetExtent:
+    """What a sheet part holds, measured on its XML: cell elements, the farthest row and column
+    (of cells and rows), the cells its merged and formula ranges cover."""
+
+    cells: int = 0
+    rows: int = 0
+    cols: int = 0
+    ranges: int = 0
+    beyond_excel: bool = False
+
+
+def sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: int) -> SheetExtent:
+    """Stream a sheet part and measure it (stops counting once past ``stop_after`` cells)."""
+    stats = SheetExtent()
     carry = b""
+
+    def area(first_letters, first_row, last_letters, last_row) -> int:
+        top, left = int(first_row), column_index(first_letters.decode())
+        bottom, right = (int(last_row), column_index(last_letters.decode())) if last_letters else (top, left)
+        if max(top, bottom) > MAX_ROW or max(left, right) > MAX_COL:
+            stats.beyond_excel = True
+        return (abs(bottom - top) + 1) * (abs(right - left) + 1)
+
+    def scan(buffer: bytes, end: int) -> None:
+        stats.cells += len(_CELL_TAG.findall(buffer, 0, end))
+        for letters, row in _CELL_REF.findall(buffer, 0, end):
+            row_number, col_number = int(row), column_index(letters.decode())
+            stats.rows, stats.cols = max(stats.rows, row_number), max(stats.cols, col_number)
+            if row_number > MAX_ROW or col_number > MAX_COL:
+                stats.beyond_excel = True
+        for row in _ROW_REF.findall(buffer, 0, end):
+            stats.rows = max(stats.rows, int(row))
+            if int(row) > MAX_ROW:
+                stats.beyond_excel = True
+        for found in _RANGE_REFS.findall(buffer, 0, end):
+            stats.ranges += area(*found)
+
     with archive.open(info) as handle:
         while True:
             chunk = handle.read(1024 * 1024)
             if not chunk:
                 break
             buffer = carry + chunk
-            cut = buffer.rfind(b"<", max(0, len(buffer) - 16))  # a tag cut in two waits for the next chunk
+            cut = buffer.rfind(b"<", max(0, len(buffer) - 4096))  # a tag cut in two waits for the next chunk
             if cut < 0:
                 cut = len(buffer)
-            count += len(_CELL_TAG.findall(buffer, 0, cut))
+            scan(buffer, cut)
             carry = buffer[cut:]
-            if count > stop_after:
-                return count
-    return count + len(_CELL_TAG.findall(carry))
+            if stats.cells > stop_after or stats.ranges > stop_after or stats.beyond_excel:
+                return stats
+    scan(carry, len(carry))
+    stats.cols = max(stats.cols, 1) if stats.rows else stats.cols
+    return stats
 
 
 def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = None, engine: str = "auto") -> Book:
     """Open a workbook for reading (and, with ``styles``, for writing back).
 
-    Without ``styles`` the values are read with python-calamine (about 50 times faster than
-    openpyxl), falling back to openpyxl where calamine would see less: formulas without cached
-    results and perfxl's own outputs. ``engine="openpyxl"`` forces the full path.
+    Without ``styles`` an .xlsx/.xlsm is read one way only, whoever asks (check, fill, report, an
+    output read again): values with python-calamine, and from the same XML that the writer parses
+    the percent formats, the formulas Excel left no result for (evaluated by perfxl) and the 原填写
+    records of perfxl's comments (``Book.records``, which decide nothing by themselves: see
+    :mod:`perfxl.verdict`). ``engine="openpyxl"`` (or ``styles``) reads with openpyxl instead: the
+    differential tests compare the two.
     """
     path = Path(path)
     kind = sniff(path)
@@ -309,6 +529,12 @@ def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = 
         if error.code != "file-changed" and file_stamp(path) != stamp:  # a read of a file in motion
             raise changed_error(path) from None
         raise
+    except MemoryError:
+        raise too_large_in_memory(path) from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, KeyError, NotImplementedError) as exc:  # checked whole a moment ago
+        if file_stamp(path) != stamp:
+            raise changed_error(path) from None
+        raise _unreadable(path, exc) from None
     except OSError as exc:
         if file_stamp(path) != stamp:
             raise changed_error(path) from None
@@ -323,69 +549,146 @@ def _open(path: Path, kind: str, styles: bool, limits: Limits, engine: str) -> B
     if kind == "xls":
         return _open_xls(path, limits)
     check_zip(path, limits)
-    if not styles and engine != "openpyxl":
-        fast = _open_xlsx_values(path, kind)
-        if fast is not None:
-            return fast
-    return _open_xlsx(path, kind, styles)
+    if styles or engine == "openpyxl":
+        book = _open_xlsx(path, kind, styles)
+    else:
+        book = _open_xlsx_values(path, kind)
+    book.records = read_records(path)
+    return book
 
 
 #: The SpreadsheetML main namespace in ElementTree's ``{uri}`` form, to prefix tag names with.
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_CELL_STYLE = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?\ss="(\d+)"')
-_CELL_WITH_FORMULA = re.compile(rb"<c\b[^>]*>((?:(?!</c>).)*?<f[\s>/](?:(?!</c>).)*)</c>", re.S)
-_CACHED_VALUE = re.compile(rb"<v(?:\s[^>]*)?>[^<]")  # openpyxl writes an empty <v></v>
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
+_A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def _open_xlsx_values(path: Path, kind: str) -> Book | None:
-    """Values, merges and percent formats via calamine + a light scan of the XML; None to fall back."""
-    from defusedxml import ElementTree
+def _open_xlsx_values(path: Path, kind: str) -> Book:
+    """Values via calamine, formats and formulas from the sheets' XML (see :func:`open_book`)."""
     from python_calamine import CalamineWorkbook
 
+    parser = xml_parser()
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        parts = sheet_parts(archive, lambda name: etree.fromstring(archive.read(name), parser) if name in names else None)
+        percent_styles = _percent_styles(etree.fromstring(archive.read("xl/styles.xml"), parser)) if "xl/styles.xml" in names else {}
+        scans = {name: _scan_sheet(archive.read(part), percent_styles) for name, part in parts.items() if part in names}
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            for name in names:
-                if name.startswith("xl/comments") and "原填写".encode() in archive.read(name):
-                    return None  # a perfxl output: the originals live in comments
-            parts = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
-            percent_styles = _percent_styles(archive, ElementTree) if "xl/styles.xml" in names else {}
-            sheet_xml = {name: archive.read(part) for name, part in parts.items() if part in names}
-        for xml in sheet_xml.values():
-            if b"<f" in xml and any(not _CACHED_VALUE.search(cell) for cell in _CELL_WITH_FORMULA.findall(xml)):
-                return None  # formulas without cached results: openpyxl + our evaluator
         workbook = CalamineWorkbook.from_path(str(path))
-        grids = []
-        try:
-            for meta in workbook.sheets_metadata:
-                if "WorkSheet" not in str(meta.typ):
-                    continue
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # calamine's errors and Rust panics: the file is damaged for every path
+        raise _unreadable(path, exc) from None
+    grids = []
+    try:
+        for meta in workbook.sheets_metadata:
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            try:
                 sheet = workbook.get_sheet_by_name(meta.name)
-                values = {}
-                for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1):
-                    for c, value in enumerate(row, start=1):
-                        if value != "" and value is not None:
-                            values[(r, c)] = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
-                merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-                formats = {}
-                xml = sheet_xml.get(meta.name, b"")
-                if percent_styles and xml:
-                    for letters, row_text, style in _CELL_STYLE.findall(xml):
-                        code = percent_styles.get(int(style))
-                        if code:
-                            formats[(int(row_text), column_index(letters.decode()))] = code
-                grids.append(SheetGrid(meta.name, values, formats, merged, hidden="Visible" not in str(meta.visible)))
-        finally:
-            workbook.close()
-        return Book(path, kind, grids, None, [], engine="calamine")
-    except FormError:
-        raise
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # anything calamine (incl. its Rust panics) or the scan dislikes: openpyxl decides
-        return None
+                rows = sheet.to_python(skip_empty_area=False)
+                merged_ranges = sheet.merged_cell_ranges or []
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException as exc:
+                raise _unreadable(path, exc) from None
+            values = {}
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row, start=1):
+                    if value != "" and value is not None:
+                        values[(r, c)] = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
+            merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in merged_ranges]
+            formats, formulas = scans.get(meta.name, ({}, {}))
+            grid = SheetGrid(meta.name, values, dict(formats), merged, hidden="Visible" not in str(meta.visible))
+            _evaluate_formulas(grid, formulas)
+            grids.append(grid)
+    finally:
+        workbook.close()
+    return Book(path, kind, grids, None, [], engine="calamine")
+
+
+def _unreadable(path: Path, exc: BaseException) -> FormError:
+    return FormError("corrupt", f"{path.name} 内容损坏或不是标准的 Excel 工作簿，无法读取（{exc.__class__.__name__}）。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
+
+
+def _scan_sheet(xml: bytes, percent_styles: dict[int, str]) -> tuple[dict, dict]:
+    """(cell → percent format, cell → formula) of a sheet's XML: the formulas are those Excel left
+    no result for (``=…``, shared formulas translated to their cell), which perfxl evaluates."""
+    from lxml import etree
+
+    formats: dict[tuple[int, int], str] = {}
+    formulas: dict[tuple[int, int], str] = {}
+    shared: dict[str, tuple[str, str]] = {}  # si → (formula, its cell)
+    root = etree.fromstring(xml, xml_parser())
+    data = root.find(f"{NS_MAIN}sheetData")
+    row_number = 0
+    for row in data if data is not None else []:
+        if row.tag != f"{NS_MAIN}row":
+            continue
+        row_number = _int(row.get("r"), row_number + 1)
+        col_number = 0
+        for cell in row:
+            if cell.tag != f"{NS_MAIN}c":
+                continue
+            ref = _A1.match(cell.get("r") or "")
+            col_number = column_index(ref.group(1)) if ref else col_number + 1
+            key = (_int(ref.group(2), row_number) if ref else row_number, col_number)
+            style = _int(cell.get("s"), 0)
+            if style in percent_styles:
+                formats[key] = percent_styles[style]
+            formula = cell.find(f"{NS_MAIN}f")
+            if formula is None:
+                continue
+            text = formula.text or ""
+            if formula.get("t") == "shared" and formula.get("si") is not None:
+                if text:
+                    shared[formula.get("si")] = (text, _ref(key))
+                elif formula.get("si") in shared:
+                    text = _translate(*shared[formula.get("si")], _ref(key))
+            cached = cell.find(f"{NS_MAIN}v")
+            if text and (cached is None or not cached.text):
+                formulas[key] = "=" + text.lstrip("=")
+    return formats, formulas
+
+
+def _int(text, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _ref(key: tuple[int, int]) -> str:
+    from .model import a1
+
+    return a1(*key)
+
+
+def _translate(formula: str, origin: str, target: str) -> str:
+    """A shared formula as it reads in another cell of its range."""
+    from openpyxl.formula.translate import Translator
+
+    try:
+        return Translator("=" + formula.lstrip("="), origin=origin).translate_formula(target).lstrip("=")
+    except Exception:  # a formula the translator cannot parse: left unevaluated
+        return ""
+
+
+def _evaluate_formulas(grid: SheetGrid, formulas: dict[tuple[int, int], str]) -> None:
+    """Give cells whose formula has no cached result the value perfxl computes (the formula's text
+    when it cannot: never 0)."""
+    from .formulas import evaluate
+
+    if not formulas:
+        return
+    for key, formula in formulas.items():
+        if grid.values.get(key) not in (None, ""):
+            continue  # calamine found a value after all
+        result = evaluate(formula, lambda r, c: formulas.get((r, c), grid.values.get((r, c))))
+        grid.values[key] = result if result is not None else formula
 
 
 def sheet_parts(archive: zipfile.ZipFile, parse) -> dict[str, str]:
@@ -421,21 +724,54 @@ def resolve(source: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _percent_styles(archive: zipfile.ZipFile, ElementTree) -> dict[int, str]:
-    """Style index → number format, for the styles that show a percent."""
-    styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+def _percent_styles(styles) -> dict[int, str]:
+    """Style index → number format, for the styles that show a percent (``styles``: the parsed styles part)."""
     codes = dict(_BUILTIN_PERCENT)
     for fmt in styles.iter(f"{NS_MAIN}numFmt"):
         code = fmt.get("formatCode", "")
         if "%" in re.sub(r'"[^"]*"', "", code):
-            codes[int(fmt.get("numFmtId"))] = code
+            codes[_int(fmt.get("numFmtId"), -1)] = code
     xfs = styles.find(f"{NS_MAIN}cellXfs")
     found = {}
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        code = codes.get(int(xf.get("numFmtId", "0")))
+    for index, xf in enumerate(xf for xf in (xfs if xfs is not None else []) if xf.tag == f"{NS_MAIN}xf"):
+        code = codes.get(_int(xf.get("numFmtId"), 0))
         if code:
             found[index] = code
     return found
+
+
+def read_records(path: Path) -> dict[str, dict[tuple[int, int], object]]:
+    """Sheet name → cell → the 原填写 :class:`~perfxl.model.Record` of its comment, whoever the
+    comment's author says it is (LibreOffice re-saves authors as " "; anyone can type "perfxl")."""
+    from lxml import etree
+
+    from .model import parse_record
+
+    parser = xml_parser()
+    found: dict[str, dict[tuple[int, int], object]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if not any(name.lower().startswith("xl/comments") or "/comments" in name.lower() for name in names):
+            return found
+        parse = lambda name: etree.fromstring(archive.read(name), parser) if name in names else None  # noqa: E731
+        for sheet, part in sheet_parts(archive, parse).items():
+            rels = parse(rels_part(part))
+            for rel in rels if rels is not None else []:
+                target = resolve(part, rel.get("Target") or "")
+                if not (rel.get("Type") or "").endswith("/comments") or rel.get("TargetMode") == "External" or target not in names:
+                    continue
+                for comment in parse(target).iter(f"{NS_MAIN}comment"):
+                    ref = _A1.match(comment.get("ref") or "")
+                    text = "".join(t.text or "" for t in comment.iter(f"{NS_MAIN}t") if _not_phonetic(t))
+                    record = parse_record(text)
+                    if ref and record is not None:
+                        found.setdefault(sheet, {})[(int(ref.group(2)), column_index(ref.group(1)))] = record
+    return found
+
+
+def _not_phonetic(element) -> bool:
+    parent = element.getparent()
+    return parent is None or parent.tag != f"{NS_MAIN}rPh"
 
 
 def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:
@@ -473,33 +809,33 @@ def _is_unsafe_xml(exc: BaseException) -> bool:
 
 
 def grid_from_openpyxl(ws) -> SheetGrid:
-    """The values and number formats of an openpyxl worksheet as a :class:`SheetGrid`.
-
-    A cell perfxl rewrote (its comment records the original) gives the value the form stated.
-    """
+    """The values and number formats of an openpyxl worksheet as a :class:`SheetGrid`: what the
+    cells show (comments, perfxl's included, decide nothing here)."""
     values: dict[tuple[int, int], object] = {}
     formats: dict[tuple[int, int], str] = {}
     for (row, col), cell in ws._cells.items():  # only cells that exist; avoids WPS's bogus <dimension>
         value = cell.value
-        comment = cell.comment
-        if comment is not None and comment.author == PERFXL_AUTHOR:
-            # A perfxl output: read the value the form originally stated, so that checking an
-            # output gives the same findings as checking the original.
-            original = original_from_comment(comment.text, value, cell.number_format)
-            if original is not None:
-                value = typed_value(original)
-        if value is cell.value and cell.data_type == "s" and isinstance(value, str) and value.startswith("="):
+        if cell.data_type == "s" and isinstance(value, str) and value.startswith("="):
             value = Text(value)  # text, not a formula
         if value is None:
             continue
         if not isinstance(value, (str, int, float, bool)) and value.__class__.__name__ in ("ArrayFormula", "DataTableFormula"):
             value = "=" + str(getattr(value, "text", "") or "").lstrip("=")
         values[(row, col)] = value
-        fmt = cell.number_format
+        fmt = _number_format(cell)
         if fmt and fmt != "General":
             formats[(row, col)] = fmt
     merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
     return SheetGrid(ws.title, values, formats, merged, hidden=ws.sheet_state != "visible")
+
+
+def _number_format(cell) -> str:
+    """The cell's number format; General where its style names a format the workbook does not
+    define (openpyxl raises IndexError there), as Excel shows it."""
+    try:
+        return cell.number_format
+    except (IndexError, KeyError):
+        return "General"
 
 
 class Text(str):
@@ -515,11 +851,15 @@ def typed_value(text: str) -> object:
         return None
     if text.startswith("'"):
         return Text(text[1:])
-    try:
-        number = float(text)
-    except ValueError:
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return text  # NaN, inf, -Infinity, 1e999, 1e308, 0x10, 1_000: text, as the cell showed it (perfxl reads no exponents)
+    number = float(text)
+    if not math.isfinite(number):
         return text
     return int(number) if number.is_integer() and "." not in text else number
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")  # as perfxl writes numbers (never with an exponent)
 
 
 def _is_formula(value) -> bool:

@@ -24,9 +24,8 @@ from .marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDINGS_TITLE, F
                     HIGHLIGHT_COLORS, LINK_COLOR, NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL,
                     TITLE_SIZE, USER_COMMENT_MARKER, derived_cells, derived_comment, findings_sheet, findings_sheet_file_name,
                     findings_text, highlight_color, worst_severity)
-from .model import PERFXL_AUTHOR, Cell, Finding, original_formula, original_from_comment
+from .model import PERFXL_AUTHOR, Cell, Finding
 from .office import convert_with_office
-from .workbook import typed_value
 from .writeutil import atomic_path
 
 
@@ -155,8 +154,7 @@ def _set_comment(cell, text: str) -> None:
 
 
 def _remove_perfxl_marks(wb) -> None:
-    """Undo a previous perfxl run: its comments and highlights go (user comments and fills return),
-    derived cells get their stated value."""
+    """Undo a previous perfxl run: its comments and highlights go (user comments and fills return)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -167,13 +165,9 @@ def _remove_perfxl_marks(wb) -> None:
         for cell in [c for c in ws._cells.values() if c.comment is not None and c.comment.author == PERFXL_AUTHOR]:
             if _is_highlight(cell.fill):  # perfxl's colour, not one the user gave it since
                 cell.fill = fills.get((ws.title, cell.coordinate), PatternFill())
+            # The cell keeps what it shows: the check read it so (an .xls has no records perfxl
+            # honours, see perfxl.verdict), and a record's formula is never written back.
             text = cell.comment.text or ""
-            original = original_from_comment(text, cell.value, cell.number_format)
-            if original is not None:
-                formula = original_formula(text)
-                cell.value = formula if formula else typed_value(original)  # the form's own formula, or its value
-                if isinstance(cell.value, str) and not formula:
-                    cell.data_type = "s"  # text stays text, even where it looks like a formula
             head, marker, rest = text.partition(USER_COMMENT_MARKER)
             if marker:
                 author, _, user_text = rest.partition("）】\n")

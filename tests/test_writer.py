@@ -14,7 +14,7 @@ from conftest import sha256, spec_copy, visible_sheets
 
 from perfxl import marks, writer, xlswriter
 from perfxl.losses import inspect_package
-from perfxl.model import PERFXL_AUTHOR, original_from_comment
+from perfxl.model import PERFXL_AUTHOR, parse_record, record_matches
 from perfxl.reader import read_forms
 from perfxl.rules import check
 from perfxl.workbook import open_book
@@ -414,16 +414,19 @@ def test_a_derived_cell_changed_in_the_output_is_the_new_stated_value(run_cli, s
     assert cell.value == 102 and cell.comment.text.startswith("原填写：101；按规则重新计算：102")
 
 
-def test_original_from_comment_only_while_the_cell_holds_perfxls_value():
+def test_a_record_matches_only_while_the_cell_holds_perfxls_value():
     text = "原填写：95%；按规则重新计算：100%\n【错误】执行率不符"
-    assert original_from_comment(text) == "95%"
-    assert original_from_comment(text, 1.0, "0.00%") == "95%"  # still perfxl's value
-    assert original_from_comment(text, 0.9, "0.00%") is None  # changed by hand: that value stands
-    assert original_from_comment("原填写：（空）；按规则重新计算：优", "优") == ""
-    assert original_from_comment("原填写：（空）；按规则重新计算：优", "良") is None
-    assert original_from_comment("原填写：92；按规则重新计算：102", 102.0) == "92"
-    assert original_from_comment("原填写：92；按规则重新计算：102", None) is None  # cleared by hand
-    assert original_from_comment("【警告】其他批注", 1) is None
+    record = parse_record(text)
+    assert (record.original, record.recomputed) == ("95%", "100%")
+    assert record_matches(record, 1.0, "0.00%")  # still perfxl's value
+    assert not record_matches(record, 0.9, "0.00%")  # changed by hand: that value stands
+    assert parse_record("原填写：（空）；按规则重新计算：优").original == ""
+    assert record_matches(parse_record("原填写：（空）；按规则重新计算：优"), "优")
+    assert not record_matches(parse_record("原填写：（空）；按规则重新计算：优"), "良")
+    assert record_matches(parse_record("原填写：92；按规则重新计算：102"), 102.0)
+    assert not record_matches(parse_record("原填写：92；按规则重新计算：102"), None)  # cleared by hand
+    assert parse_record("【警告】其他批注") is None
+    assert parse_record("原填写：99.36（公式：=HYPERLINK(\"x\",1)）；按规则重新计算：50").original == "99.36"  # the formula is words
 
 
 def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
