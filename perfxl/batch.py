@@ -242,7 +242,7 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
     from .trust import check_book
     from .workbook import open_book
 
-    book = None
+    book = outcome = None
     try:
         book = open_book(path, styles=False)  # the workbook is written by patching the input (perfxl.patch), not from openpyxl
         book.converted = converted
@@ -266,6 +266,9 @@ def fill_path(path: Path, options: FillOptions, converted: Path | PendingConvers
                 outcome.outputs.append(report_path)
         return outcome
     except FormError as error:
+        if outcome is not None and outcome.outputs:  # some outputs are complete (the disk filled up after them): keep saying so
+            outcome.error = error
+            return outcome
         return FileOutcome(path, error=error)
     except Exception as exc:  # a bug must not stop the batch; say so plainly
         if book is not None and book.changed:  # not a bug: the input was deleted or rewritten meanwhile
@@ -344,9 +347,8 @@ class FileRecord:
     @classmethod
     def from_outcome(cls, outcome: FileOutcome, label: str = "") -> FileRecord:
         record = cls(outcome.path, label, outputs=list(outcome.outputs))
-        if outcome.error is not None:
+        if outcome.error is not None:  # with results too when the form was read and some outputs were written
             record.error_code, record.error_message, record.error_detail = outcome.error.code, outcome.error.message, outcome.error.detail
-            return record
         reports = [out for out in outcome.outputs if out.suffix.lower() == ".docx"]
         for result in outcome.results:
             form, computed = result.form, result.computed

@@ -15,7 +15,7 @@ def record_lines(record, strict_report: bool = False, outputs: bool = True) -> l
     ``strict_report``: --strict with a report wanted. ``outputs``: add the ``已写出：`` lines.
     """
     label = printable(record.label)
-    if record.error_code is not None:
+    if record.error_code is not None and not record.outputs:
         return [(f"{label}：无法处理 —— {printable(record.error_message)}", True)]
     lines = []
     for form in record.forms:
@@ -26,6 +26,8 @@ def record_lines(record, strict_report: bool = False, outputs: bool = True) -> l
             lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
     if outputs:
         lines.extend((f"  已写出：{printable(output)}", False) for output in record.outputs)
+    if record.error_code is not None:  # what was written stands; the rest could not be written
+        lines.append((f"{label}：其余结果未能写出 —— {printable(record.error_message)}", True))
     return lines
 
 

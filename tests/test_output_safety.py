@@ -98,3 +98,25 @@ def test_outputs_get_ordinary_permissions(seed_form, tmp_path, run_cli):
     os.umask(old)
     for path in out.iterdir():
         assert path.stat().st_mode & 0o777 == 0o666 & ~old, path
+
+
+def test_a_full_disk_after_the_workbook_says_what_was_written(seed_form, tmp_path, monkeypatch, run_cli):
+    """The disk fills up while the report is written: the complete 自评结果.xlsx stands and is named,
+    the report is said to be missing — not the whole file as 无法处理 (issue 22, item 6)."""
+    import errno
+
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".docx"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    result = run_cli("fill", seed_form, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    workbook = tmp_path / "out" / f"{seed_form.stem}_自评结果.xlsx"
+    assert workbook.exists() and openpyxl.load_workbook(workbook)
+    assert f"已写出：{workbook}" in result.stdout and "总分 102（待定）" in result.stdout
+    assert "其余结果未能写出" in result.stderr and "无法处理" not in result.stderr + result.stdout
+    assert not list((tmp_path / "out").glob("*.docx")) and not list((tmp_path / "out").glob(".~perfxl*"))
