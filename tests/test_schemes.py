@@ -113,8 +113,7 @@ def input_output_outcome_rows():
 def refusal(run_cli, path) -> dict:
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 2, result.stdout + result.stderr
-    docs = json.loads(result.stdout)
-    doc = docs[0] if isinstance(docs, list) else docs
+    [doc] = json.loads(result.stdout)  # always a list
     assert doc["ok"] is False and "form" not in doc
     return doc["error"]
 
@@ -158,8 +157,7 @@ def test_a_20_point_budget_on_the_ministry_form_is_still_read(tmp_path, run_cli)
     rows[11][6], rows[11][7] = 100, 99.2
     merges = ("A1:G1", "B2:G2", "B3:D3", "F3:G3", "A4:B4", "A5:B5", "A6:A11", "B7:B9", "A12:F12", "B13:H13")
     result = run_cli("check", write_form(tmp_path / "mof20.xlsx", rows, merges), "--format", "json")
-    docs = json.loads(result.stdout)
-    doc = docs[0] if isinstance(docs, list) else docs
+    [doc] = json.loads(result.stdout)
     assert doc["form"]["scheme"] == "mof-2020" and doc["form"]["funds"]["weight"] == 20
 
 
