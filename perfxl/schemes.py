@@ -41,6 +41,9 @@ def _compiled(sign: str) -> re.Pattern:
     return re.compile(sign, re.MULTILINE)  # ^ and $ at each cell's text
 
 
+#: An 一级 label as these forms write it: the name, 指标 or not, and its weight or not (决策（10分）).
+_LEVEL1 = r"^{}(?:指标)?(?:[(（]\d+(?:\.\d+)?分[)）])?$"
+
 #: The scheme perfxl checks; every form that is on none of the others is read as this one.
 MOF_2020 = Scheme(
     "mof-2020", "财政部 2020 年项目支出绩效自评表", "预算执行率 10 分（表上另有写明的从其规定）在年度资金总额行计分，各三级指标自设分值，总分 100 分",
@@ -57,13 +60,13 @@ SCHEMES: tuple[Scheme, ...] = (
            supported=False, signs=(r"执行率权重", r"得分系数|指标权重")),
     Scheme("whole-process", "全过程（决策、过程、产出、效益）评价表",
            "决策、过程（管理）、产出、效益四类一级指标，预算执行率是“过程”下的一项三级指标，不单独计分",
-           supported=False, signs=(r"^决策(?:指标)?(?:[(（]\d+(?:\.\d+)?分[)）])?$", r"^(?:过程|管理)(?:指标)?(?:[(（]\d+(?:\.\d+)?分[)）])?$")),
+           supported=False, signs=(_LEVEL1.format("决策"), _LEVEL1.format("(?:过程|管理)"))),
     Scheme("hebei-weight-share", "河北权重占比折算表",
            "单项指标得分 × 权重占比 = 折算得分",
            supported=False, signs=(r"权重占比", r"折算得分")),
     Scheme("input-output-outcome", "投入、产出、结果三类一级指标的评价表",
            "投入、产出、结果三类一级指标",
-           supported=False, signs=(r"^投入(?:指标)?(?:[(（]\d+(?:\.\d+)?分[)）])?$", r"^结果(?:指标)?(?:[(（]\d+(?:\.\d+)?分[)）])?$")),
+           supported=False, signs=(_LEVEL1.format("投入"), _LEVEL1.format("结果"))),
 )
 BY_CODE = {scheme.code: scheme for scheme in SCHEMES}
 
