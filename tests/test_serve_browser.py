@@ -190,16 +190,18 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(server, page, tmp_pa
 def test_a_batch_in_progress_shows_each_files_progress(server, page, tmp_path):
     from benchmarks.generate import generate
 
-    paths = generate(tmp_path / "forms", 14, seed=3, xls_share=0)
+    # Enough forms that the page, polling every 0.6 s, sees the batch half done on a fast idle machine too
+    # (with 14 forms one worker could finish between two polls of the window and the wait never ended).
+    paths = generate(tmp_path / "forms", 30, seed=3, xls_share=0)
     page.goto(server)
     page.set_input_files("#pick-files", [str(path) for path in paths])
     page.wait_for_function("""() => { const t = document.getElementById('overall').textContent;
-        const m = t.match(/已完成 (\\d+) \\/ (\\d+)/); return m && Number(m[1]) >= 3 && Number(m[1]) < Number(m[2]) - 3; }""", timeout=120_000)
+        const m = t.match(/已完成 (\\d+) \\/ (\\d+)/); return m && Number(m[1]) >= 2 && Number(m[1]) < Number(m[2]) - 2; }""", timeout=120_000)
     states = page.locator("#file-rows td.state").all_inner_texts()
     assert any(text in ("有错误", "通过") for text in states) and any("处理中" in text or "等待" in text or "已上传" in text for text in states)
     _shot(page, "serve-progress.png")
     _wait_done(page)
-    assert page.locator("#file-rows tr").count() == 14
+    assert page.locator("#file-rows tr").count() == 30
 
 
 def test_with_a_token_the_page_asks_for_it_first(page, tmp_path):
