@@ -251,7 +251,7 @@ PERFXL_COMMENT_STARTS = (ORIGINAL_PREFIX, *(f"【{word}】" for word in SEVERITY
 def is_perfxl_comment(author: str, text: str) -> bool:
     """A comment an earlier run wrote, as far as the words tell: by the author ``perfxl`` or by no
     one (LibreOffice re-saves every author as " "), beginning as perfxl's comments begin. It is
-    removed and rewritten by a re-fill; its words decide no verdict (see perfxl.verdict)."""
+    removed and rewritten by a re-fill; its words decide no verdict (see perfxl.trust)."""
     return (author == PERFXL_AUTHOR or not author.strip()) and text.startswith(PERFXL_COMMENT_STARTS)
 
 

@@ -226,6 +226,17 @@ def a1(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """'H25' → (25, 8), the inverse of :func:`a1` (``$H$25`` too); ValueError for anything else."""
+    match = _REF.fullmatch(ref.strip())
+    if not match:
+        raise ValueError(ref)
+    return int(match.group(2)), column_index(match.group(1))
+
+
 #: Author of every comment perfxl writes; lets a re-run recognise (and replace) its own comments.
 PERFXL_AUTHOR = "perfxl"
 ORIGINAL_PREFIX = "原填写："
@@ -264,7 +275,7 @@ class Record:
 
     Anyone can type such a comment, so a record decides nothing by itself: the reading honours it
     only where the cell still shows what perfxl writes there by the rules (see
-    :func:`perfxl.verdict.honoured_records`), and its formula part is never more than words.
+    :func:`perfxl.trust.honoured_records`), and its formula part is never more than words.
     """
 
     original: str  # the stated value as text ('' when blank; for a formula, the value it showed)

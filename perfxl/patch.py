@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from . import labels as L
-from .model import PERFXL_AUTHOR, Finding, FormError, a1, column_index
+from .model import PERFXL_AUTHOR, Finding, FormError, a1, split_ref
 from .workbook import resolve
 from .writeutil import atomic_path
 
@@ -76,7 +76,6 @@ CELL_CHILDREN = ("f", "v", "is", "extLst")
 
 RATE_NUMFMT = 10  # built-in "0.00%"
 SCORE_NUMFMT = 2  # built-in "0.00"
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 
@@ -87,14 +86,6 @@ def q(tag: str, ns: str = MAIN) -> str:
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """'H25' → (25, 8)."""
-    match = _REF.fullmatch(ref.strip())
-    if not match:
-        raise ValueError(ref)
-    return int(match.group(2)), column_index(match.group(1))
 
 
 def insert_in_order(parent, child, order: tuple[str, ...]):
@@ -1610,7 +1601,7 @@ def _findings_sheet_file_name(sheet: Sheet) -> str | None:
 def _undo_marks(sheet: Sheet, comments: Comments, styles: Styles, records: dict, honoured: dict) -> None:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
     fills return); the cells whose records the check honoured (``honoured``: A1 → Record, see
-    :mod:`perfxl.verdict`) get the value the record says the form stated — a value, never a formula."""
+    :mod:`perfxl.trust`) get the value the record says the form stated — a value, never a formula."""
     from .marks import USER_COMMENT_MARKER, is_perfxl_comment
 
     comments.threads.remove_perfxl()

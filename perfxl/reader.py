@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import labels as L
 from . import schemes
-from .model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, UnreadRow, a1, column_index
+from .model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, UnreadRow, a1, split_ref
 from .numbers import clean_text, display_text, read_value
 from .workbook import Book, SheetGrid, open_book
 
@@ -134,9 +134,9 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     if any(word in title for word in L.DEPARTMENT_TITLE_WORDS) or (labels.first("unit") and not labels.first("project")):
         form.kind = KIND_DEPARTMENT
         superior = labels.first("superior")
-        unit = labels.first("unit") or superior  # 一级预算单位名称 alone names the unit too
-        form.unit = _value_right_of(grid, unit)
-        form.department = _value_right_of(grid, superior or labels.first("department")) if (superior or labels.first("department")) else form.unit
+        form.unit = _value_right_of(grid, labels.first("unit") or superior)  # 一级预算单位名称 alone names the unit too
+        above = superior or labels.first("department")
+        form.department = _value_right_of(grid, above) if above else form.unit
         form.implementer = form.unit
     else:
         form.project = _value_right_of(grid, labels.first("project"))
@@ -187,27 +187,18 @@ class _Roles:
         self.of.setdefault(self.grid.anchor(row, col), role)
 
     def mark_cell(self, cell: Cell, role: str) -> None:
-        if cell.address and (spot := _spot(cell.address)):
-            self.mark(*spot, role)
+        if cell.address:
+            self.mark(*split_ref(cell.address), role)
 
-    def mark_row(self, row: int, role: str, start: int = 1) -> None:
-        """Every non-empty cell of a row (from column ``start``) not yet accounted for."""
-        for col in range(start, self.grid.max_col + 1):
-            if self.grid.anchor(row, col) == (row, col) and clean_text(self.grid.values.get((row, col))):
-                self.mark(row, col, role)
-
-
-_A1 = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+    def mark_row(self, row: int, role: str) -> None:
+        """Every non-empty cell of a row not yet accounted for."""
+        for col, _ in _own_texts(self.grid, row):
+            self.mark(row, col, role)
 
 
-def _spot(address: str) -> tuple[int, int] | None:
-    found = _A1.match(address)
-    return (int(found.group(2)), column_index(found.group(1))) if found else None
-
-
-def _own_texts(grid: SheetGrid, row: int, start: int = 1) -> list[tuple[int, str]]:
+def _own_texts(grid: SheetGrid, row: int) -> list[tuple[int, str]]:
     """(column, text) of the cells a row holds itself (not merged in from above or the left)."""
-    return [(col, text) for col in range(start, grid.max_col + 1)
+    return [(col, text) for col in range(1, grid.max_col + 1)
             if grid.anchor(row, col) == (row, col) and (text := clean_text(grid.values.get((row, col))))]
 
 
@@ -332,9 +323,7 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, r
     for i, (row, label, kind, part_group, inline) in enumerate(rows):
         if i == total_index:
             kind, part_group = "funds_total", ""
-        elif kind == "funds_group_total":
-            pass
-        elif kind in (None, "funds_total") or form.fund(kind):
+        elif kind != "funds_group_total" and (kind in (None, "funds_total") or form.fund(kind)):
             kind = "funds_part"
         cells = {name: _cell(grid, row, col) for name, col in columns.items()} if inline.address is None else {}
         fund = FundRow(
@@ -799,8 +788,7 @@ def _group_shared_scores(grid: SheetGrid, form: Form) -> None:
         if j - i > 1:
             shared = "score" if inds[i].score.address == inds[i + 1].score.address else "weight"
             address = getattr(inds[i], shared).address
-            row, col = _spot(address)
-            bottom, right = grid.span(row, col)
+            bottom, right = grid.span(*split_ref(address))
             group = f"{address}:{a1(bottom, right)}"
             for ind in inds[i:j]:
                 ind.group = group
@@ -823,8 +811,8 @@ def _outline(form: Form, roles: _Roles) -> None:
                 parent = inds[i]
                 form.outline_parents.append(OutlineParent(parent.row, parent.level3, parent.weight, parent.score, [ind.row for ind in inds[i + 1:j]]))
                 for cell in (parent.level3, parent.weight, parent.score):
-                    if cell.address and (spot := _spot(cell.address)):
-                        roles.of[spot] = "大纲标题（分值、得分应为其下各项之和，不另计分）"
+                    if cell.address:
+                        roles.of[split_ref(cell.address)] = "大纲标题（分值、得分应为其下各项之和，不另计分）"
                 kept.extend(inds[i + 1:j])
                 i = j
                 continue
@@ -851,7 +839,7 @@ def _indicator_header_rows(grid: SheetGrid) -> list[int]:
 
 
 def _holds_number(grid: SheetGrid, row: int) -> bool:
-    return any(isinstance(grid.values.get((row, col)), (int, float)) and not isinstance(grid.values.get((row, col)), bool)
+    return any(isinstance(value := grid.values.get((row, col)), (int, float)) and not isinstance(value, bool)
                for col in range(1, grid.max_col + 1))
 
 
@@ -1003,8 +991,7 @@ def _account(grid: SheetGrid, form: Form, labels: _Labels, roles: _Roles) -> Non
 
 
 def _spot_row(address: str | None) -> int | None:
-    spot = _spot(address) if address else None
-    return spot[0] if spot else None
+    return split_ref(address)[0] if address else None
 
 
 def read_report_info(grid: SheetGrid) -> tuple[dict[str, str], dict[str, str]]:

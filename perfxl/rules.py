@@ -835,7 +835,7 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     computed.total_weight = None if unknown_weights or ind.empty else round_half_up(computed.budget_weight + indicator_weight, 2)
     known_score = computed.budget_score is not None and not unknown_scores and not ind.empty
     computed.total_score = round_half_up(computed.budget_score + indicator_score, 2) if known_score else None
-    computed.grade, computed.grade_reason = _grade(ind, computed)
+    computed.grade, computed.grade_reason = _grade(computed, unknown_weights, unknown_scores, ind.empty)
     _check_unverifiable(form, computed, unknown_weights, unknown_scores, out)
     _check_outline(form, out)
     total_cell = form.total_weight.address or form.total_label.address
@@ -930,18 +930,18 @@ def _check_accounting(form: Form, out: _Findings) -> None:
                     f"{unread.cell}（“{text}”）没有被读取：它不在自评表的任何一列中（所在行的其余内容已读取）。请把它写到相应的列中，或删除。")
 
 
-def _grade(ind: pd.DataFrame, computed: Computed) -> tuple[str, str]:
+def _grade(computed: Computed, unknown_weights: int, unknown_scores: int, empty: bool) -> tuple[str, str]:
     """The grade of the recomputed total, or 待定 with the reason: a sum over weights that do not total
-    100, or with scores missing, is not a score out of 100."""
+    100, or with scores missing, is not a score out of 100. ``unknown_*``: indicators without a usable
+    分值 / 得分; ``empty``: no indicator at all."""
     reasons = []
-    if computed.total_weight is None:
-        reasons.append(f"{int((ind['weight'].isna() & ~ind['member']).sum())} 项三级指标没有可用的分值")
-    elif not close(computed.total_weight, 100.0):
+    if unknown_weights:
+        reasons.append(f"{unknown_weights} 项三级指标没有可用的分值")
+    elif computed.total_weight is not None and not close(computed.total_weight, 100.0):
         reasons.append(f"分值合计 {format_number(computed.total_weight)} 分，不是 100 分")
-    missing = int((ind["score"].isna() & ~ind["member"]).sum())
-    if missing:
-        reasons.append(f"{missing} 项三级指标没有可用的得分")
-    if ind.empty:
+    if unknown_scores:
+        reasons.append(f"{unknown_scores} 项三级指标没有可用的得分")
+    if empty:
         reasons.append("没有三级指标")
     if computed.budget_score is None:
         reasons.append("预算执行率得分无法计算")

@@ -59,9 +59,8 @@ def check_book(path: Path | str, book: Book | None = None) -> list:
 def honoured_records(book: Book, results: list) -> dict:
     """Sheet → cell → the record honoured there: a derived cell showing the rules' value, whose
     record says perfxl wrote that value."""
-    from .model import column_index, record_matches
+    from .model import record_matches, split_ref
     from .rules import stated_differs
-    from .workbook import _A1
 
     honoured: dict = {}
     for result in results:
@@ -69,10 +68,10 @@ def honoured_records(book: Book, results: list) -> dict:
         if not records:
             continue
         for address, (stated, value, kind) in _derivable(result).items():
-            ref = _A1.match(stated.address or address)
-            if ref is None:
+            try:
+                key = split_ref(stated.address or address)
+            except ValueError:
                 continue
-            key = (int(ref.group(2)), column_index(ref.group(1)))
             record = records.get(key)
             if record is None or value is None:
                 continue

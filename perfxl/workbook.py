@@ -127,7 +127,7 @@ class Book:
     load_warnings: list[str] = field(default_factory=list)
     engine: str = "openpyxl"  # which library read the values: openpyxl | calamine | xlrd
     records: dict = field(default_factory=dict)  # sheet → cell → a 原填写 Record of a comment (see read_records)
-    honoured: dict = field(default_factory=dict)  # sheet → cell → the Records the check honoured (perfxl.verdict)
+    honoured: dict = field(default_factory=dict)  # sheet → cell → the Records the check honoured (perfxl.trust)
     converted: object = None  # .xls only: an .xlsx LibreOffice made of it, or a batch.PendingConversion
     stamp: tuple | None = None  # the file as it was read (see file_stamp); writers check it is unchanged
 
@@ -516,7 +516,7 @@ def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = 
     output read again): values with python-calamine, and from the same XML that the writer parses
     the percent formats, the formulas Excel left no result for (evaluated by perfxl) and the 原填写
     records of perfxl's comments (``Book.records``, which decide nothing by themselves: see
-    :mod:`perfxl.verdict`). ``engine="openpyxl"`` (or ``styles``) reads with openpyxl instead: the
+    :mod:`perfxl.trust`). ``engine="openpyxl"`` (or ``styles``) reads with openpyxl instead: the
     differential tests compare the two.
     """
     path = Path(path)

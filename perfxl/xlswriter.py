@@ -166,7 +166,7 @@ def _remove_perfxl_marks(wb) -> None:
             if _is_highlight(cell.fill):  # perfxl's colour, not one the user gave it since
                 cell.fill = fills.get((ws.title, cell.coordinate), PatternFill())
             # The cell keeps what it shows: the check read it so (an .xls has no records perfxl
-            # honours, see perfxl.verdict), and a record's formula is never written back.
+            # honours, see perfxl.trust), and a record's formula is never written back.
             text = cell.comment.text or ""
             head, marker, rest = text.partition(USER_COMMENT_MARKER)
             if marker:
