@@ -255,11 +255,11 @@ def xlsx_floor(source: Path, target: Path) -> None:
 
 def stage_timings(paths: list[Path], scratch: Path, results: Results) -> dict:
     """Section 1. Returns the medians used by later sections."""
-    from perfxl.reader import read_forms
-    from perfxl.report import write_report
-    from perfxl.rules import check
-    from perfxl.workbook import open_book
-    from perfxl.writer import write_filled_workbook
+    from perfxl.read.reader import read_forms
+    from perfxl.report.document import write_report
+    from perfxl.checks.rules import check
+    from perfxl.read.workbook import open_book
+    from perfxl.write.writer import write_filled_workbook
 
     scratch.mkdir(parents=True, exist_ok=True)
     stages = ("open+read", "check", "write workbook", "write report", "floor workbook", "floor report")

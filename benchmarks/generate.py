@@ -2,7 +2,7 @@
 
     python benchmarks/generate.py OUT_DIR [--n 100] [--seed 0] [--xls-share 0.05]
 
-Each form is built with :mod:`perfxl.formbuilder` in the standard layout, with variety: departments
+Each form is built with :mod:`perfxl.write.formbuilder` in the standard layout, with variety: departments
 and projects, 8–30 三级指标 spread over 产出/效益/满意度 with their 二级 labels, quantitative
 targets (≥95%, ≤30天, 5个, ≤80万元) scored by the rule, qualitative ones, 扣分 with 偏差原因,
 renamed columns (权重, 调整后预算数 …), no 年初预算数, amounts in 元, a 报告信息 sheet, narrative
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from perfxl.formbuilder import FormSpec, IndicatorSpec, build_workbook  # noqa: E402
+from perfxl.write.formbuilder import FormSpec, IndicatorSpec, build_workbook  # noqa: E402
 from perfxl.numbers import round_half_up  # noqa: E402
 
 CITIES = ["益阳市", "常德市", "岳阳市", "株洲市", "衡阳市", "邵阳市", "怀化市", "永州市", "郴州市", "娄底市", "示例市", "长沙县", "浏阳市", "宁乡市"]

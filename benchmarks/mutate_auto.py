@@ -1,4 +1,4 @@
-"""An automatic operator-mutation check of perfxl/rules.py: which small slips would the tests miss?
+"""An automatic operator-mutation check of perfxl/checks/rules.py: which small slips would the tests miss?
 
 Where benchmarks/mutate_rules.py applies hand-written mutations, this one makes them mechanically,
 one at a time, inside the scoring functions of rules.py:

@@ -1,4 +1,4 @@
-"""A small, hand-made mutation check of perfxl/rules.py: does the test suite notice a broken rule?
+"""A small, hand-made mutation check of perfxl/checks/rules.py: does the test suite notice a broken rule?
 
 Each mutation below changes one line of the scoring rules the way a careless edit would. For each,
 a copy of the project with that one change is tested (tests/test_engine.py, test_rules.py, test_variants.py,

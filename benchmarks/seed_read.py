@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args(argv)
 
-    from perfxl.reader import read_forms
-    from perfxl.rules import check
-    from perfxl.workbook import open_book
+    from perfxl.read.reader import read_forms
+    from perfxl.checks.rules import check
+    from perfxl.read.workbook import open_book
 
     book = open_book(SEED, styles=False)
     forms = read_forms(SEED, book=book)

@@ -119,7 +119,7 @@ def demo_folder(folder: Path) -> Path:
     sys.path.insert(0, str(ROOT / "samples"))
     import make_samples
 
-    from perfxl.formbuilder import build_workbook
+    from perfxl.write.formbuilder import build_workbook
     from perfxl.templates import blank_form_bytes
 
     inbox = folder / "收件"
@@ -143,9 +143,9 @@ def demo_folder(folder: Path) -> Path:
 
 
 def main() -> int:
-    from perfxl.reader import read_form
-    from perfxl.report import write_report
-    from perfxl.rules import check
+    from perfxl.read.reader import read_form
+    from perfxl.report.document import write_report
+    from perfxl.checks.rules import check
     from perfxl.templates import blank_form_bytes
 
     for tool in ("soffice", "pdftoppm", "pdftotext"):

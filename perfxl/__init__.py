@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .batch import FileOutcome
-    from .model import Form
-    from .rules import CheckResult
+    from perfxl.batch.run import FileOutcome
+    from perfxl.model import Form
+    from perfxl.checks.rules import CheckResult
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "read_forms", "read_form", "check", "check_form", "fill", "write_report", "results_frame"]
@@ -34,7 +34,7 @@ def read_forms(path: str | Path) -> list[Form]:
     Raises :class:`perfxl.model.FormError` (with a Chinese ``message``) when the file cannot be
     read or holds no 自评表.
     """
-    from .reader import read_forms as _read_forms
+    from perfxl.read.reader import read_forms as _read_forms
 
     return _read_forms(Path(path))
 
@@ -45,8 +45,8 @@ def read_form(path: str | Path) -> Form:
 
 
 def check_form(form: Form) -> CheckResult:
-    """Recalculate one form and list every inconsistency: a :class:`perfxl.rules.CheckResult`."""
-    from .rules import check as _check
+    """Recalculate one form and list every inconsistency: a :class:`perfxl.checks.rules.CheckResult`."""
+    from perfxl.checks.rules import check as _check
 
     return _check(form)
 
@@ -56,7 +56,7 @@ def check(path: str | Path) -> list[CheckResult]:
 
     Raises :class:`perfxl.model.FormError` when the file cannot be read, as :func:`read_forms`.
     """
-    from .trust import check_book
+    from perfxl.checks.trust import check_book
 
     return check_book(Path(path))
 
@@ -66,12 +66,12 @@ def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool
     """Check a workbook and write ``<stem>_自评结果.xlsx`` and (unless ``report=False``) its Word report.
 
     Never raises for a bad input or an unwritable output: the returned
-    :class:`perfxl.batch.FileOutcome` has ``results``, ``outputs`` (the paths written), ``error``
+    :class:`perfxl.batch.run.FileOutcome` has ``results``, ``outputs`` (the paths written), ``error``
     (a FormError or None) and ``exit_code`` (0/1/2 as on the command line). ``output_dir``: default
     beside the input; ``strict``: no report for a form with errors; ``force``: replace an existing
     file that perfxl did not write.
     """
-    from .batch import FillOptions, fill_path
+    from perfxl.batch.run import FillOptions, fill_path
 
     options = FillOptions(output_dir=Path(output_dir) if output_dir else None, report=report,
                           template=Path(template) if template else None, strict=strict, force=force)
@@ -81,7 +81,7 @@ def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool
 def write_report(path: str | Path, output_dir: str | Path | None = None, *, template: str | Path | None = None,
                  force: bool = False) -> FileOutcome:
     """Write the Word report(s) of a workbook alone (``perfxl report``); the outcome as :func:`fill`."""
-    from .batch import FillOptions, fill_path
+    from perfxl.batch.run import FillOptions, fill_path
 
     options = FillOptions(output_dir=Path(output_dir) if output_dir else None, workbook=False,
                           template=Path(template) if template else None, force=force)

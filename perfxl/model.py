@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .numbers import Reading, close, display_text, read_value
+from perfxl.numbers import Reading, close, display_text, read_value
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Form:
     path: Path
     sheet: str
     kind: str = KIND_PROJECT
-    scheme: str = "mof-2020"  # the scoring scheme (perfxl.schemes): how the form is scored
+    scheme: str = "mof-2020"  # the scoring scheme (perfxl.read.schemes): how the form is scored
     title: str = ""
     year: int | None = None
     project: Cell = EMPTY
@@ -275,7 +275,7 @@ class Record:
 
     Anyone can type such a comment, so a record decides nothing by itself: the reading honours it
     only where the cell still shows what perfxl writes there by the rules (see
-    :func:`perfxl.trust.honoured_records`), and its formula part is never more than words.
+    :func:`perfxl.checks.trust.honoured_records`), and its formula part is never more than words.
     """
 
     original: str  # the stated value as text ('' when blank; for a formula, the value it showed)

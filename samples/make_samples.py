@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfxl.formbuilder import (  # noqa: E402
+from perfxl.write.formbuilder import (  # noqa: E402
     DepartmentSpec, FormSpec, IndicatorSpec, blank_department_spec, blank_template_spec, build_department_workbook, build_workbook,
 )
 

@@ -6,10 +6,10 @@ rem outside any bracketed block, so that paths with spaces, Chinese text and bra
 setlocal
 where py >nul 2>nul
 if errorlevel 1 goto nopy
-py -3 -m perfxl.drop %*
+py -3 -m perfxl.cli.drop %*
 goto done
 :nopy
-python -m perfxl.drop %*
+python -m perfxl.cli.drop %*
 if errorlevel 9009 pause
 :done
 endlocal

@@ -18,7 +18,7 @@ sys.path.insert(0, str(SAMPLES))
 import make_samples  # noqa: E402  (samples/make_samples.py)
 
 import formvariants  # noqa: E402  (tests/formvariants.py)
-from perfxl.formbuilder import FormSpec, IndicatorSpec  # noqa: E402
+from perfxl.write.formbuilder import FormSpec, IndicatorSpec  # noqa: E402
 
 SEED = SAMPLES / make_samples.SEED_NAME
 CLEAN = SAMPLES / make_samples.CLEAN_NAME
@@ -76,7 +76,7 @@ def run_cli():
     """run_cli("check", path, "--format", "json") → click Result (stdout and stderr kept apart)."""
     from typer.testing import CliRunner
 
-    from perfxl.cli import app
+    from perfxl.cli.main import app
 
     runner = CliRunner()
 

@@ -1,6 +1,6 @@
 """Layout variants of the standard form that only the tests need, applied on top of formbuilder.
 
-``build(spec, ...)`` is ``perfxl.formbuilder.build_workbook(spec)`` followed by the variants asked
+``build(spec, ...)`` is ``perfxl.write.formbuilder.build_workbook(spec)`` followed by the variants asked
 for, so the production builder carries only what production, the samples and the benchmarks use:
 
 - ``sheets_before``: sheets of 填表说明 ahead of the form, so the form is not the first sheet;
@@ -14,7 +14,7 @@ import copy
 
 from openpyxl.worksheet.cell_range import CellRange
 
-from perfxl.formbuilder import FormSpec, build_workbook
+from perfxl.write.formbuilder import FormSpec, build_workbook
 
 INSTRUCTIONS = "填表说明：本表按财政部项目支出绩效自评表格式填写。"
 SPLIT_TARGET_LABELS = ("指标性质", "指标值", "度量单位")

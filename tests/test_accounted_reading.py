@@ -18,7 +18,7 @@ import realforms as R
 from conftest import CLEAN, SEED, WITH_INFO
 from test_variants import check_json, codes, write_form
 
-import perfxl.labels as L
+import perfxl.read.labels as L
 
 #: The clean form's reading, as a careful person reads it: 8 indicators, 总分 99.36.
 CLEAN_NAMES = [name for name, _, _ in R.STD_EXPECTED]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEED, copy_package, sha256
-from perfxl.batch import check_path
-from perfxl.workbook import Limits, open_book
+from perfxl.batch.run import check_path
+from perfxl.read.workbook import Limits, open_book
 
 DATA = ROOT / "tests" / "data"
 
@@ -185,12 +185,12 @@ def test_gbk_console_does_not_crash(tmp_path):
 
 
 def test_reader_bug_becomes_an_internal_error_outcome(tmp_path, monkeypatch):
-    from perfxl import batch
+    from perfxl.batch import run as batch
 
     def boom(path):
         raise RuntimeError("reader bug")
 
-    monkeypatch.setattr("perfxl.reader.read_forms", boom)
+    monkeypatch.setattr("perfxl.read.reader.read_forms", boom)
     path = Path(shutil.copy(SEED, tmp_path / "x.xlsx"))
     outcome = batch.check_path(path)
     assert outcome.error.code == "internal-error" and "x.xlsx" in outcome.error.message
@@ -203,7 +203,7 @@ def test_debug_shows_where_a_bug_happened(tmp_path, monkeypatch, run_cli, comman
     def broken_rule_for_the_test(form):
         return 1 / 0
 
-    monkeypatch.setattr("perfxl.rules.check", broken_rule_for_the_test)
+    monkeypatch.setattr("perfxl.checks.rules.check", broken_rule_for_the_test)
     path = Path(shutil.copy(SEED, tmp_path / "x.xlsx"))
     plain = run_cli(command, path, "-o", tmp_path / "out") if command != "check" else run_cli(command, path)
     assert plain.exit_code == 2

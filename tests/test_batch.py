@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from conftest import CLEAN, ROOT, SEED, spec_copy
 
-from perfxl.batch import FileRecord, FillOptions, Job, plan_batch, run_batch
-from perfxl.formbuilder import build_workbook
-from perfxl.summary import COLUMNS
+from perfxl.batch.run import FileRecord, FillOptions, Job, plan_batch, run_batch
+from perfxl.write.formbuilder import build_workbook
+from perfxl.batch.summary import COLUMNS
 
 DANGEROUS_NAME = "=HYPERLINK(\"http://example.com\",\"点我\")"
 HAS_REPORT = (ROOT / "perfxl" / "report.py").exists()
@@ -249,7 +249,7 @@ def test_a_crash_in_one_file_does_not_stop_the_batch(tmp_path):
 def test_rich_progress_uses_only_gbk_characters():
     import io
 
-    from perfxl.progress import BatchProgress
+    from perfxl.cli.progress import BatchProgress
 
     class GbkBuffer(io.StringIO):
         encoding = "gbk"
@@ -285,7 +285,7 @@ def test_gbk_console_batch_subprocess(tmp_path, clean_spec):
 def test_a_pending_conversion_that_failed_is_none(tmp_path):
     from concurrent.futures import Future
 
-    from perfxl.batch import PendingConversion
+    from perfxl.batch.run import PendingConversion
 
     done, failed = Future(), Future()
     done.set_result({tmp_path / "甲.xls": tmp_path / "甲.xlsx"})
@@ -297,7 +297,7 @@ def test_a_pending_conversion_that_failed_is_none(tmp_path):
 
 def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, run_cli):
     """A long run converts its .xls before it starts, so LibreOffice's memory never adds to perfxl's peak."""
-    from perfxl import batch
+    from perfxl.batch import run as batch
 
     seen = []
     real = batch.preconvert_xls
@@ -318,7 +318,7 @@ def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, ru
 
 def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch, run_cli):
     """The form was read; its result could not be written: 无法写入 (not 无法读取) in the lines, the tally and 汇总."""
-    from perfxl import writeutil
+    from perfxl.write import atomic as writeutil
 
     folder = tmp_path / "收件"
     folder.mkdir()
@@ -346,7 +346,7 @@ def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch
 @pytest.mark.parametrize("name", ["ENOENT", "EACCES", "ENOSPC", "EROFS", "ENAMETOOLONG", "EISDIR", "ENOTDIR", "EEXIST", "EBUSY",
                                   "ETXTBSY", "EMFILE", "EIO", "ECHILD"])
 def test_system_errors_are_told_in_chinese(tmp_path, monkeypatch, name):
-    from perfxl import writeutil
+    from perfxl.write import atomic as writeutil
     from perfxl.model import FormError
 
     number = getattr(errno, name)
@@ -398,7 +398,7 @@ def test_nothing_found_names_the_folder_and_points_at_recursive(tmp_path, run_cl
 
 
 def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
-    from perfxl.batch import check_path
+    from perfxl.batch.run import check_path
 
     form = Path(shutil.copy(CLEAN, tmp_path / "表.xlsx"))
     real_open = Path.open

@@ -1,4 +1,4 @@
-"""The command line's own words are Chinese: help pages, the help option, usage errors (perfxl/clitext.py)."""
+"""The command line's own words are Chinese: help pages, the help option, usage errors (perfxl/cli/text.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from perfxl.clitext import display_width, wrap
+from perfxl.cli.text import display_width, wrap
 
 COMMANDS = [[], ["check"], ["fill"], ["report"], ["watch"], ["serve"], ["template"]]
 # ASCII words a help page may show: the program, its commands and options, formats and products.
@@ -85,7 +85,7 @@ def test_ctrl_c_says_so_in_chinese():
     import typer
     from typer.testing import CliRunner
 
-    from perfxl.clitext import ChineseCommand, ChineseGroup
+    from perfxl.cli.text import ChineseCommand, ChineseGroup
 
     app = typer.Typer(cls=ChineseGroup)
 
@@ -110,7 +110,7 @@ def test_ctrl_c_says_so_in_chinese():
 
 
 def test_a_paragraph_split_over_source_lines_is_joined_without_spaces_in_chinese():
-    from perfxl.clitext import HelpFormatter
+    from perfxl.cli.text import HelpFormatter
 
     formatter = HelpFormatter(width=60)
     formatter.write_text("监视文件夹：每放入一份自评表，\n自动处理。Ctrl-C\nstops it.")
@@ -121,7 +121,7 @@ def test_a_gbk_console_counts_ambiguous_characters_double(monkeypatch):
     """cmd.exe with the GBK code page draws “ ” ≥ ； two columns wide: columns must still line up there."""
     import io
 
-    from perfxl import clitext
+    from perfxl.cli import text as clitext
 
     assert display_width("“≥”", "WF") == 3 and display_width("“≥”", "WFA") == 6
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp936"))

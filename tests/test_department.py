@@ -340,7 +340,7 @@ def test_a_mixed_folder_gets_both_kinds_of_report(tmp_path, run_cli):
 
 
 def test_template_option_still_overrides(tmp_path, run_cli):
-    from perfxl.report import default_template
+    from perfxl.report.document import default_template
 
     rows, merges = department_rows()
     form = write_form(tmp_path / "部门整体.xlsx", rows, merges)
@@ -354,9 +354,9 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
 
     from docx.oxml.ns import qn
 
-    from perfxl.reader import read_form
-    from perfxl.report import write_report
-    from perfxl.rules import check
+    from perfxl.read.reader import read_form
+    from perfxl.report.document import write_report
+    from perfxl.checks.rules import check
     from test_report import BROKEN_JOINS
 
     for name, (rows, merges) in (("blank", blank_department_rows()), ("half", half_filled_department_rows())):
@@ -398,9 +398,9 @@ def test_printed_department_report(tmp_path):
     """Through LibreOffice: the 附件 page holds the heading and both breakdowns, the 落款 is printed."""
     import subprocess
 
-    from perfxl.reader import read_form
-    from perfxl.report import _date_line, write_report
-    from perfxl.rules import check
+    from perfxl.read.reader import read_form
+    from perfxl.report.document import _date_line, write_report
+    from perfxl.checks.rules import check
 
     rows, merges = department_rows()
     report = tmp_path / "部门整体_自评报告.docx"
@@ -421,9 +421,9 @@ def test_printed_department_report(tmp_path):
 def test_department_report_amounts_in_wanyuan_when_the_form_uses_yuan(tmp_path):
     import re
 
-    from perfxl.reader import read_form
-    from perfxl.report import build_context
-    from perfxl.rules import check
+    from perfxl.read.reader import read_form
+    from perfxl.report.document import build_context
+    from perfxl.checks.rules import check
 
     rows, merges = department_rows(total=(19000000, 20000000, 16000000, 10, "80%", 8),
                                    income=[("一般公共预算", (18000000, 18500000, 15000000)), ("政府性基金拨款", (1000000, 1500000, 1000000))],

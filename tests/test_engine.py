@@ -1,4 +1,4 @@
-"""The recalculation engine of perfxl/rules.py on its two DataFrames (issue 15, item 2).
+"""The recalculation engine of perfxl/checks/rules.py on its two DataFrames (issue 15, item 2).
 
 Each function of the arithmetic — the frames, execution rates, rule scores, breakdown sums and the
 一级/二级 subtotals — is checked against numbers worked out by hand, on forms built in memory (so the
@@ -17,9 +17,9 @@ import pytest
 
 import perfxl
 from conftest import SEED
-from perfxl import rules
+from perfxl.checks import rules
 from perfxl.model import Cell, Form, FundRow, Indicator, Level1Group
-from perfxl.rules import Level1Total, Level2Total
+from perfxl.checks.rules import Level1Total, Level2Total
 
 
 def indicator(row: int, level1: str, level2: str, target, actual, weight, score, deviation="原因", name=None) -> Indicator:

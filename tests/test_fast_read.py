@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from conftest import CLEAN, ROOT, SEED, WITH_INFO, spec_copy
-from perfxl.reader import read_forms
-from perfxl.rules import check
-from perfxl.trust import check_book
-from perfxl.workbook import open_book
+from perfxl.read.reader import read_forms
+from perfxl.checks.rules import check
+from perfxl.checks.trust import check_book
+from perfxl.read.workbook import open_book
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate  # noqa: E402  (benchmarks/generate.py)

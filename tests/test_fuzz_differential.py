@@ -34,7 +34,7 @@ import openpyxl
 import pytest
 
 from conftest import CLEAN, SEED
-from perfxl.batch import FillOptions, check_path, fill_path
+from perfxl.batch.run import FillOptions, check_path, fill_path
 
 CASES = int(os.environ.get("PERFXL_DIFF_CASES", "200"))
 LONG_CASES = int(os.environ.get("PERFXL_DIFF_LONG", "10000"))
@@ -220,9 +220,9 @@ def _findings(outcome) -> list[tuple]:
 def _uncached_formula_on_a_rewritten_cell(path: Path, results) -> bool:
     """The known limit: a formula Excel left no result for (a script's file) that reads a derived
     cell perfxl rewrote is evaluated, in the output, on perfxl's value."""
-    from perfxl.marks import derived_cells
+    from perfxl.mark.marks import derived_cells
     from perfxl.model import column_index
-    from perfxl.workbook import _scan_sheet
+    from perfxl.read.workbook import _scan_sheet
 
     with zipfile.ZipFile(path) as archive:
         formulas = _scan_sheet(archive.read(SHEET), {})[1]

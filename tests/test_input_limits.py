@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from conftest import SEED, copy_package, sha256
-from perfxl.batch import FillOptions, fill_path
-from perfxl.workbook import open_book
+from perfxl.batch.run import FillOptions, fill_path
+from perfxl.read.workbook import open_book
 
 TRANSITIONAL = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -99,7 +99,7 @@ def test_an_xml_bomb_beyond_the_text_limit_is_refused(tmp_path, run_cli, monkeyp
 
 @pytest.mark.parametrize("change", ["deleted", "rewritten"])
 def test_a_file_changed_while_it_is_read(tmp_path, run_cli, monkeypatch, change):
-    import perfxl.workbook as workbook
+    import perfxl.read.workbook as workbook
 
     path = Path(shutil.copy(SEED, tmp_path / "在变.xlsx"))
     real_check_zip = workbook.check_zip
@@ -124,7 +124,7 @@ def test_a_file_changed_while_it_is_read(tmp_path, run_cli, monkeypatch, change)
 
 def test_a_file_deleted_after_reading_before_writing(tmp_path, monkeypatch):
     """The writer reads the input again: a form deleted or replaced after checking is not an internal error."""
-    import perfxl.reader as reader
+    import perfxl.read.reader as reader
 
     path = Path(shutil.copy(SEED, tmp_path / "已删除.xlsx"))
     real_read = reader.read_forms
@@ -163,7 +163,7 @@ def test_sheet_parts_resolve_relationship_targets_however_written(tmp_path, targ
     """One resolver for every reader of the package (the reader, provenance, the writer's inspection)."""
     from defusedxml import ElementTree
 
-    from perfxl.workbook import sheet_parts
+    from perfxl.read.workbook import sheet_parts
 
     with zipfile.ZipFile(SEED) as source:
         rels = source.read("xl/_rels/workbook.xml.rels").decode()

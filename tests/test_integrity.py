@@ -20,8 +20,8 @@ import pytest
 from openpyxl.comments import Comment
 
 from conftest import CLEAN, ROOT, SEED
-from perfxl.batch import FillOptions, check_path, fill_path, output_paths
-from perfxl.workbook import open_book
+from perfxl.batch.run import FillOptions, check_path, fill_path, output_paths
+from perfxl.read.workbook import open_book
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -167,7 +167,7 @@ def test_an_unchanged_output_reads_as_its_input_and_fills_to_itself(tmp_path, ru
     output = output_paths(seed, FillOptions())[0]
     assert check_json(run_cli, output)["findings"] == check_json(run_cli, seed)["findings"]
     book = open_book(output, styles=False)
-    from perfxl.trust import check_book
+    from perfxl.checks.trust import check_book
 
     check_book(output, book)
     assert set(book.honoured["自评表"]) == {(25, 8), (25, 7)}  # the 总分 得分 and 分值 perfxl rewrote
@@ -236,10 +236,10 @@ def test_a_memory_error_leaves_no_temporary_folder(tmp_path):
     form = Path(shutil.copy(CLEAN, tmp_path / "表.xlsx"))
     temp = tmp_path / "tmp"
     temp.mkdir()
-    script = ("import sys, perfxl.workbook as w\n"
+    script = ("import sys, perfxl.read.workbook as w\n"
               "def boom(*a, **k):\n    raise MemoryError()\n"
               "w._open_xlsx_values = boom\n"
-              "from perfxl.cli import main\nsys.argv = ['perfxl', 'fill', sys.argv[1], '--no-report']\nmain()\n")
+              "from perfxl.cli.main import main\nsys.argv = ['perfxl', 'fill', sys.argv[1], '--no-report']\nmain()\n")
     env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script, str(form)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
@@ -324,8 +324,8 @@ def test_an_undefined_number_format_reads_as_general(tmp_path, run_cli):
     """A style naming numFmtId 177 that no <numFmt> defines: General, on both readings, no 内部错误."""
     path = package(CLEAN, tmp_path / "格式.xlsx", {"xl/styles.xml": lambda xml: xml.replace('<xf numFmtId="0" fontId="2"', '<xf numFmtId="177" fontId="2"', 1)})
     assert 'numFmtId="177"' in zipfile.ZipFile(path).read("xl/styles.xml").decode()
-    from perfxl.reader import read_forms
-    from perfxl.rules import check
+    from perfxl.read.reader import read_forms
+    from perfxl.checks.rules import check
 
     full = open_book(path, styles=False, engine="openpyxl")  # IndexError before
     fast = open_book(path, styles=False)
@@ -414,7 +414,7 @@ def _thread_parts(path: Path) -> tuple:
 
 @pytest.mark.parametrize("with_persons", [True, False], ids=["persons", "no-persons-part"])
 def test_perfxls_note_is_a_reply_in_an_excel_365_thread(tmp_path, run_cli, with_persons):
-    from perfxl.patch import PERFXL_PERSON_ID
+    from perfxl.write.patch import PERFXL_PERSON_ID
 
     path = _threaded(tmp_path, with_persons)
     result, text = run(run_cli, "fill", path, "--no-report")

@@ -164,7 +164,7 @@ sys.path.insert(0, sys.argv.pop(1))
 from test_interrupts import _FailingWrites
 zipfile.io = _FailingWrites(lambda: OSError(errno.ENOSPC, "No space left on device"))
 sys.argv = ["perfxl", *sys.argv[1:]]
-from perfxl.cli import main
+from perfxl.cli.main import main
 main()
 """
 
@@ -187,8 +187,8 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
     """In the library too: Ctrl-C (or SIGTERM, raised the same way) inside a save leaves no .~perfxl file."""
     import zipfile
 
-    from perfxl.batch import FillOptions, fill_path
-    from perfxl.lifecycle import Terminated
+    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.batch.lifecycle import Terminated
 
     monkeypatch.setattr(zipfile, "io", _FailingWrites(Terminated))
     with pytest.raises(Terminated):
@@ -197,7 +197,7 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
 
 
 def test_write_error_messages():
-    from perfxl.writeutil import _write_error
+    from perfxl.write.atomic import _write_error
 
     full = _write_error(Path("/x/表_自评结果.xlsx"), OSError(errno.ENOSPC, "No space left on device"))
     assert "表_自评结果.xlsx" in full.message and "磁盘空间不足" in full.message
@@ -242,7 +242,7 @@ def test_a_signal_during_an_xls_conversion_stops_libreoffice_too(tmp_path):
 def test_private_tempdir_is_used_and_given_back(tmp_path, monkeypatch):
     import tempfile
 
-    from perfxl import lifecycle
+    from perfxl.batch import lifecycle
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -260,7 +260,7 @@ def test_private_tempdir_is_used_and_given_back(tmp_path, monkeypatch):
 def test_an_interrupt_while_the_temporary_output_is_made_leaves_nothing(tmp_path, monkeypatch):
     """The signal can land just after the file exists and before its name is known to the writer
     (tempfile.mkstemp has that window): the name is chosen first, so it is still removed."""
-    from perfxl.writeutil import atomic_path
+    from perfxl.write.atomic import atomic_path
 
     real_open = os.open
 
@@ -280,7 +280,7 @@ def test_a_second_signal_does_not_cut_a_workers_cleanup_short(monkeypatch):
     """The first signal stops the file through its cleanup (finally blocks remove the temporary
     output); a second one arriving meanwhile (a parent's terminate, a group kill) must not raise
     inside that cleanup."""
-    from perfxl import lifecycle
+    from perfxl.batch import lifecycle
 
     monkeypatch.setattr(lifecycle, "_busy", True)
     monkeypatch.setattr(lifecycle, "_stop", False)

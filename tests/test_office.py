@@ -14,7 +14,7 @@ import pytest
 
 from conftest import visible_sheets
 
-from perfxl.trust import check_book
+from perfxl.checks.trust import check_book
 
 pytestmark = [
     pytest.mark.office,
@@ -61,7 +61,7 @@ def test_xls_input_is_converted_and_written_as_xlsx(run_cli, seed_form, tmp_path
     ws = wb["自评表"]
     assert ws["H25"].value == 102 and ws["H25"].comment.text.startswith("原填写：92；")
     assert sorted(map(str, ws.merged_cells.ranges)) == sorted(map(str, openpyxl.load_workbook(seed_form).worksheets[0].merged_cells.ranges))
-    (again,) = check_book(out)  # as perfxl check reads it: the records perfxl honours (perfxl/trust.py)
+    (again,) = check_book(out)  # as perfxl check reads it: the records perfxl honours (perfxl/checks/trust.py)
     assert again.computed.total_score == 102 and any(f.code == "total-mismatch" for f in again.findings)
 
 
@@ -69,7 +69,7 @@ def test_xls_input_is_converted_and_written_as_xlsx(run_cli, seed_form, tmp_path
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_batch_converts_all_xls_in_one_libreoffice_run(tmp_path, monkeypatch, run_cli):
     """Several .xls in a batch: one soffice run for all, and the outputs are as good as one by one."""
-    from perfxl import office
+    from perfxl.read import office
 
     source = Path(__file__).parent / "data" / "seed.xls"
     folder = tmp_path / "收件"
@@ -100,7 +100,7 @@ def test_a_single_xls_is_converted_while_it_is_read_and_checked(tmp_path, monkey
     """LibreOffice starts in the background at once; the workbook writer waits for its result."""
     import threading
 
-    from perfxl import office
+    from perfxl.read import office
 
     xls = Path(shutil.copy(Path(__file__).parent / "data" / "seed.xls", tmp_path / "表.xls"))
     threads = []

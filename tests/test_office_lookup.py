@@ -16,7 +16,7 @@ import pytest
 
 from conftest import SEED
 
-from perfxl.office import find_soffice
+from perfxl.read.office import find_soffice
 
 
 def _install(folder: Path, name: str = "soffice.exe") -> Path:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from perfxl.formbuilder import IndicatorSpec, blank_template_spec, build_workbook
-from perfxl.reader import read_form
-from perfxl.report import default_template, write_report
-from perfxl.rules import check
+from perfxl.write.formbuilder import IndicatorSpec, blank_template_spec, build_workbook
+from perfxl.read.reader import read_form
+from perfxl.report.document import default_template, write_report
+from perfxl.checks.rules import check
 from perfxl.templates import blank_form_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

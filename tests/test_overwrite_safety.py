@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from conftest import SEED, sha256
-from perfxl.batch import FillOptions, is_candidate, output_generation, output_paths
-from perfxl.provenance import written_by_perfxl
+from perfxl.batch.run import FillOptions, is_candidate, output_generation, output_paths
+from perfxl.mark.provenance import written_by_perfxl
 
 
 def _corrected(output: Path) -> None:
@@ -196,7 +196,7 @@ def test_outputs_carry_perfxl_marks_and_forms_do_not(seed_form, tmp_path, run_cl
 @pytest.mark.office
 def test_marks_survive_a_save_by_libreoffice(seed_form, tmp_path, run_cli):
     """Saved again by another program (shared strings instead of inline ones), an output is still perfxl's."""
-    from perfxl.office import convert_with_office
+    from perfxl.read.office import convert_with_office
 
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is not installed")
@@ -213,7 +213,7 @@ def test_marks_survive_a_save_by_libreoffice(seed_form, tmp_path, run_cli):
 
 
 def test_watch_keeps_files_it_did_not_write_unless_forced(tmp_path):
-    from perfxl.watch import OUTPUT_FOLDER, Watcher
+    from perfxl.batch.watch import OUTPUT_FOLDER, Watcher
 
     inbox = tmp_path / "收件"
     (inbox / OUTPUT_FOLDER).mkdir(parents=True)

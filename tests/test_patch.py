@@ -21,9 +21,10 @@ from conftest import SEED
 from test_writer import rewrite_zip
 from lxml import etree
 
-from perfxl import marks, writer
-from perfxl.reader import read_forms
-from perfxl.rules import check
+from perfxl.mark import marks
+from perfxl.write import writer
+from perfxl.read.reader import read_forms
+from perfxl.checks.rules import check
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -81,7 +82,7 @@ def cells(xml: bytes) -> dict[str, bytes]:
 def fill(run_cli, path: Path) -> Path:
     result = run_cli("fill", path, "--no-report")
     assert result.exit_code in (0, 1), result.stdout + result.stderr
-    from perfxl.batch import FillOptions, output_paths
+    from perfxl.batch.run import FillOptions, output_paths
 
     out = output_paths(path, FillOptions())[0]  # a filled output gets the next generation: X_自评结果(2).xlsx
     assert out.is_file()
@@ -552,7 +553,7 @@ def test_a_corrected_output_gets_its_comment_parts_back_out(run_cli, clean_form,
     fixed = tmp_path / "已改.xlsx"
     shutil.copy(first, fixed)
     # The user corrects the score and the 总分 perfxl had recomputed from it (a derived cell showing
-    # perfxl's earlier value is checked as it shows, see perfxl/trust.py and test_integrity.py).
+    # perfxl's earlier value is checked as it shows, see perfxl/checks/trust.py and test_integrity.py).
     rewrite_zip(fixed, {"xl/worksheets/sheet1.xml": _corrected})
     second = fill(run_cli, fixed)
     content = parts(second)
@@ -643,7 +644,7 @@ def test_an_output_of_the_openpyxl_writer_is_filled_again_cleanly(run_cli, clean
     原底色 records in openpyxl's XML) are undone and re-annotated like any other output."""
     from openpyxl.styles import PatternFill
 
-    from perfxl.workbook import open_book
+    from perfxl.read.workbook import open_book
 
     wb = openpyxl.load_workbook(clean_form)
     wb["自评表"]["H18"] = 12

@@ -884,7 +884,7 @@ def test_seed_json_numbers_are_rounded(run_cli):
 
 def _exact_labels_only(raw, words):
     """The reader without its structural reading: a header is only what labels.SYNONYMS lists, verbatim."""
-    import perfxl.labels as L
+    import perfxl.read.labels as L
 
     found = L.field_of(raw)
     names = {name for name, _ in words}
@@ -894,7 +894,7 @@ def _exact_labels_only(raw, words):
 def test_the_corpus_needs_the_structural_reading(monkeypatch, corpus, run_cli):
     """Switch the reading of headers by their words off (exact synonyms only): the variants real provinces
     write with headers nobody listed are no longer read. So these tests can fail."""
-    import perfxl.labels as L
+    import perfxl.read.labels as L
 
     monkeypatch.setattr(L, "classify", _exact_labels_only)
     misread = []

@@ -19,9 +19,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from perfxl.model import Cell, FormError
-from perfxl.reader import read_form
-from perfxl.report import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context, default_template, render_report, write_report
-from perfxl.rules import check
+from perfxl.read.reader import read_form
+from perfxl.report.document import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context, default_template, render_report, write_report
+from perfxl.checks.rules import check
 
 from conftest import ROOT, spec_copy
 
@@ -225,7 +225,7 @@ DEPARTMENT_FIELDS = {"overview", "duties", "organisation", "funds", "goal", "ind
 @pytest.mark.parametrize("rows, fields", [("REPORT_INFO_ROWS", PROJECT_FIELDS), ("DEPARTMENT_REPORT_INFO_ROWS", DEPARTMENT_FIELDS)])
 def test_report_info_rows_cover_every_field_the_report_reads(rows, fields):
     """Every 报告信息 label a 【待补充】 placeholder names has its row, and every field the report reads has one."""
-    import perfxl.report as report
+    import perfxl.report.document as report
 
     labels = getattr(report, rows)
     by_label = {label: field for field, synonyms in NARRATIVE_KEYS.items() for label in synonyms}
@@ -241,7 +241,7 @@ def test_blank_template_has_a_report_info_row_for_every_field(tmp_path, run_cli)
     """`perfxl template` writes every 报告信息 row with its hint; each row filled in reaches the report."""
     import openpyxl
 
-    from perfxl.report import REPORT_INFO_ROWS
+    from perfxl.report.document import REPORT_INFO_ROWS
 
     blank = tmp_path / "空白.xlsx"
     assert run_cli("template", "-o", blank).exit_code == 0
@@ -448,7 +448,7 @@ def test_broken_templates_are_findings_not_crashes(seed_form, tmp_path, run_cli)
 
 def test_template_is_parsed_once_per_process(seed_form, tmp_path, monkeypatch):
     """Two reports with the same (not yet used) template compile it once; a changed file is compiled again."""
-    import perfxl.wordtemplate as wordtemplate
+    import perfxl.report.engine as wordtemplate
 
     compiled = []
     original = wordtemplate.CompiledTemplate
@@ -470,13 +470,13 @@ def test_template_is_parsed_once_per_process(seed_form, tmp_path, monkeypatch):
 
 
 def test_docxtpl_has_what_the_adapter_needs():
-    """perfxl renders with docxtpl methods that are not documented API (perfxl/docxtpl_adapter.py):
+    """perfxl renders with docxtpl methods that are not documented API (perfxl/report/docxtpl_adapter.py):
     a docxtpl release that drops or changes them fails here by name, before any report does.
     To try a new docxtpl: pip install docxtpl==<new>, run this file, then widen the pin in pyproject.toml."""
     import docxtpl
 
-    from perfxl.docxtpl_adapter import DocxtplTags, missing_methods
-    from perfxl.wordtemplate import W_NS, cached_template
+    from perfxl.report.docxtpl_adapter import DocxtplTags, missing_methods
+    from perfxl.report.engine import W_NS, cached_template
 
     assert missing_methods() == [], f"docxtpl {docxtpl.__version__} lacks {missing_methods()}: keep docxtpl within the range pinned in pyproject.toml"
     tags = DocxtplTags()

@@ -28,9 +28,9 @@ import pytest
 
 import perfxl
 from conftest import SEED, spec_copy
-from perfxl import rules
-from perfxl.formbuilder import build_workbook
-from perfxl.rules import CATALOGUE, grade_of
+from perfxl.checks import rules
+from perfxl.write.formbuilder import build_workbook
+from perfxl.checks.rules import CATALOGUE, grade_of
 
 import make_samples  # samples/make_samples.py (conftest puts it on sys.path)
 

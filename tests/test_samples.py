@@ -66,9 +66,9 @@ def test_template_writes_each_kind_of_blank_form(tmp_path, run_cli, department):
     报告信息 rows are those that kind of report reads, each filled-in row reaching the report."""
     from docx import Document
 
-    from perfxl.reader import read_form
-    from perfxl.report import DEPARTMENT_REPORT_INFO_ROWS, REPORT_INFO_ROWS, write_report
-    from perfxl.rules import check
+    from perfxl.read.reader import read_form
+    from perfxl.report.document import DEPARTMENT_REPORT_INFO_ROWS, REPORT_INFO_ROWS, write_report
+    from perfxl.checks.rules import check
 
     args = ["template", "--department"] if department else ["template"]
     result = run_cli(*args, "-o", tmp_path / "空白.xlsx")

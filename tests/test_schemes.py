@@ -1,5 +1,5 @@
 """Forms on scoring schemes perfxl does not check are refused by name, never read as ours (issue 21,
-first step: recognition and honest refusal; perfxl/schemes.py).
+first step: recognition and honest refusal; perfxl/read/schemes.py).
 
 Each form is typed cell by cell in the layout a reviewer of that family sees (merged block titles,
 a score merged over rows, the printed 总分), the way the provinces publish them.
@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from perfxl.schemes import BY_CODE, SCHEMES
+from perfxl.read.schemes import BY_CODE, SCHEMES
 from test_variants import write_form
 
 IDENTITY = [

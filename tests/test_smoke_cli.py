@@ -55,8 +55,8 @@ def test_worker_pools_are_recycled_without_hanging(tmp_path, monkeypatch):
     """Long batches replace their workers (memory stays flat) and still finish, in order."""
     import threading
 
-    from perfxl import batch
-    from perfxl.render import checked_file
+    from perfxl.batch import run as batch
+    from perfxl.show.render import checked_file
 
     monkeypatch.setattr(batch, "WORKER_TASKS", 2)  # a fresh pool every 4 files with 2 workers
     for index in range(9):

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from conftest import CLEAN, SEED
 
-from perfxl.formbuilder import build_workbook
-from perfxl.summary import CHART_SHEET, COLUMNS, DEPARTMENT_COLUMNS, DEPARTMENT_SHEET, SHEET_NAME
+from perfxl.write.formbuilder import build_workbook
+from perfxl.batch.summary import CHART_SHEET, COLUMNS, DEPARTMENT_COLUMNS, DEPARTMENT_SHEET, SHEET_NAME
 from perfxl.templates import blank_form_bytes
 
 FORMULA_DEPARTMENT = '=HYPERLINK("http://example.com","点我")'
@@ -47,7 +47,7 @@ def summary(tmp_path_factory) -> Path:
     import make_samples
     from typer.testing import CliRunner
 
-    from perfxl.cli import app
+    from perfxl.cli.main import app
 
     base = tmp_path_factory.mktemp("summary")
     folder = _folder(base / "收件", make_samples.clean_spec())
@@ -132,7 +132,7 @@ def test_amount_headers_say_their_unit(summary):
 def test_one_font_and_every_row_sized_to_its_text(summary):
     """宋体 everywhere (header, links, the 合计 row included); each row as high as its wrapped text."""
     from perfxl.numbers import text_width
-    from perfxl.summary import FONT_NAME
+    from perfxl.batch.summary import FONT_NAME
 
     wb = openpyxl.load_workbook(summary)
     for ws in wb.worksheets:
@@ -223,7 +223,7 @@ def test_summary_prints_through_libreoffice(summary, tmp_path):
 
 
 def _record(name: str, department: str, kind: str = "project", grade: str = "优", errors: int = 0):
-    from perfxl.batch import FileRecord, FormRow
+    from perfxl.batch.run import FileRecord, FormRow
 
     form = FormRow(sheet="自评表", project=name, department=department, budget=100.0, executed=90.0, rate=0.9,
                    score_stated=None, score_computed=95.0, grade=grade, errors=errors, warnings=0, ok=not errors, kind=kind)
@@ -233,7 +233,7 @@ def _record(name: str, department: str, kind: str = "project", grade: str = "优
 def test_department_totals_add_up_with_department_forms_and_sort_by_pinyin(tmp_path):
     """The 合计 row of 按主管部门 is the sum of its columns (项目数 and 部门整体表 apart); departments in
     pinyin order (某 mǒu < 示 shì < 益 yì; code points would give 某 < 益 < 示)."""
-    from perfxl.summary import write_summary
+    from perfxl.batch.summary import write_summary
 
     records = [_record("甲", "益阳市财政局"), _record("乙", "示例市城市管理局", grade="良", errors=2),
                _record("丙", "某县农业农村局", kind="department"), _record("丁", "某县农业农村局"),
@@ -250,8 +250,8 @@ def test_department_totals_add_up_with_department_forms_and_sort_by_pinyin(tmp_p
 
 
 def test_summary_of_nothing_readable(tmp_path):
-    from perfxl.batch import FileRecord
-    from perfxl.summary import write_summary
+    from perfxl.batch.run import FileRecord
+    from perfxl.batch.summary import write_summary
 
     broken = FileRecord(tmp_path / "坏.xlsx", label="坏.xlsx", error_code="not-a-workbook", error_message="坏.xlsx 不是 Excel 工作簿。")
     wb = openpyxl.load_workbook(write_summary([broken], tmp_path))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CLEAN, ROOT, SEED
 
-from perfxl.drop import LAUNCHER, launcher_bytes, main, write_launcher
+from perfxl.cli.drop import LAUNCHER, launcher_bytes, main, write_launcher
 
 BAT = ROOT / "templates" / LAUNCHER
 #: Names a 财政局 receives: spaces, Chinese, ASCII and full-width brackets, a dot in a folder name, a
@@ -83,14 +83,14 @@ def test_launcher_is_plain_ascii_with_crlf_and_passes_the_paths_outside_blocks()
     commands = [line for line in text.split("\r\n") if line and not line.lower().startswith("rem ")]
     assert not any(ch in line for line in commands for ch in "()")  # a ")" in a dropped name would end a block
     runs = [line for line in commands if "%*" in line]
-    assert runs == ["py -3 -m perfxl.drop %*", "python -m perfxl.drop %*"]
+    assert runs == ["py -3 -m perfxl.cli.drop %*", "python -m perfxl.cli.drop %*"]
     assert "%" not in "".join(line for line in text.split("\r\n") if line.lower().startswith("rem "))
 
 
-@pytest.mark.parametrize("line", ["py -3 -m perfxl.drop %*", "python -m perfxl.drop %*"])
+@pytest.mark.parametrize("line", ["py -3 -m perfxl.cli.drop %*", "python -m perfxl.cli.drop %*"])
 def test_dropped_paths_reach_perfxl_whole(line):
     """Spaces, Chinese, brackets, a trailing backslash-free folder: Explorer's quoting, cmd, then the C
-    runtime give perfxl.drop exactly the dropped paths."""
+    runtime give perfxl.cli.drop exactly the dropped paths."""
     command = line.replace("%*", explorer_arguments(DROPPED))
     assert not cmd_splits(command), command
     assert crt_argv(command)[line.split().index("%*"):] == DROPPED
@@ -98,18 +98,18 @@ def test_dropped_paths_reach_perfxl_whole(line):
 
 def test_the_quoting_check_can_fail():
     """A name with & and no space is not quoted by Explorer: cmd would split there (README says so)."""
-    assert cmd_splits("py -3 -m perfxl.drop " + explorer_arguments([r"D:\收件\甲&乙.xlsx"]))
+    assert cmd_splits("py -3 -m perfxl.cli.drop " + explorer_arguments([r"D:\收件\甲&乙.xlsx"]))
     assert crt_argv(r'py "a b\\" c') == ["py", "a b\\", "c"]
 
 
 def test_drop_fills_what_was_dropped_and_waits_for_enter(tmp_path):
-    """The launcher end to end (as python -m perfxl.drop runs it): a file and a folder with spaces and
+    """The launcher end to end (as python -m perfxl.cli.drop runs it): a file and a folder with spaces and
     Chinese in their names; results beside each, a 汇总 for the folder, then it waits for Enter."""
     folder = tmp_path / "收到的 自评表（第一批）"
     folder.mkdir()
     shutil.copy(SEED, folder / "益阳 智慧大脑(1).xlsx")
     single = Path(shutil.copy(CLEAN, tmp_path / "老旧小区 改造.xlsx"))
-    done = subprocess.run([sys.executable, "-m", "perfxl.drop", str(single), str(folder)], input="\n", capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "perfxl.cli.drop", str(single), str(folder)], input="\n", capture_output=True,
                           text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8"), timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr  # the seed's errors
     assert (tmp_path / "老旧小区 改造_自评结果.xlsx").is_file() and (tmp_path / "老旧小区 改造_自评报告.docx").is_file()

@@ -12,18 +12,20 @@ from openpyxl.styles import PatternFill
 import pytest
 from conftest import sha256, spec_copy, visible_sheets
 
-from perfxl import marks, writer, xlswriter
-from perfxl.losses import inspect_package
+from perfxl.mark import marks
+from perfxl.write import writer
+from perfxl.write import xlswriter
+from perfxl.write.losses import inspect_package
 from perfxl.model import PERFXL_AUTHOR, parse_record, record_matches
-from perfxl.reader import read_forms
-from perfxl.rules import check
-from perfxl.workbook import open_book
+from perfxl.read.reader import read_forms
+from perfxl.checks.rules import check
+from perfxl.read.workbook import open_book
 
 OUT_SUFFIX = "_自评结果.xlsx"
 
 
 def output_of(path: Path, folder: Path | None = None) -> Path:
-    from perfxl.batch import FillOptions, output_paths
+    from perfxl.batch.run import FillOptions, output_paths
 
     return output_paths(path, FillOptions(output_dir=folder))[0]  # an output's output: 表_自评结果(2).xlsx
 
@@ -440,8 +442,8 @@ def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
 
 
 def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch):
-    from perfxl.batch import FillOptions, fill_path
-    from perfxl.patch import Package
+    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.write.patch import Package
 
     before = sha256(seed_form)
     out = output_of(seed_form)
@@ -532,8 +534,8 @@ def test_text_width_counts_chinese_double():
 
 def test_original_text_reads_back_as_the_same_value():
     from perfxl.model import Cell
-    from perfxl.rules import stated_rate
-    from perfxl.workbook import typed_value
+    from perfxl.checks.rules import stated_rate
+    from perfxl.read.workbook import typed_value
 
     for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
         shown = marks.shown_original(Cell("H5", raw, fmt), "rate")

@@ -29,9 +29,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import __version__
-from ..systext import printable
-from ..verdict import record_lines
+from perfxl import __version__
+from perfxl.systext import printable
+from perfxl.show.verdict import record_lines
 from .jobs import Batch, BatchStore, LimitError, ServeLimits, batch_too_large_message, log, run, short, too_large_message
 
 HERE = Path(__file__).parent

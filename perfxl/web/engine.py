@@ -14,10 +14,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch import FILL_MODULES, WORKER_TASKS, FileRecord, Job, _safely, _warm_worker, fill_path, job_refusal
+from perfxl.batch.run import FILL_MODULES, WORKER_TASKS, FileRecord, Job, _safely, _warm_worker, fill_path, job_refusal
 
 #: What a worker imports once, before its first file: fill's modules and the page's rendering.
-WEB_MODULES = FILL_MODULES + ("perfxl.render", "perfxl.web.engine")
+WEB_MODULES = FILL_MODULES + ("perfxl.show.render", "perfxl.web.engine")
 
 
 @dataclass
@@ -34,7 +34,7 @@ def web_record(job: Job) -> WebRecord:
     refused = job_refusal(job)
     if refused is not None:
         return WebRecord(refused)
-    from ..render import result_head
+    from perfxl.show.render import result_head
 
     outcome = fill_path(job.path, job.options, job.converted)
     forms = [{"sheet": result.form.sheet, "kind": result.form.kind, "head": result_head(result),
@@ -44,7 +44,7 @@ def web_record(job: Job) -> WebRecord:
 
 def finding_row(finding) -> dict:
     """A finding as a row of the page's table: the message split into the problem and what to do."""
-    from ..catalogue import SEVERITY_ZH
+    from perfxl.checks.catalogue import SEVERITY_ZH
 
     problem, fix = split_fix(finding.message)
     return {"severity": finding.severity, "severity_zh": SEVERITY_ZH.get(finding.severity, finding.severity),
@@ -131,7 +131,7 @@ class Engine:
 
     def submit(self, function, *args):
         """Work for a worker (writing 汇总.xlsx): the future of its result."""
-        from ..lifecycle import run_in_worker
+        from perfxl.batch.lifecycle import run_in_worker
 
         return self._current_pool().submit(run_in_worker, function, *args)
 
@@ -147,7 +147,7 @@ class Engine:
         """Process one job and wait for it; a broken pool is replaced and the job tried once more."""
         from concurrent.futures.process import BrokenProcessPool
 
-        from ..lifecycle import run_in_worker
+        from perfxl.batch.lifecycle import run_in_worker
 
         for _ in range(2):
             pool = self._current_pool()
@@ -168,7 +168,7 @@ class Engine:
 
     def stop(self) -> None:
         """Stop every worker now (server shutdown): queued work is dropped, busy workers stop
-        through their own cleanup (perfxl/lifecycle.py) and are waited for."""
+        through their own cleanup (perfxl/batch/lifecycle.py) and are waited for."""
         with self._cond:
             self._stopped = True
             pools = [pool for pool in (self._pool, self._draining) if pool is not None]
@@ -191,6 +191,6 @@ def _ready() -> bool:
 
 def write_summary_file(records: list[FileRecord], folder: Path) -> Path:
     """汇总.xlsx of a batch (in a worker: the server process never loads openpyxl)."""
-    from ..summary import write_summary
+    from perfxl.batch.summary import write_summary
 
     return write_summary(records, folder)

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..systext import printable
+from perfxl.systext import printable
 
 log = logging.getLogger("perfxl.serve")
 
@@ -34,7 +34,7 @@ MAX_NAME_CHARS = 120
 class ServeLimits:
     """What one server accepts (the command's options)."""
 
-    max_file_bytes: int = 50 * 1024 * 1024  # the CLI's own limit (perfxl.workbook.Limits)
+    max_file_bytes: int = 50 * 1024 * 1024  # the CLI's own limit (perfxl.read.workbook.Limits)
     max_files: int = 200  # files per batch
     max_batch_bytes: int = 500 * 1024 * 1024
     max_jobs: int = 8  # batches uploading or running at once
@@ -261,8 +261,8 @@ def run(batch: Batch, engine) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..batch import FillOptions, plan_batch, preconvert_xls
-    from ..verdict import tally_line
+    from perfxl.batch.run import FillOptions, plan_batch, preconvert_xls
+    from perfxl.show.verdict import tally_line
     from .engine import write_summary_file
 
     batch.state, batch.started = "running", time.monotonic()

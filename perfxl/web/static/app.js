@@ -59,7 +59,7 @@
   }
 
   function isCandidate(name) {
-    // As perfxl's folder scan (perfxl/batch.py is_candidate): forms only, no lock files, no outputs.
+    // As perfxl's folder scan (perfxl/batch/run.py is_candidate): forms only, no lock files, no outputs.
     const lower = name.toLowerCase();
     if (name.startsWith("~") || name.startsWith(".")) return false;
     if (!SUFFIXES.some((suffix) => lower.endsWith(suffix))) return false;

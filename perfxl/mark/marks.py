@@ -1,0 +1,261 @@
+"""What perfxl marks on a filled workbook, decided once for both workbook writers.
+
+perfxl changes only:
+
+* derived cells (执行率, 预算执行率得分, 总分 分值/得分, 等级): the recalculated value, shown as
+  ``100.00%`` / ``10.00``; where the form stated something else, the original goes into a comment
+  (``原填写：92；按规则重新计算：102``) and the cell is highlighted;
+* cells with findings: highlighted, with the findings as a comment, value untouched;
+* a ``校验结果`` sheet listing every finding, each linked to its cell.
+
+This module decides all of it as plain values: which cells are derived, the comment texts, the
+highlight colours, and the 校验结果 sheet's content and layout (:func:`findings_sheet`). The
+writers only render it: :mod:`perfxl.write.patch` as XML into the input package (.xlsx/.xlsm),
+:mod:`perfxl.write.xlswriter` with openpyxl (.xls inputs). It also recognises what an earlier run wrote
+(:func:`findings_sheet_file_name`, :func:`comments_by_perfxl`), for the writers and for
+:mod:`perfxl.mark.provenance`.
+
+All comments are written by :data:`~perfxl.model.PERFXL_AUTHOR`; a re-run removes them first, so
+filling an output again gives the same workbook.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from perfxl.read import labels as L
+from perfxl.checks.catalogue import SEVERITY_ORDER, SEVERITY_ZH
+from perfxl.model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_record
+from perfxl.numbers import display_text, format_number, format_percent, round_half_up, text_width
+
+RATE_FORMAT = "0.00%"
+SCORE_FORMAT = "0.00"
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+CHANGED_FILL = SEVERITY_FILL["warning"]
+#: Every colour perfxl highlights with (RRGGBB, upper case): a cell with one of these was marked by perfxl.
+HIGHLIGHT_COLORS = frozenset(color.upper() for color in (*SEVERITY_FILL.values(), CHANGED_FILL))
+#: Separates perfxl's comment text from a comment the user had already put on the cell.
+USER_COMMENT_MARKER = "\n\n【原批注"
+
+
+# ---------------------------------------------------------------- derived and flagged cells
+
+
+def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
+    """address → (the cell as the form stated it, recomputed value, kind: rate | score | amount | grade)."""
+    cells: dict[str, tuple[Cell, object, str]] = {}
+    shared: set[str] = set()  # one cell read as the rate of several rows (a merged 执行率): flagged, not rewritten
+    for row in form.funds:
+        rate = computed.rates.get(row.row)
+        if row.rate.address and rate is not None:
+            if row.rate.address in cells:
+                shared.add(row.rate.address)
+            cells[row.rate.address] = (row.rate, rate, "rate")
+    total = form.fund("funds_total")
+    if total is not None:
+        has_rate = computed.rate is not None or total.rate.reading.is_number
+        if total.score.address and has_rate and computed.budget_score is not None:
+            cells[total.score.address] = (total.score, computed.budget_score, "score")
+        for name in ("initial", "budget", "executed"):
+            cell, value = getattr(total, name), computed.funds_totals.get(name)
+            if cell.address and cell.is_blank and value is not None:  # a blank subtotal: fill in the sum of its parts
+                cells[cell.address] = (cell, round_half_up(value / form.money_factor, 4), "amount")
+    # An unknown total (cannot-verify) is never written: nothing computed from an unknown goes into the workbook.
+    if form.total_weight.address and computed.total_weight is not None:
+        cells[form.total_weight.address] = (form.total_weight, computed.total_weight, "score")
+    if form.total_score.address and computed.total_score is not None:
+        cells[form.total_score.address] = (form.total_score, computed.total_score, "score")
+    if form.grade_cell.address and computed.grade:
+        cells[form.grade_cell.address] = (form.grade_cell, computed.grade, "grade")
+    judged = {cell.address for ind in form.indicators
+              for cell in (ind.level3, ind.target, ind.actual, ind.weight, ind.score, ind.deviation) if cell.address}
+    # A cell read as an indicator's is a judgement cell, even where an odd layout also puts a total
+    # on it: flagged, never rewritten. So is a cell read as two things at once.
+    return {address: item for address, item in cells.items() if address not in judged and address not in shared}
+
+
+def shown_original(stated: Cell, kind: str) -> str:
+    """What a person saw in the cell, written so that reading the comment back gives the same value."""
+    from perfxl.checks.rules import stated_rate
+
+    raw, fmt = stated.raw, stated.number_format or ""
+    if raw is None:
+        return ""
+    is_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    if is_number and "%" in fmt:
+        match = re.search(r"\.(0+)", fmt)
+        places = len(match.group(1)) if match else 0
+        return f"{round_half_up(raw * 100, places):.{places}f}%"
+    reading = stated.reading
+    if kind == "rate" and reading.is_number and reading.unit not in ("%", "‰"):
+        # A bare 95 or 0.95 in a rate column means 95 %; the cell will show percent, so say it that way.
+        return format_percent(stated_rate(stated), 6)
+    return format_number(raw, 6) if is_number else display_text(raw)
+
+
+def shown_value(value, kind: str) -> str:
+    """A recalculated value as the comment states it (``100.00%``, ``102``, ``优``)."""
+    if kind == "rate":
+        return format_percent(value)
+    if kind == "grade":
+        return str(value)
+    return format_number(value)
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """The comment of a flagged cell: one ``【错误】…`` line per finding."""
+    return "\n".join(f"【{SEVERITY_ZH[f.severity]}】{f.message}" for f in findings)
+
+
+def worst_severity(findings: list[Finding]) -> str:
+    """The most severe of ``findings`` (it picks the cell's highlight colour)."""
+    return min((f.severity for f in findings), key=SEVERITY_ORDER.__getitem__)
+
+
+def highlight_color(severity: str) -> str:
+    """The fill (RRGGBB) of a cell flagged with ``severity``."""
+    return SEVERITY_FILL.get(severity, CHANGED_FILL)
+
+
+def derived_comment(stated: Cell, value, kind: str, findings: list[Finding], *, differs: bool, formula: str | None,
+                    record: str | None = None) -> str:
+    """The comment of a derived cell perfxl rewrites: the findings, after the recorded original when
+    the form stated something else (``formula``: the cell's own formula, ``=…``, if it had one;
+    ``record``: the words of the earlier run's record the reading honoured, kept as they were)."""
+    text = findings_text(findings)
+    if differs:
+        if record is None:
+            shown = shown_original(stated, kind) if not (formula and stated.raw is None) else ""
+            record = original_record(shown, formula, is_text=isinstance(stated.raw, str))
+        text = original_comment(record, shown_value(value, kind)) + "\n" + text
+    return text
+
+
+# ---------------------------------------------------------------- the 校验结果 sheet
+
+FINDINGS_HEADERS = ("严重程度", "代码", "单元格", "说明")
+FINDINGS_TITLE = L.FINDINGS_SHEET  # the sheet's name is also its A1 title
+FILE_PREFIX = "文件："
+FONT_NAME = "宋体"
+TITLE_SIZE, HEADER_SIZE, BODY_SIZE = 14, 11, 10
+HEADER_FILL = "D9D9D9"
+BORDER_COLOR = "999999"
+LINK_COLOR = "0563C1"
+NO_FINDINGS = "未发现问题"
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One row of the findings table: the four texts, the severity (its fill is the first cell's),
+    and where the 单元格 text links to (``'表'!H25``; None: no link)."""
+
+    row: int
+    values: tuple[str, str, str, str]
+    severity: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class FindingsSheet:
+    """The 校验结果 sheet as content, for a writer to render.
+
+    Row 1 is :data:`FINDINGS_TITLE` (title font); ``lines`` follow from row 2 (body font); the
+    header row (:data:`FINDINGS_HEADERS`, bold, grey, bordered, centred) is frozen under; then one
+    bordered, wrapped :class:`FindingRow` per finding (the first cell filled with
+    :data:`SEVERITY_FILL` of its severity, the third a hyperlink where ``link`` is set), or, with no
+    findings, :data:`NO_FINDINGS` in a bordered row ``empty_row``. The sheet prints landscape,
+    one page wide.
+    """
+
+    lines: list[str]
+    header_row: int
+    rows: list[FindingRow]
+    empty_row: int | None
+    widths: list[int]  # columns A–D, in characters
+    heights: dict[int, float] = field(default_factory=dict)  # rows whose wrapped text needs more than one line
+
+    @property
+    def last_row(self) -> int:
+        return self.empty_row or (self.rows[-1].row if self.rows else self.header_row)
+
+
+def findings_sheet(file_name: str, results, sheet_names: Iterable[str], note: str = "") -> FindingsSheet:
+    """The content of the 校验结果 sheet for ``results`` (the forms of the file ``file_name``).
+
+    ``sheet_names``: the workbook's sheets (a finding links to its cell where its sheet is one);
+    ``note``: a sentence on how the output was made (an .xls input), said under the summaries.
+    """
+    from perfxl.checks.rules import grade_text
+
+    sheet_names = set(sheet_names)
+    lines = [f"{FILE_PREFIX}{file_name}"]
+    for result in results:
+        c = result.computed
+        counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
+        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
+    if note:
+        lines.append(f"说明：{note}")
+    header_row = len(lines) + 3  # title, the lines, a blank row
+    form_sheets = {r.form.sheet for r in results}
+    several = len(form_sheets) > 1
+    widths = [text_width(h) for h in FINDINGS_HEADERS]
+    rows = []
+    for number, finding in enumerate((f for r in results for f in r.findings), start=header_row + 1):
+        label = finding.cell or "—"
+        if finding.cell and (several or finding.sheet not in form_sheets):
+            label = f"{finding.sheet}!{finding.cell}"
+        values = (SEVERITY_ZH[finding.severity], finding.code, label, finding.message)
+        link = None
+        if finding.cell and finding.sheet in sheet_names:
+            link = f"'{finding.sheet.replace(chr(39), chr(39) * 2)}'!{finding.cell}"
+        rows.append(FindingRow(number, values, finding.severity, link))
+        widths = [max(width, text_width(value)) for width, value in zip(widths, values)]
+    final = [min(max(width + 2, 8), 90 if col == 4 else 30) for col, width in enumerate(widths, 1)]
+    usable = [final[0], final[1], final[2], final[3] * 0.92]  # the message column wraps a little early
+    heights = {}
+    for row in rows:  # wrapped messages: give each row the lines it needs
+        lines_needed = max(-(-text_width(value) // int(usable[c])) for c, value in enumerate(row.values))
+        if lines_needed > 1:
+            heights[row.row] = 14 * lines_needed + 2
+    empty_row = None if rows else header_row + 1
+    return FindingsSheet(lines, header_row, rows, empty_row, final, heights)
+
+
+# ---------------------------------------------------------------- what an earlier run wrote
+
+
+def findings_sheet_file_name(value: Callable[[int, int], object], rows: Iterable[int]) -> str | None:
+    """The input file name a 校验结果 sheet written by perfxl names; None when the sheet is not perfxl's.
+
+    ``value(row, column)`` gives a cell's text (1-based); ``rows``: the rows to look at for the
+    header. perfxl's sheet has 校验结果 in A1, ``文件：…`` in A2, and the header row
+    严重程度 / 代码 / 单元格 below (a user's own sheet of that name is left alone).
+    """
+    head, second = value(1, 1), value(2, 1)
+    if head != FINDINGS_TITLE or not isinstance(second, str) or not second.startswith(FILE_PREFIX):
+        return None
+    if any(tuple(value(row, col) for col in (1, 2, 3)) == FINDINGS_HEADERS[:3] for row in rows):
+        return second[len(FILE_PREFIX):]
+    return None
+
+
+_PERFXL_AUTHOR = re.compile(rf"<(?:\w+:)?author>{re.escape(PERFXL_AUTHOR)}</(?:\w+:)?author>".encode())
+
+
+#: How every comment perfxl writes begins: a record of a derived cell, or a finding.
+PERFXL_COMMENT_STARTS = (ORIGINAL_PREFIX, *(f"【{word}】" for word in SEVERITY_ZH.values()))
+
+
+def is_perfxl_comment(author: str, text: str) -> bool:
+    """A comment an earlier run wrote, as far as the words tell: by the author ``perfxl`` or by no
+    one (LibreOffice re-saves every author as " "), beginning as perfxl's comments begin. It is
+    removed and rewritten by a re-fill; its words decide no verdict (see perfxl.checks.trust)."""
+    return (author == PERFXL_AUTHOR or not author.strip()) and text.startswith(PERFXL_COMMENT_STARTS)
+
+
+def comments_by_perfxl(comments_xml: bytes) -> bool:
+    """True when a comments part (``xl/commentsN.xml``) holds comments perfxl wrote (its author is listed)."""
+    return _PERFXL_AUTHOR.search(comments_xml) is not None
+

@@ -1,0 +1,163 @@
+"""Which files perfxl wrote: the outputs it may replace on a re-run without ``--force``.
+
+perfxl replaces an existing output file only when the file carries perfxl's mark, so that a
+file of the same name that someone else made (a department's own ``…_自评报告.docx``, an
+``汇总.xlsx`` of the 财政局) is never lost to a run. The marks are part of the content, so they
+survive the file being opened and saved again in Excel, WPS or Word:
+
+* a filled workbook ``…_自评结果.xlsx``: a findings sheet (``校验结果``, or a numbered name) that
+  :func:`perfxl.mark.marks.findings_sheet_file_name` recognises (A1 ``校验结果``, A2 ``文件：…``, the
+  header row 严重程度 / 代码 / 单元格); or a cell comment written by the author ``perfxl``;
+  or a custom document property named ``perfxl``;
+* the batch summary ``汇总.xlsx``: a sheet ``汇总`` whose header row starts 文件 / 类型 / 项目名称 / 主管部门 (or, from earlier versions, 文件 / 项目名称 / 主管部门);
+* a Word report ``…_自评报告.docx``: the keyword ``perfxl`` in its document properties
+  (:data:`REPORT_KEYWORD`, set by :mod:`perfxl.report.document`).
+
+A marked file that a user has corrected by hand is still perfxl's: ``perfxl fill 表.xlsx`` run
+twice replaces the first run's outputs (the common case). What protects a corrected output is
+that perfxl never writes over a file given as an input of the run, and that filling an output
+writes a new, numbered name (see :func:`perfxl.batch.run.output_paths`).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from perfxl.mark.marks import FINDINGS_TITLE, comments_by_perfxl, findings_sheet_file_name
+from perfxl.model import FormError
+from perfxl.read.workbook import NS_MAIN, sheet_parts
+
+#: Word document property (keywords) that marks a report as perfxl's.
+REPORT_KEYWORD = "perfxl"
+#: Custom document property that marks a workbook as perfxl's (for writers that add one).
+CUSTOM_PROPERTY = "perfxl"
+_FINDINGS_COLUMNS = re.compile(r"[ABC]\d+")  # what recognising a findings sheet looks at
+#: The first header cells of 汇总 (summary.COLUMNS), as written now and before 类型 was added.
+_SUMMARY_HEADERS = (("文件", "类型", "项目名称", "主管部门"), ("文件", "项目名称", "主管部门"))
+_MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
+
+
+def written_by_perfxl(path: Path) -> bool:
+    """True when ``path`` is a workbook or report that perfxl wrote (see the module's docstring)."""
+    path = Path(path)
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_INSPECTED_BYTES:
+            return False
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return _report_marked(archive, names)
+            if "xl/workbook.xml" in names:
+                return _workbook_marked(archive, names)
+    except (OSError, zipfile.BadZipFile, ValueError, KeyError, RuntimeError, EOFError):
+        return False
+    except Exception:  # malformed XML and the like: not a file perfxl wrote
+        return False
+    return False
+
+
+def refuse_foreign(target: Path, force: bool) -> None:
+    """Raise a FormError when ``target`` exists and perfxl did not write it (unless ``force``)."""
+    if force or not Path(target).exists() or written_by_perfxl(target):
+        return
+    raise foreign_file_error(Path(target))
+
+
+def foreign_file_error(target: Path) -> FormError:
+    message = (f"输出文件 {target.name} 已存在，且不是 perfxl 写出的文件（可能是您自己的文件），为免覆盖，未写出结果。"
+               f"请将它改名或移走，或用 -o 指定另一个输出文件夹；确需覆盖时加 --force。")
+    return FormError("output-exists", message, target)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _report_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    if "docProps/core.xml" not in names:
+        return False
+    core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    found = re.search(r"<cp:keywords>(.*?)</cp:keywords>", core, re.S)
+    return bool(found) and REPORT_KEYWORD in re.split(r"[\s,;，；]+", found.group(1))
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    from defusedxml import ElementTree
+
+    if "docProps/custom.xml" in names and f'name="{CUSTOM_PROPERTY}"'.encode() in archive.read("docProps/custom.xml"):
+        return True
+    for name in names:
+        if name.startswith("xl/comments") and name.endswith(".xml") and comments_by_perfxl(archive.read(name)):
+            return True
+    sheets = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
+    strings = None
+    for sheet, part in sheets.items():
+        if part not in names:
+            continue
+        if sheet.startswith(FINDINGS_TITLE):
+            strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
+            cells = _cell_texts(archive.read(part), strings, ElementTree, _FINDINGS_COLUMNS.fullmatch)
+            rows = sorted(int(ref[1:]) for ref in cells if ref[0] == "A")
+            if findings_sheet_file_name(lambda row, col: cells.get(f"{'ABC'[col - 1]}{row}"), rows) is not None:
+                return True
+        elif sheet == "汇总":
+            strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
+            refs = ("A1", "B1", "C1", "D1")
+            cells = _cell_texts(archive.read(part), strings, ElementTree, refs.__contains__, len(refs))
+            header = tuple(cells.get(ref) for ref in refs)
+            if any(header[:len(known)] == known for known in _SUMMARY_HEADERS):
+                return True
+    return False
+
+
+def _shared_strings(archive: zipfile.ZipFile, names: set[str], ElementTree) -> list[str]:
+    part = "xl/sharedStrings.xml"
+    if part not in names:
+        return []
+    root = ElementTree.fromstring(archive.read(part))
+    return [_item_text(si) for si in root.iter(f"{NS_MAIN}si")]
+
+
+def _item_text(item) -> str:
+    """The text of a string item (<si> or <is>): its <t>, or its runs' <t>; phonetic guides left out."""
+    parts = []
+    for child in item:
+        if child.tag == f"{NS_MAIN}t":
+            parts.append(child.text or "")
+        elif child.tag == f"{NS_MAIN}r":
+            text = child.find(f"{NS_MAIN}t")
+            parts.append(text.text or "" if text is not None else "")
+    return "".join(parts)
+
+
+def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: Callable[[str], object], count: int | None = None) -> dict[str, str]:
+    """The text of the cells of a sheet whose reference is ``wanted`` (shared, inline or plain
+    strings); reading stops once ``count`` of them are found."""
+    root = ElementTree.fromstring(xml)
+    found: dict[str, str] = {}
+    for cell in root.iter(f"{NS_MAIN}c"):
+        ref = cell.get("r")
+        if ref is None or not wanted(ref):
+            continue
+        kind = cell.get("t")
+        if kind == "inlineStr":
+            inline = cell.find(f"{NS_MAIN}is")
+            found[ref] = _item_text(inline) if inline is not None else ""
+            continue
+        value = cell.find(f"{NS_MAIN}v")
+        text = value.text if value is not None and value.text is not None else ""
+        if kind == "s":
+            try:
+                found[ref] = strings[int(text)]
+            except (ValueError, IndexError):
+                found[ref] = ""
+        else:
+            found[ref] = text
+        if len(found) == count:
+            break
+    return found
