@@ -78,6 +78,8 @@ class Indicator:
     deviation: Cell
     level1_cell: str | None = None  # where the 一级 label (and its stated weight) sits
     group: str | None = None  # the merged range of a 分值/得分 shared with the rows beside it (H12:H13): one scored group
+    block: str | None = None  # the cell of the block title it stands under (湖北 年度绩效目标1（40分）), None: no blocks
+    coefficient: Cell = EMPTY  # 得分系数 of a scheme that scores 得分系数 × 指标权重 (重庆)
 
 
 def scored_groups(indicators: list[Indicator]) -> dict[str, tuple[list[Indicator], list[Cell], list[Cell]]]:
@@ -123,6 +125,16 @@ class Level1Group:
     name: str
     stated_weight: float | None
     cell: str | None
+    block: str | None = None  # the block title's cell (湖北: the same 一级 may stand in two blocks)
+
+
+@dataclass
+class ScoreBlock:
+    """A weighted block of the indicator table (湖北 ``年度绩效目标1（40分）``): its title cell and weight."""
+
+    title: Cell
+    weight: float | None
+    row: int  # the header row it titles
 
 
 @dataclass
@@ -158,6 +170,7 @@ class Form:
     indicators_header: str | None = None  # first cell of the indicator table's header row, when found
     funds_weight_label: float | None = None  # a budget weight stated in a header: 得分（20分*执行率）, 预算执行情况（10分）
     outline_parents: list[OutlineParent] = field(default_factory=list)
+    blocks: list[ScoreBlock] = field(default_factory=list)  # weighted blocks of the indicator table (湖北 20/80)
     #: The accounted reading: every non-empty cell of the sheet (row, col) → what it was taken for (Chinese),
     #: and what nothing accounts for (each gives a ``row-unread`` / ``cell-unread`` finding).
     roles: dict[tuple[int, int], str] = field(default_factory=dict)

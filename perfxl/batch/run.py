@@ -304,6 +304,7 @@ class FormRow:
     ok: bool
     report: Path | None = None  # this form's Word report, when one was written
     kind: str = "project"  # project | department (model.KIND_*)
+    scheme: str = "mof-2020"  # the scoring scheme it was read on (perfxl.read.schemes)
 
 
 #: Errors of the output side: the form was read, its results could not be written (or not safely).
@@ -360,6 +361,7 @@ class FileRecord:
             record.forms.append(FormRow(
                 sheet=form.sheet,
                 kind=form.kind,
+                scheme=form.scheme,
                 project=form.project.text or form.unit.text,
                 department=form.department.text,
                 budget=computed.funds_totals.get("budget"),

@@ -48,6 +48,13 @@ FONT_NAME = "宋体"
 FONT_SIZE = 10.5
 
 
+def scheme_label(code: str) -> str:
+    """``（湖北20/80）`` after the 类型 of a form on another scheme than the 财政部 2020 one ('' for that)."""
+    from perfxl.read import schemes
+
+    return "" if code == schemes.MOF_2020.code else f"（{schemes.of(code).short}）"
+
+
 def summary_rows(records: list[FileRecord]) -> list[dict]:
     """The rows of 汇总 as dicts keyed by column; links are paths (or None)."""
     rows = []
@@ -60,7 +67,7 @@ def summary_rows(records: list[FileRecord]) -> list[dict]:
             rows.append({
                 "文件": f"{record.label}［{form.sheet}］" if several else record.label,
                 "_file": record.path,
-                "类型": KIND_LABELS.get(form.kind, form.kind),
+                "类型": KIND_LABELS.get(form.kind, form.kind) + scheme_label(form.scheme),
                 "项目名称": form.project,
                 "主管部门": form.department,
                 BUDGET: form.budget,
@@ -125,8 +132,8 @@ def department_frame(rows: list[dict]):
     forms["_rate_executed"] = forms[EXECUTED].where(both)
     forms["_graded_score"] = forms["总分（重算）"].where(forms["等级"].isin(GRADES[:4]))
     forms["_has_errors"] = forms["错误数"].fillna(0).astype(int).gt(0)
-    forms["_project"] = forms["类型"].eq(KIND_LABELS["project"]).astype(int)
-    forms["_department"] = forms["类型"].eq(KIND_LABELS["department"]).astype(int)
+    forms["_project"] = forms["类型"].str.startswith(KIND_LABELS["project"], na=False).astype(int)  # 项目（湖北20/80） too
+    forms["_department"] = forms["类型"].str.startswith(KIND_LABELS["department"], na=False).astype(int)
     for grade in GRADES:
         forms[f"_{grade}"] = forms["等级"].eq(grade).astype(int)
     grouped = forms.groupby("主管部门", sort=False)

@@ -51,12 +51,34 @@ _RULES = [
     Rule("cell-unread", "warning", "已读取的行中有单元格的内容没有被读取（不在任何已知的列中）"),
     Rule("roundtrip-loss", "warning", "输出工作簿无法保留输入中的部分内容（跨表下拉列表、图形、控件等）"),
     Rule("indicator-misfiled", "info", "指标归类可疑：时效指标没有时间表述，或成本指标没有金额/成本表述"),
+    Rule("block-weight-mismatch", "error", "湖北 20/80：一级指标标注的分值之和不等于所在“年度绩效目标（N分）”块的分值"),
+    Rule("level1-score-exceeds", "error", "湖北 20/80：一级指标（或指标块）下各项得分合计超过其标注的分值"),
+    Rule("coefficient-score-mismatch", "error", "重庆部门整体：指标得分不等于 得分系数 × 指标权重"),
+    Rule("execution-indicator-mismatch", "error", "全过程：“预算执行率”指标的全年实际值不等于资金表的执行率，或其得分不等于 分值 × min(执行率, 1)"),
 ]
 #: code → Rule, in the order they are documented.
 CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 
 def catalogue_text() -> str:
-    """The catalogue as aligned lines: code, severity (Chinese), title."""
+    """The catalogue as aligned lines: code, severity (Chinese), title; then, per scoring scheme, the
+    codes checked on its forms."""
+    from perfxl.read.schemes import BY_CODE, rules_by_scheme
+
     width = max(len(code) for code in CATALOGUE)
-    return "\n".join(f"{rule.code.ljust(width)}  {SEVERITY_ZH[rule.severity]}  {rule.title}" for rule in CATALOGUE.values())
+    lines = [f"{rule.code.ljust(width)}  {SEVERITY_ZH[rule.severity]}  {rule.title}" for rule in CATALOGUE.values()]
+    lines.append("")
+    lines.append("各评分方式适用的规则（perfxl check 的 JSON 中 form.scheme 写明一张表按哪种方式读取）：")
+    for code, codes in rules_by_scheme(CATALOGUE).items():
+        skipped = [c for c in CATALOGUE if c not in codes]
+        lines.append(f"  {code}（{BY_CODE[code].name}）：{len(codes)} 条" + (f"，不适用：{'、'.join(skipped)}" if skipped else ""))
+    return "\n".join(lines)
+
+
+def catalogue_document() -> list[dict]:
+    """The catalogue for ``perfxl check --list-rules --format json``: each rule with the schemes it applies to."""
+    from perfxl.read.schemes import rules_by_scheme
+
+    applies = rules_by_scheme(CATALOGUE)
+    return [{"code": rule.code, "severity": rule.severity, "title": rule.title,
+             "schemes": [scheme for scheme, codes in applies.items() if rule.code in codes]} for rule in CATALOGUE.values()]

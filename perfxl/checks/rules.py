@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.read import labels as L
+from perfxl.read import schemes
 from perfxl.checks.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_ZH, Rule  # noqa: F401  (SEVERITY_ZH, Rule: re-exported)
 from perfxl.model import GROUP_ZH, KIND_DEPARTMENT, Cell, Finding, Form, FundRow, Level1Group, scored_groups
 from perfxl.numbers import close, format_number, format_percent, round_half_up
@@ -182,10 +183,13 @@ def grade_of(score: float) -> str:
 class _Findings:
     def __init__(self, form: Form):
         self.form = form
+        self.scheme = schemes.of(form.scheme)
         self.items: list[Finding] = []
 
     def add(self, code: str, cell: str | None, message: str, expected: float | None = None, actual: float | None = None) -> None:
         rule = CATALOGUE[code]
+        if not self.scheme.applies(code):
+            return  # a rule of another scheme (a 湖北 row has no 分值 to deduct from): listed per scheme by --list-rules
         cell = cell if isinstance(cell, str) and cell else None  # absent addresses arrive as NaN from frames
         self.items.append(Finding(code, rule.severity, self.form.sheet, cell, message, _num(expected), _num(actual)))
 
@@ -207,6 +211,7 @@ def check(form: Form) -> CheckResult:
     indicators = indicator_frame(form)
     _check_indicators(form, indicators, computed, out)
     _check_totals(form, indicators, computed, out)
+    _check_execution_indicator(form, computed, out)
     _check_template_text(form, out)
     _check_accounting(form, out)
     out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
@@ -249,13 +254,14 @@ _NEEDED_INDICATOR_COLUMNS = (
 
 def _check_structure(form: Form, out: _Findings) -> None:
     """Never silent: every column or row the rules need and the form does not have is a finding."""
+    scoring = schemes.of(form.scheme).scoring
     if not form.fund_columns:
         out.add("column-missing", form.project.address,
                 "没有找到项目资金表：应有一行表头含“全年预算数”“全年执行数”“执行率”“得分”等，其下为“年度资金总额”及各项资金。"
                 "预算执行率得分无法计算，总分只含各三级指标得分：请按标准表格式补充项目资金表。")
     else:
         for name, looked_for in _NEEDED_FUND_COLUMNS:
-            if name not in form.fund_columns:
+            if name not in form.fund_columns and not (name == "score" and scoring.budget == schemes.BUDGET_INDICATOR):
                 effect = "无法核对填写的预算执行率得分" if name == "score" else "执行率和预算执行率得分无法计算"
                 out.add("column-missing", form.funds_header,
                         f"项目资金表（第 {_row_of(form.funds_header)} 行表头）中没有找到“{looked_for}”列，{effect}：请补充该列。")
@@ -263,10 +269,13 @@ def _check_structure(form: Form, out: _Findings) -> None:
             out.add("column-missing", form.funds_header,
                     f"项目资金表（第 {_row_of(form.funds_header)} 行表头）下没有任何资金行（年度资金总额及各项资金）：请填写年度资金总额。")
     for name, looked_for in _NEEDED_INDICATOR_COLUMNS:
-        if name not in form.columns:
+        if name not in form.columns and name in scoring.needed_columns:
             out.add("column-missing", form.indicators_header,
                     f"绩效指标表（第 {_row_of(form.indicators_header)} 行表头）中没有找到“{looked_for}”列：请补充该列，否则相关规则无法核对。")
-    if form.total_label.address is None:
+    if form.total_label.address is None and scoring.total_in_header:
+        out.add("column-missing", form.indicators_header,
+                "表头中没有找到“自评总分”：无法核对填写的总分，请在表头填写自评总分（执行率得分 + 各指标得分）。")
+    elif form.total_label.address is None:
         out.add("column-missing", form.indicators_header,
                 "绩效指标表下没有找到“总分”（或“合计”）行：无法核对填写的总分，请在指标表末尾补充总分行。")
 
@@ -368,9 +377,10 @@ def _rate_tolerance(cell: Cell) -> float:
 
 
 def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Findings) -> None:
+    scoring = schemes.of(form.scheme).scoring
     if form.fund(_TOTAL) is None:
-        computed.budget_weight = form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT
-        computed.budget_score = None
+        computed.budget_weight = form.funds_weight_label or scoring.budget_weight
+        computed.budget_score = None if scoring.budget == schemes.BUDGET_ROW else 0.0
         return  # _check_structure says what was not found
     for fund in form.funds:
         for name, zh in (*_AMOUNTS, ("rate", "执行率"), ("weight", "分值"), ("score", "得分")):
@@ -415,37 +425,57 @@ def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Find
                 round_half_up(rate[i], 4), stated[i],
             )
 
-    # The budget score: on the 年度资金总额 row only.
-    stated_weight, stated_score = funds.at[t, "weight"], funds.at[t, "score"]
-    weight = stated_weight if not np.isnan(stated_weight) else (form.funds_weight_label or L.DEFAULT_BUDGET_WEIGHT)
+    if scoring.budget == schemes.BUDGET_INDICATOR:  # 全过程: execution is scored as a 三级指标, not here
+        computed.budget_weight, computed.budget_score = 0.0, 0.0
+        return
+    # The budget score: on the 年度资金总额 row (or where the scheme lets it sit: 重庆's 其中财政拨款).
+    s = _budget_row(form, funds, t, scoring)
+    scored = form.funds[s]
+    stated_score = funds.at[s, "score"]
+    stated_weight = funds.at[s, "weight"] if not np.isnan(funds.at[s, "weight"]) else funds.at[t, "weight"]
+    weight = stated_weight if not np.isnan(stated_weight) else (form.funds_weight_label or scoring.budget_weight)
     computed.budget_weight = float(weight)
-    rate_total = computed.rate
-    if rate_total is None and not np.isnan(stated[t]):
-        rate_total = float(stated[t])  # the executed column is missing: the stated rate stands in
+    rate_total = computed.rates.get(scored.row)
+    if rate_total is None and not np.isnan(stated[s]):
+        rate_total = float(stated[s])  # the executed column is missing: the stated rate stands in
     computed.budget_score = budget_score(rate_total, computed.budget_weight)
     if computed.rate is not None and total.rate.address and total.rate.is_blank:
         out.add("derived-blank", total.rate.address,
                 f"年度资金总额的执行率未填写：按 全年执行数 ÷ 全年预算数 应为 {format_percent(computed.rate)}，请填写（perfxl 已在自评结果中填入）。",
                 round_half_up(computed.rate, 4), None)
-    if computed.budget_score is not None and total.score.address and total.score.is_blank:
-        out.add("derived-blank", total.score.address,
+    if computed.budget_score is not None and scored.score.address and scored.score.is_blank:
+        out.add("derived-blank", scored.score.address,
                 f"预算执行率得分未填写：按 min(执行率, 1) × 分值 应为 {format_number(computed.budget_score)}，请填写（perfxl 已在自评结果中填入）。",
                 computed.budget_score, None)
-    if not np.isnan(stated_score) and computed.budget_score is not None and not close(stated_score, computed.budget_score):
+    rounded = [round_half_up(min(rate_total, 1.0) * computed.budget_weight, places) for places in scoring.budget_places] if rate_total is not None else []
+    if not np.isnan(stated_score) and computed.budget_score is not None and not any(close(stated_score, value) for value in rounded):
         out.add(
-            "budget-score-mismatch", total.score.address,
+            "budget-score-mismatch", scored.score.address,
             f"预算执行率得分填写为 {format_number(stated_score)}，按 min(执行率, 1) × 分值 = min({format_percent(rate_total)}, 100%) × {format_number(weight)} 应为 {format_number(computed.budget_score)}：请改正。",
             computed.budget_score, stated_score,
         )
     for fund in form.funds:
         for name, zh in (("weight", "分值"), ("score", "得分")):
             cell = getattr(fund, name)
-            if fund is not total and cell.reading.is_number:
+            if fund is not scored and fund is not total and cell.reading.is_number:
                 out.add(
                     "subrow-scored", cell.address,
                     f"“{fund.label}”行填写了{zh} {format_number(cell.number)}：预算执行率只在“年度资金总额”行计分，分项行再计分会重复计算，请删除。",
                     None, cell.number,
                 )
+
+
+def _budget_row(form: Form, funds: pd.DataFrame, t: int, scoring: schemes.Scoring) -> int:
+    """The funds row the budget score sits on: the 年度资金总额 row, or the first row of the kinds the
+    scheme allows (重庆: 其中财政拨款) that holds a 得分 while the total row holds none (the weight
+    may stay on the total row)."""
+    if len(scoring.budget_rows) == 1 or not np.isnan(funds.at[t, "score"]):
+        return t
+    for kind in scoring.budget_rows[1:]:
+        for i, fund in enumerate(form.funds):
+            if fund.kind == kind and not np.isnan(funds.at[i, "score"]):
+                return i
+    return t
 
 
 def breakdown_sums(funds: pd.DataFrame) -> pd.DataFrame:
@@ -486,6 +516,7 @@ def _total_from_parts(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFram
     row is pointed at.
     """
     total = form.funds[t]
+    complete = schemes.of(form.scheme).scoring.parts_complete  # False: 其中 lines may be a part of the total only
     total_empty = all(np.isnan(funds.at[t, name]) or funds.at[t, name] == 0 for name in ("budget", "executed"))
     first = sums.iloc[0] if not sums.empty else None
     from_parts = total_empty and first is not None and any(abs(first[name]) > 0 for name in ("budget", "executed"))  # NaN: False
@@ -510,10 +541,11 @@ def _total_from_parts(form: Form, funds: pd.DataFrame, t: int, sums: pd.DataFram
                     f"年度资金总额的{zh}{written}，而其下{described[group]}合计 {format_number(expected)} 万元：perfxl 按各项资金之和计算执行率和得分，请在年度资金总额行填写 {format_number(expected)}。",
                     expected, None if np.isnan(value) else value,
                 )
-            elif not close(value, expected):
+            elif not close(value, expected) and (complete or expected > value):
                 out.add(
                     "funds-sum-mismatch", cell,
-                    f"年度资金总额的{zh} {format_number(value)} 万元不等于{described[group]}之和 {format_number(expected)} 万元：请核对各项资金。",
+                    (f"年度资金总额的{zh} {format_number(value)} 万元不等于{described[group]}之和 {format_number(expected)} 万元：请核对各项资金。" if complete else
+                     f"年度资金总额的{zh} {format_number(value)} 万元小于其中{described[group]}合计 {format_number(expected)} 万元：分项不能超过总额，请核对各项资金。"),
                     expected, value,
                 )
 
@@ -614,8 +646,9 @@ def indicator_frame(form: Form) -> pd.DataFrame:
     otherwise; ``target_unit``/``actual_unit`` the units written ("" for none).
     """
     columns: dict[str, list] = {name: [] for name in (
-        "level1", "level2", "target", "actual", "weight", "score", "direction", "target_unit", "actual_unit", "member")}
+        "level1", "level2", "target", "actual", "weight", "score", "direction", "target_unit", "actual_unit", "member", "block")}
     shared = _group_numbers(form)
+    lower_better = schemes.of(form.scheme).scoring.lower_better
     for ind in form.indicators:
         target, actual = ind.target.reading, ind.actual.reading
         member = ind.group is not None and shared[ind.group][2] != ind.row
@@ -627,10 +660,12 @@ def indicator_frame(form: Form) -> pd.DataFrame:
         weight, score = (_number(ind.weight), _number(ind.score)) if ind.group is None else shared[ind.group][:2]
         columns["weight"].append(np.nan if member else weight)
         columns["score"].append(np.nan if member else score)
-        columns["direction"].append("reverse" if target.comparator in _REVERSE else "forward")
+        reverse = target.comparator in _REVERSE or (lower_better and any(word in ind.level3.text for word in lower_better))
+        columns["direction"].append("reverse" if reverse else "forward")
         columns["target_unit"].append(target.unit or "")
         columns["actual_unit"].append(actual.unit or "")
         columns["member"].append(member)
+        columns["block"].append(ind.block or "")
     return _frame(columns, float_columns=("target", "actual", "weight", "score"), bool_columns=("member",))
 
 
@@ -710,16 +745,18 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
         names[members[0]] = "、".join(names[k] for k in members)
         head = members[0]
         out.add("score-grouped", score_cells[head],
-                f"“{names[head]}”共用一个合并的分值或得分（{group}）：perfxl 按一组计分，分值 {format_number(weight[head])}、得分 {format_number(score[head])} 只计一次。",
+                f"“{names[head]}”共用一个合并的{'得分' if np.isnan(weight[head]) else '分值或得分'}（{group}）：perfxl 按一组计分，"
+                f"{'' if np.isnan(weight[head]) else f'分值 {format_number(weight[head])}、'}得分 {format_number(score[head])} 只计一次。",
                 None, None if np.isnan(score[head]) else score[head])
     with np.errstate(invalid="ignore"):
         exceeds = (score > weight + _TOL) | (score < 0)
         deducted = score < weight - _TOL
         full = np.abs(score - weight) <= _TOL
     for i in np.flatnonzero(exceeds):
-        out.add("score-exceeds-weight", score_cells[i],
-                f"“{names[i]}”的得分 {format_number(score[i])} 超出 0～{format_number(weight[i])}（分值）的范围：请改正得分。",
-                weight[i], score[i])
+        bound = "不能为负数" if np.isnan(weight[i]) else f"超出 0～{format_number(weight[i])}（分值）的范围"
+        out.add("score-exceeds-weight", score_cells[i], f"“{names[i]}”的得分 {format_number(score[i])} {bound}：请改正得分。",
+                None if np.isnan(weight[i]) else weight[i], score[i])
+    _check_coefficients(form, out)
     deviation_blank = np.array([row.deviation.is_blank for row in rows], dtype=bool)
     for members in groups.values():
         deviation_blank[members[0]] = all(deviation_blank[k] for k in members)
@@ -779,6 +816,46 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
     _check_misfiled(form, out)
 
 
+def _check_coefficients(form: Form, out: _Findings) -> None:
+    """指标得分 = 得分系数 × 指标权重 (重庆): the coefficient is the unit's judgement, the product is arithmetic."""
+    for ind in form.indicators:
+        share, weight, score = stated_rate(ind.coefficient), ind.weight.reading, ind.score.reading
+        if share is None or not (weight.is_number and score.is_number):
+            continue
+        expected = round_half_up(share * weight.value, 2)
+        if not close(score.value, expected):
+            out.add("coefficient-score-mismatch", ind.score.address,
+                    f"“{ind.level3.text}”的指标得分填写为 {format_number(score.value)}，按 得分系数 {format_percent(share)} × 指标权重 {format_number(weight.value)} 应为 {format_number(expected)}：请改正。",
+                    expected, score.value)
+
+
+def _check_execution_indicator(form: Form, computed: Computed, out: _Findings) -> None:
+    """全过程: the 预算执行率 三级指标's actual is the funds block's rate, its score 分值 × min(执行率, 1)."""
+    pattern = schemes.of(form.scheme).scoring.execution_indicator
+    if not pattern:
+        return
+    found = next((ind for ind in form.indicators if re.search(pattern, L.normalize_label(ind.level3.raw))), None)
+    if found is None:
+        out.add("column-missing", form.indicators_header,
+                "没有找到“预算执行率”这项三级指标：全过程评价表把预算执行作为“过程（管理）”下的一项指标计分，请补充该指标（分值、全年实际值、得分）。")
+        return
+    rate = computed.rate
+    if rate is None:
+        return  # the funds block's own findings say why the rate is unknown
+    actual = found.actual
+    if actual.reading.is_number and stated_differs(actual, rate, "rate"):
+        out.add("execution-indicator-mismatch", actual.address,
+                f"“{found.level3.text}”的全年实际值填写为 {actual.text}，项目资金表的执行率（全年执行数 ÷ 全年预算数）为 {format_percent(rate)}：两处应一致，请改正。",
+                round_half_up(rate, 4), stated_rate(actual))
+    weight, score = found.weight.reading, found.score.reading
+    if weight.is_number and score.is_number and found.group is None:
+        expected = round_half_up(min(rate, 1.0) * weight.value, 2)
+        if not close(score.value, expected):
+            out.add("execution-indicator-mismatch", found.score.address,
+                    f"“{found.level3.text}”得分填写为 {format_number(score.value)}，按 分值 {format_number(weight.value)} × min(执行率 {format_percent(rate)}, 100%) 应为 {format_number(expected)}：请改正。",
+                    expected, score.value)
+
+
 def _check_misfiled(form: Form, out: _Findings) -> None:
     for row in form.indicators:
         name = row.level3.text
@@ -832,7 +909,11 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     indicator_weight = float(ind["weight"].sum())  # members of a scored group hold NaN: counted once
     indicator_score = float(ind["score"].sum())
     unknown_weights, unknown_scores = (int((ind[name].isna() & ~ind["member"]).sum()) for name in ("weight", "score"))
+    blocks = schemes.of(form.scheme).scoring.row_score == schemes.ROW_BLOCK
+    if blocks:  # 湖北 20/80: no per-row 分值; the weights are the blocks' (年度绩效目标（80分）)
+        indicator_weight, unknown_weights = _check_blocks(form, ind, computed, out)
     computed.total_weight = None if unknown_weights or ind.empty else round_half_up(computed.budget_weight + indicator_weight, 2)
+    parts_zh = "各年度绩效目标块的分值" if blocks else "全部三级指标分值"
     known_score = computed.budget_score is not None and not unknown_scores and not ind.empty
     computed.total_score = round_half_up(computed.budget_score + indicator_score, 2) if known_score else None
     computed.grade, computed.grade_reason = _grade(computed, unknown_weights, unknown_scores, ind.empty)
@@ -841,7 +922,7 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     total_cell = form.total_weight.address or form.total_label.address
     if computed.total_weight is not None and not close(computed.total_weight, 100.0):
         out.add("total-weight-not-100", total_cell,
-                f"预算执行率分值 {format_number(computed.budget_weight)} 加全部三级指标分值 {format_number(indicator_weight)}，合计 {format_number(computed.total_weight)} 分，不等于 100 分：请调整各指标分值。",
+                f"预算执行率分值 {format_number(computed.budget_weight)} 加{parts_zh} {format_number(indicator_weight)}，合计 {format_number(computed.total_weight)} 分，不等于 100 分：请调整各指标分值。",
                 100.0, computed.total_weight)
     stated_weight = form.total_weight.number
     if stated_weight is not None and computed.total_weight is not None and not close(stated_weight, computed.total_weight):
@@ -869,6 +950,52 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
             message = f"评价等级填写为“{written}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。"
         out.add("grade-mismatch", form.grade_cell.address, message)
     _check_weights_standard(form, computed, out)
+
+
+def _check_blocks(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findings) -> tuple[float, int]:
+    """湖北 20/80: the 一级 weights stated in each block (产出指标（40分）) sum to its title's N
+    (年度绩效目标（80分）), the scores under an 一级 (and in a block) stay within its weight, and the
+    blocks' weights (with the budget's 20) make 100. Returns (Σ block weights, blocks without a weight).
+    The 一级 subtotals take the stated weights: the rows have none of their own."""
+    values, member = ind["score"].to_numpy(), ind["member"].to_numpy()
+    known = pd.Series(np.where(np.isnan(values), np.where(member, 0.0, np.inf), values), index=ind.index)
+    by_level1 = known.groupby([ind["block"], ind["level1"]], sort=False).sum().replace(np.inf, np.nan)
+    by_block = known.groupby(ind["block"], sort=False).sum().replace(np.inf, np.nan)
+    stated = {(group.block or "", group.name): group for group in form.level1_groups}
+    for (block, name), score in by_level1.items():
+        group = stated.get((block, name))
+        if group is None or group.stated_weight is None or np.isnan(score) or score <= group.stated_weight + _TOL:
+            continue
+        out.add("level1-score-exceeds", group.cell,
+                f"“{name}”标注为 {format_number(group.stated_weight)} 分，其下各项得分合计 {format_number(score)} 分，超过了它的分值：请改正得分。",
+                group.stated_weight, round_half_up(score, 4))
+    for block in form.blocks:
+        title, key = block.title, block.title.address or ""
+        level1 = [group for group in form.level1_groups if (group.block or "") == key]
+        if block.weight is not None and level1 and all(group.stated_weight is not None for group in level1):
+            total = sum(group.stated_weight for group in level1)
+            if not close(total, block.weight):
+                listed = "、".join(f"{group.name}{format_number(group.stated_weight)}" for group in level1)
+                out.add("block-weight-mismatch", title.address,
+                        f"“{title.text}”为 {format_number(block.weight)} 分，其下一级指标标注的分值（{listed}）合计 {format_number(total)} 分：请调整一级指标的分值或块的分值。",
+                        block.weight, total)
+        score = by_block.get(key, np.nan)
+        if block.weight is not None and not np.isnan(score) and score > block.weight + _TOL:
+            out.add("level1-score-exceeds", title.address,
+                    f"“{title.text}”为 {format_number(block.weight)} 分，块内各项得分合计 {format_number(score)} 分，超过了块的分值：请改正得分。",
+                    block.weight, round_half_up(score, 4))
+    weights: dict[str, float | None] = {}
+    for group in form.level1_groups:
+        if group.name in weights and weights[group.name] is not None and group.stated_weight is not None:
+            weights[group.name] += group.stated_weight
+        elif group.name not in weights:
+            weights[group.name] = group.stated_weight
+        else:
+            weights[group.name] = None
+    computed.level1 = [Level1Total(group.name, weights.get(group.name), group.score, group.stated_weight, group.cell)
+                       for group in computed.level1]
+    missing = sum(1 for block in form.blocks if block.weight is None)
+    return float(sum(block.weight for block in form.blocks if block.weight is not None)), missing
 
 
 def _check_unverifiable(form: Form, computed: Computed, unknown_weights: int, unknown_scores: int, out: _Findings) -> None:

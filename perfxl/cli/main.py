@@ -79,9 +79,14 @@ def check_command(
     示例：perfxl check 自评表.xlsx ；perfxl check 收到的自评表/ --format json ；perfxl check 自评表.xlsx --explain
     """
     if list_rules:
-        from perfxl.checks.catalogue import catalogue_text
+        from perfxl.checks.catalogue import catalogue_document, catalogue_text
 
-        typer.echo(catalogue_text())
+        if output_format == "json":
+            import json
+
+            typer.echo(json.dumps(catalogue_document(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(catalogue_text())
         raise typer.Exit(0)
     if output_format not in ("text", "json"):
         _fail(f"--format 只能是 text 或 json，收到“{output_format}”。")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from perfxl.read import labels as L
+from perfxl.read import schemes
 from perfxl.checks.catalogue import SEVERITY_ORDER, SEVERITY_ZH
 from perfxl.model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_record
 from perfxl.numbers import display_text, format_number, format_percent, round_half_up, text_width
@@ -194,7 +195,7 @@ def findings_sheet(file_name: str, results, sheet_names: Iterable[str], note: st
     for result in results:
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
+        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}{schemes.note(result.form.scheme)}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
     if note:
         lines.append(f"说明：{note}")
     header_row = len(lines) + 3  # title, the lines, a blank row

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from perfxl.read import labels as L
 from perfxl.read import schemes
-from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, UnreadRow, a1, split_ref
+from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, ScoreBlock, UnreadRow, a1, split_ref
 from perfxl.numbers import clean_text, display_text, read_value
 from perfxl.read.workbook import Book, SheetGrid, open_book
 
@@ -31,9 +31,9 @@ def read_forms(path: Path | str, book: Book | None = None) -> list[Form]:
     path = Path(path)
     book = book or open_book(path, styles=False)
     forms = [form for grid in book.sheets if grid.name not in _IGNORED_SHEETS for form in [parse_sheet(grid, path)] if form]
-    foreign = next((form for form in forms if form.scheme != schemes.MOF_2020.code), None)
-    if foreign is not None:  # on a scheme perfxl does not check: refused by name, never read as ours
-        found = [schemes.BY_CODE[code] for code in foreign.scheme.split("+")]
+    foreign = next((form for form in forms if "+" in form.scheme or not schemes.of(form.scheme).supported), None)
+    if foreign is not None:  # on a scheme perfxl does not check (or on several at once): refused by name, never read as ours
+        found = [schemes.of(code) for code in foreign.scheme.split("+")]
         raise FormError("unsupported-scheme", schemes.refusal(path.name, foreign.sheet, found), path)
     if not forms:
         titled = _titled_without_table(book)
@@ -125,9 +125,11 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     header_row = header_rows[0]
     form = Form(path=path, sheet=grid.name)
     foreign = schemes.recognise(grid.values.values(), set(_header_columns(grid, header_row)))
-    if foreign:
+    if len(foreign) > 1 or (foreign and not foreign[0].supported):
         form.scheme = "+".join(scheme.code for scheme in foreign)
         return form  # read_forms refuses it by name
+    scheme = foreign[0] if foreign else schemes.MOF_2020
+    form.scheme = scheme.code
     roles = _Roles(grid)
     _read_title(grid, form, roles)
     title = L.normalize_label(form.title)
@@ -142,10 +144,12 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
         form.project = _value_right_of(grid, labels.first("project"))
         form.department = _value_right_of(grid, labels.first("department"))
         form.implementer = _value_right_of(grid, labels.first("implementer"))
-    _read_funds(grid, labels, form, header_row, roles)
+    _read_funds(grid, labels, form, header_row, roles, scheme.scoring)
     _read_goal(grid, labels, form, header_row, roles)
-    end_row, total_spot = _read_indicators(grid, labels, form, header_rows, roles)
-    _read_total(grid, labels, form, total_spot, roles)
+    end_row, total_spot = _read_indicators(grid, labels, form, header_rows, roles, scheme.scoring)
+    _read_total(grid, labels, form, total_spot, roles, scheme.scoring)
+    if scheme.scoring.total_in_header and form.total_label.address is None:
+        _read_header_total(grid, form, header_row, scheme.scoring.total_in_header, roles)
     _read_below(grid, form, end_row, roles)
     _account(grid, form, labels, roles)
     return form
@@ -226,15 +230,16 @@ FUND_FIELD_ZH = {"initial_budget": "年初预算数", "budget": "全年预算数
 INDICATOR_FIELD_ZH = {
     "level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
     "score": "得分", "deviation": "偏差原因分析及改进措施", "measures": "改进措施", "nature": "指标性质", "measure_unit": "度量单位",
-    "remark": "备注（不校验）",
+    "remark": "备注（不校验）", "coefficient": "得分系数", "adjusted_target": "调整指标值", "core": "是否核心指标（不校验）",
+    "reviewer": "复核分（复核人填写，不作为单位自评读取）",
 }
 
 
-def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, roles: _Roles) -> None:
+def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, roles: _Roles, scoring: schemes.Scoring) -> None:
     """The funds block, read by its structure: a header row whose cells name money columns (by the words
     of labels.FUND_COLUMN_WORDS), then its rows: the total (the row labelled as one, else the first)
     and every other row as a part, whatever its label."""
-    found = _funds_header(grid, before_row)
+    found = _funds_header(grid, before_row, scoring.fund_words + L.FUND_COLUMN_WORDS)
     if found is None:
         return
     header_row, columns, titles = found
@@ -397,7 +402,7 @@ def _inline_heading(grid: SheetGrid, row: int, col: int, group: str, roles: _Rol
     return [(GROUP_ZH[group], "funds_group_total", group, Cell(a1(row, col), amount))]
 
 
-def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int], list[tuple[int, int]]] | None:
+def _funds_header(grid: SheetGrid, before_row: int, words=L.FUND_COLUMN_WORDS) -> tuple[int, dict[str, int], list[tuple[int, int]]] | None:
     """(header row, field → column, title cells) of the funds block: the first row above the indicator
     table with a budget or executed column and at least one other money column. Titles are decided
     first (a block title spanning the rows, or the leftmost header standing over the row labels, such as
@@ -411,7 +416,7 @@ def _funds_header(grid: SheetGrid, before_row: int) -> tuple[int, dict[str, int]
             value = grid.value(row, col)
             if not isinstance(value, str):
                 continue
-            name = L.classify(value, L.FUND_COLUMN_WORDS)
+            name = L.classify(value, words)
             if name is None:
                 continue
             if _is_funds_title(grid, row, col, value):
@@ -507,9 +512,10 @@ def _below(grid: SheetGrid, spot: tuple[int, int], before_row: int) -> Cell:
     return _cell(grid, target_row, col)
 
 
-def _header_columns(grid: SheetGrid, row: int) -> dict[str, int]:
-    """Indicator-table field → column of a header row, by the words each header contains."""
-    columns = _classified(grid, row)
+def _header_columns(grid: SheetGrid, row: int, scoring: schemes.Scoring = schemes.MOF_2020.scoring) -> dict[str, int]:
+    """Indicator-table field → column of a header row, by the words each header contains (a scheme's own
+    words first; a scheme's block title in the row, 年度绩效目标（80分）, is not a column)."""
+    columns = _classified(grid, row, scoring)
     # A split target (指标性质/指标值/度量单位) may sit on a second header row under 年度指标值.
     for field, col in (_split_target_row(grid, row) or {}).items():
         if field not in columns or grid.anchor(row, columns[field]) != (row, col):
@@ -633,13 +639,16 @@ def _deviation(get: dict[str, Cell]) -> Cell:
     return Cell(cause.address, cause.text.rstrip("。；;，,、 ") + L.DEVIATION_JOIN + measures.text)
 
 
-def _classified(grid: SheetGrid, row: int) -> dict[str, int]:
+def _classified(grid: SheetGrid, row: int, scoring: schemes.Scoring = schemes.MOF_2020.scoring) -> dict[str, int]:
     columns: dict[str, int] = {}
+    words = scoring.column_words + L.INDICATOR_COLUMN_WORDS if scoring.column_words else L.INDICATOR_COLUMN_WORDS
     for col in range(1, grid.max_col + 1):
         if grid.anchor(row, col) != (row, col):
             continue
         value = grid.value(row, col)
-        name = L.classify(value, L.INDICATOR_COLUMN_WORDS) if isinstance(value, str) else None
+        if scoring.block_title and _is_block_title(value, scoring):
+            continue
+        name = L.classify(value, words) if isinstance(value, str) else None
         if name and name not in columns:
             columns[name] = col
     return columns
@@ -655,22 +664,28 @@ def _mark_header(grid: SheetGrid, row: int, columns: dict[str, int], roles: _Rol
     roles.mark_row(row, "指标表表头（未用的列名）")
 
 
-def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int], roles: _Roles) -> tuple[int, tuple[int, int] | None]:
+def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int], roles: _Roles,
+                     scoring: schemes.Scoring = schemes.MOF_2020.scoring) -> tuple[int, tuple[int, int] | None]:
     """Fill form.indicators, form.outline_parents and form.level1_groups from the table under
     ``header_rows`` (its 三级指标 header rows); return the row where the table ends (the 总分 row, or
-    past the end) and the 总分 label's cell."""
+    past the end) and the 总分 label's cell. A scheme with weighted blocks (湖北 年度绩效目标（80分）)
+    has one block per header row: its title is read into form.blocks, not as a column."""
     first = header_rows[0]
-    columns = _header_columns(grid, first)
+    columns = _header_columns(grid, first, scoring)
     total_spot = _total_spot(grid, labels, first, columns)
     end_row = total_spot[0] if total_spot else grid.max_row + 1
     form.columns = dict(columns)
     form.indicators_header = a1(first, min(columns.values()))
+    block = _read_block(grid, form, first, scoring, roles)
     _mark_header(grid, first, columns, roles)
     level1, level2 = "", ""
-    groups: dict[str, Level1Group] = {}
+    groups: dict[tuple[str | None, str], Level1Group] = {}
     for row in range(first + 1, end_row):
         if row in header_rows:
-            columns = _header_columns(grid, row)
+            columns = _header_columns(grid, row, scoring)
+            if scoring.block_title:  # a new block: its 一级 start afresh
+                block = _read_block(grid, form, row, scoring, roles) or block
+                level1, level2 = "", ""
             _mark_header(grid, row, columns, roles)
             continue
         if row == first + 1 and _second_header_row(grid, first):
@@ -695,10 +710,11 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
         name2 = L.strip_core_mark(L.indicator_name(get.get("level2", EMPTY).raw)) or (level2 if not name1 or name1 == level1 else "")
         if not name1:
             name1 = L.LEVEL2_TO_LEVEL1.get(name2) or level1
-        if name1 and name1 not in groups:
-            groups[name1] = Level1Group(name1, L.stated_weight(raw1.raw) if raw1.raw else None, raw1.address if raw1.raw else None)
-        elif name1 and groups[name1].stated_weight is None and raw1.raw and L.stated_weight(raw1.raw) is not None:
-            groups[name1] = Level1Group(name1, L.stated_weight(raw1.raw), raw1.address)
+        key = (block, name1)
+        if name1 and key not in groups:
+            groups[key] = Level1Group(name1, L.stated_weight(raw1.raw) if raw1.raw else None, raw1.address if raw1.raw else None, block)
+        elif name1 and groups[key].stated_weight is None and raw1.raw and L.stated_weight(raw1.raw) is not None:
+            groups[key] = Level1Group(name1, L.stated_weight(raw1.raw), raw1.address, block)
         level1, level2 = name1, name2
         form.indicators.append(
             Indicator(
@@ -706,7 +722,8 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
                 level3=get.get("level3", EMPTY), target=_target(grid, row, columns, get),
                 actual=get.get("actual", EMPTY), weight=get.get("weight", EMPTY),
                 score=get.get("score", EMPTY), deviation=_deviation(get),
-                level1_cell=raw1.address if raw1.raw else None,
+                level1_cell=raw1.address if raw1.raw else None, block=block,
+                coefficient=get.get("coefficient", EMPTY),
             )
         )
         for field, col in columns.items():
@@ -821,6 +838,37 @@ def _outline(form: Form, roles: _Roles) -> None:
     form.indicators = kept
 
 
+def _is_block_title(value: object, scoring: schemes.Scoring) -> bool:
+    return isinstance(value, str) and bool(re.search(scoring.block_title, clean_text(value)))
+
+
+def _read_block(grid: SheetGrid, form: Form, row: int, scoring: schemes.Scoring, roles: _Roles) -> str | None:
+    """The weighted block a header row titles (湖北: 年度绩效目标1（40分） in its first cell): added to
+    form.blocks; its title's address, or None when the row titles none."""
+    if not scoring.block_title:
+        return None
+    for col, text in _own_texts(grid, row):
+        if _is_block_title(text, scoring):
+            title = _cell(grid, row, col)
+            form.blocks.append(ScoreBlock(title, L.stated_weight(text), row))
+            roles.mark(row, col, "指标块标题（块的分值）")
+            return title.address
+    return None
+
+
+def _read_header_total(grid: SheetGrid, form: Form, before_row: int, pattern: str, roles: _Roles) -> None:
+    """A total printed above the indicator table (重庆: 自评总分 | 96.6 in the header rows)."""
+    for (row, col), value in sorted(grid.values.items()):
+        if row >= before_row:
+            return
+        if grid.anchor(row, col) == (row, col) and isinstance(value, str) and re.search(pattern, clean_text(value)):
+            form.total_label = _cell(grid, row, col)
+            form.total_score = _value_right_of(grid, (row, col))
+            roles.mark(row, col, "自评总分：标签")
+            roles.mark_cell(form.total_score, "自评总分")
+            return
+
+
 def _indicator_header_rows(grid: SheetGrid) -> list[int]:
     """Header rows of the 绩效指标 table: those with a 三级指标 column however it is worded (三级指标名称,
     三级指标（核心指标★）); and, by structure, those that call it otherwise (指标名称, 具体指标, 绩效指标)
@@ -882,6 +930,9 @@ def _total_spot(grid: SheetGrid, labels: _Labels, first: int, columns: dict[str,
 
 def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, Cell]) -> Cell:
     target = get.get("target", EMPTY)
+    adjusted = get.get("adjusted_target", EMPTY)
+    if not adjusted.is_blank:  # 调整指标值 where given: the target the year was judged against (重庆)
+        target = adjusted
     if "nature" not in columns and "measure_unit" not in columns:
         return target
     nature = clean_text(get.get("nature", EMPTY).raw)
@@ -893,7 +944,8 @@ def _target(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, C
     return Cell(target.address, combined or None, target.number_format)
 
 
-def _read_total(grid: SheetGrid, labels: _Labels, form: Form, spot: tuple[int, int] | None, roles: _Roles) -> None:
+def _read_total(grid: SheetGrid, labels: _Labels, form: Form, spot: tuple[int, int] | None, roles: _Roles,
+                scoring: schemes.Scoring = schemes.MOF_2020.scoring) -> None:
     if spot is None:
         return  # no 总分 row: the check says so
     row, col = spot
@@ -901,7 +953,9 @@ def _read_total(grid: SheetGrid, labels: _Labels, form: Form, spot: tuple[int, i
     roles.mark(row, col, "总分行：标签")
     weight_col, score_col = form.columns.get("weight"), form.columns.get("score")
     label_end = grid.span_end(row, col)
-    if weight_col and score_col and weight_col > label_end and score_col > label_end:
+    if scoring.row_score == schemes.ROW_BLOCK and score_col and score_col > label_end:
+        form.total_score = _cell(grid, row, score_col)  # one value, in the 得分 column: the rows have no 分值
+    elif weight_col and score_col and weight_col > label_end and score_col > label_end:
         form.total_weight = _cell(grid, row, weight_col)
         form.total_score = _cell(grid, row, score_col)
     else:

@@ -11,6 +11,7 @@ from perfxl.checks.catalogue import SEVERITY_ZH
 from perfxl.model import KIND_DEPARTMENT, KIND_ZH
 from perfxl.numbers import format_number, format_percent
 from perfxl.checks.rules import grade_text
+from perfxl.read import schemes
 from perfxl.systext import printable
 
 _SEVERITIES = ("error", "warning", "info")
@@ -24,7 +25,7 @@ def outcome_text(outcome: FileOutcome) -> str:
     blocks = []
     for result in outcome.results:
         form = result.form
-        lines = [f"{name}（工作表：{printable(form.sheet)}；{KIND_ZH[form.kind]}）"]
+        lines = [f"{name}（工作表：{printable(form.sheet)}；{KIND_ZH[form.kind]}{schemes.note(form.scheme)}）"]
         lines.extend(f"  {line}" for line in result_head(result))
         if not result.findings:
             lines.append("  未发现问题。")
@@ -79,9 +80,11 @@ def result_head(result) -> list[str]:
     else:
         lines = [f"项目：{form.project.text or '（未填写）'}　主管部门：{form.department.text or '（未填写）'}"]
     totals = computed.funds_totals
+    scored = ("预算执行率作为三级指标计分" if schemes.of(form.scheme).scoring.budget == schemes.BUDGET_INDICATOR
+              else f"预算执行率得分 {format_number(computed.budget_score)}/{format_number(computed.budget_weight)}")
     lines.append(
         f"全年预算数 {format_number(totals.get('budget'))} 万元，全年执行数 {format_number(totals.get('executed'))} 万元，"
-        f"执行率 {format_percent(computed.rate)}，预算执行率得分 {format_number(computed.budget_score)}/{format_number(computed.budget_weight)}"
+        f"执行率 {format_percent(computed.rate)}，{scored}"
     )
     stated = form.total_score.number
     stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
