@@ -994,6 +994,7 @@ def _check_blocks(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
             weights[group.name] = None
     computed.level1 = [Level1Total(group.name, weights.get(group.name), group.score, group.stated_weight, group.cell)
                        for group in computed.level1]
+    computed.level2 = []  # the 二级 have no weights here, and a merged 得分 may span them: no subtotal to show
     missing = sum(1 for block in form.blocks if block.weight is None)
     return float(sum(block.weight for block in form.blocks if block.weight is not None)), missing
 

@@ -667,7 +667,7 @@ def _indicator_paragraphs(facts: Facts) -> list:
         paragraphs.append(_paragraph(
             f"有{len(unscored)}项三级指标尚未评分：{'、'.join(_quoted(ind.name or '（未命名）') for ind in unscored)}。",
             _check("请在自评表中填写这些指标的得分")))
-    elif not deducted:
+    elif not deducted and all(ind.weight for ind in facts.indicators):  # (湖北 20/80 rows have no 分值 to be full of)
         paragraphs.append(_paragraph("各项三级指标均得满分。"))
     if not deducted:
         return paragraphs
