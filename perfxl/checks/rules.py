@@ -900,6 +900,8 @@ def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tupl
 
 def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findings) -> None:
     computed.level1, computed.level2 = subtotals(ind, form.level1_groups)
+    if schemes.of(form.scheme).scoring.row_score == schemes.ROW_COEFFICIENT:
+        computed.level2 = []  # a flat list without 一级/二级 (重庆): no 二级 subtotals to show
     for group in computed.level1:
         if group.stated_weight is not None and group.weight is not None and not close(group.weight, group.stated_weight):
             out.add("level1-weight-mismatch", group.cell,

@@ -866,6 +866,12 @@ def _read_header_total(grid: SheetGrid, form: Form, before_row: int, pattern: st
             form.total_score = _value_right_of(grid, (row, col))
             roles.mark(row, col, "自评总分：标签")
             roles.mark_cell(form.total_score, "自评总分")
+            grade = next(((r, c) for (r, c), v in sorted(grid.values.items())
+                          if r < before_row and isinstance(v, str) and L.field_of(v) == "grade"), None)
+            if grade is not None:  # 自评等级 | 优 beside it
+                form.grade_cell = _value_right_of(grid, grade)
+                roles.mark(*grade, "等级：标签")
+                roles.mark_cell(form.grade_cell, "等级")
             return
 
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfxl.read.schemes import MOF_2020
 from perfxl.report.annex import annex_tables, print_width
 from perfxl.read.labels import GRADE_PENDING
 from perfxl.model import GROUP_ZH, KIND_DEPARTMENT, KIND_PROJECT, FormError, scored_groups
@@ -255,6 +256,7 @@ def collect_facts(result) -> Facts:
         total.budget = _amount(totals.get("budget")) or total.budget
         total.executed = _amount(totals.get("executed")) or total.executed
 
+    flat = "" if form.scheme == MOF_2020.code else "绩效指标"  # 重庆's list without 一级: one group, named as its table is
     hints_by_cell: dict[str, list[str]] = {}
     for finding in result.findings:
         if finding.code in ("deducted-but-complete", "full-but-incomplete", "score-rule-mismatch") and finding.cell:
@@ -276,7 +278,7 @@ def collect_facts(result) -> Facts:
         joined = {field: bool(previous and ind.group and previous.group == ind.group and getattr(ind, field).address == getattr(previous, field).address)
                   for field in ("weight", "score")}
         indicators.append(IndicatorFacts(
-            level1=ind.level1, level2=ind.level2, name=_clean(ind.level3.text), target=_clean(ind.target.text),
+            level1=ind.level1 or flat, level2=ind.level2, name=_clean(ind.level3.text), target=_clean(ind.target.text),
             actual=_clean(ind.actual.text), weight=weight_text, score=score_text,
             deviation=_clean(ind.deviation.text), deducted=deducted,
             lost=format_number(weight - score) if deducted else "",
@@ -294,7 +296,7 @@ def collect_facts(result) -> Facts:
         stated = group.stated_weight
         mismatch = stated is not None and group.weight is not None and not close(stated, group.weight)
         level1.append({
-            "name": group.name, "weight": format_number(group.weight), "score": format_number(group.score),
+            "name": group.name or flat, "weight": format_number(group.weight), "score": format_number(group.score),
             "stated_weight": format_number(stated) if mismatch else None, "level2": level2_of.get(group.name, []),
         })
 
@@ -560,7 +562,7 @@ def _conclusion_paragraph(facts: Facts, computed):
 
 def _part_name(label: str) -> str:
     """A fund row's label as a sentence names it: 其中：一般公共预算： → 一般公共预算."""
-    return label.removeprefix("其中：").removeprefix("其中:").rstrip("：: \u3000")
+    return label.removeprefix("其中：").removeprefix("其中:").removeprefix("其中").rstrip("：: \u3000")  # 重庆: 其中财政拨款
 
 
 def _funds_paragraph(facts: Facts, result):
