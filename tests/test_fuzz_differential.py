@@ -34,7 +34,7 @@ import openpyxl
 import pytest
 
 from conftest import CLEAN, SEED
-from perfxl.batch.run import FillOptions, check_path, fill_path
+from perfxl.pipeline import check_path, fill_path, FillOptions
 
 CASES = int(os.environ.get("PERFXL_DIFF_CASES", "200"))
 LONG_CASES = int(os.environ.get("PERFXL_DIFF_LONG", "10000"))

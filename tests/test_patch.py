@@ -82,7 +82,7 @@ def cells(xml: bytes) -> dict[str, bytes]:
 def fill(run_cli, path: Path) -> Path:
     result = run_cli("fill", path, "--no-report")
     assert result.exit_code in (0, 1), result.stdout + result.stderr
-    from perfxl.batch.run import FillOptions, output_paths
+    from perfxl.pipeline import FillOptions, output_paths
 
     out = output_paths(path, FillOptions())[0]  # a filled output gets the next generation: X_自评结果(2).xlsx
     assert out.is_file()

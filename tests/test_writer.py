@@ -25,7 +25,7 @@ OUT_SUFFIX = "_自评结果.xlsx"
 
 
 def output_of(path: Path, folder: Path | None = None) -> Path:
-    from perfxl.batch.run import FillOptions, output_paths
+    from perfxl.pipeline import FillOptions, output_paths
 
     return output_paths(path, FillOptions(output_dir=folder))[0]  # an output's output: 表_自评结果(2).xlsx
 
@@ -442,7 +442,7 @@ def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
 
 
 def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch):
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
     from perfxl.write.patch import Package
 
     before = sha256(seed_form)
