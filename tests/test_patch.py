@@ -100,7 +100,7 @@ def changed_cells(path: Path) -> dict[str, set[str]]:
     changed: dict[str, set[str]] = {}
     for form in read_forms(path):
         result = check(form)
-        wanted = set(marks.derived_cells(form, result.computed)) | {f.cell for f in result.findings if f.cell}
+        wanted = set(result.derived) | {f.cell for f in result.findings if f.cell}
         ws = openpyxl.load_workbook(path)[form.sheet]
         anchors = set()
         for ref in wanted:

@@ -142,7 +142,7 @@ def _cells(ws) -> dict[str, tuple]:
 def _changed_cells(path: Path) -> set[str]:
     """What perfxl is meant to change on the form sheet: derived cells and finding cells."""
     (result,) = [check(form) for form in read_forms(path)]
-    derived = marks.derived_cells(result.form, result.computed)
+    derived = result.derived
     return set(derived) | {f.cell for f in result.findings if f.cell}
 
 
@@ -534,13 +534,14 @@ def test_text_width_counts_chinese_double():
 
 def test_original_text_reads_back_as_the_same_value():
     from perfxl.model import Cell
+    from perfxl.checks.derived import shown_original
     from perfxl.checks.rules import stated_rate
     from perfxl.read.workbook import typed_value
 
     for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
-        shown = marks.shown_original(Cell("H5", raw, fmt), "rate")
+        shown = shown_original(Cell("H5", raw, fmt), "rate")
         assert stated_rate(Cell("H5", typed_value(shown), "0.00%")) == pytest.approx(stated_rate(Cell("H5", raw, fmt))), (raw, shown)
-    assert re.fullmatch(r"92", marks.shown_original(Cell("H25", "\u300092"), "score"))
+    assert re.fullmatch(r"92", shown_original(Cell("H25", "\u300092"), "score"))
 
 
 def test_damaged_part_is_reported_not_fatal(make_form, clean_spec):

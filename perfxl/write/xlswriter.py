@@ -22,9 +22,9 @@ from perfxl.read import labels as L
 from perfxl.write.losses import Loss, Validation, append_loss_findings, inspect_package, warning_losses
 from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDINGS_TITLE, FONT_NAME, HEADER_FILL, HEADER_SIZE,
                     HIGHLIGHT_COLORS, LINK_COLOR, NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL,
-                    TITLE_SIZE, USER_COMMENT_MARKER, derived_cells, derived_comment, findings_sheet, findings_sheet_file_name,
+                    TITLE_SIZE, USER_COMMENT_MARKER, derived_comment, findings_sheet, findings_sheet_file_name,
                     findings_text, highlight_color, worst_severity)
-from perfxl.model import PERFXL_AUTHOR, Cell, Finding
+from perfxl.model import PERFXL_AUTHOR, Finding
 from perfxl.read.office import convert_with_office
 from perfxl.write.atomic import atomic_path
 
@@ -96,31 +96,29 @@ def annotate_form(ws, result, originals: dict[str, str] | None = None) -> None:
     ``originals`` collects the fill each highlighted cell had (see :func:`_record_original_fills`).
     """
     originals = {} if originals is None else originals
-    form, computed = result.form, result.computed
+    form = result.form
     by_cell: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.cell and finding.sheet == form.sheet:
             by_cell.setdefault(_anchor(ws, finding.cell), []).append(finding)
-    derived = derived_cells(form, computed)
-    for address, (stated, value, kind) in derived.items():
-        _write_derived(ws, address, stated, value, kind, by_cell.pop(address, []), originals)
+    for address, derived in result.derived.items():
+        _write_derived(ws, address, derived, by_cell.pop(address, []), originals)
     for address, findings in by_cell.items():
         cell = ws[address]
         _set_comment(cell, findings_text(findings))
         _highlight(cell, worst_severity(findings), originals)
 
 
-def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: list[Finding], originals: dict[str, str]) -> None:
-    """A derived cell is changed only where a finding names it (check and fill agree): then it gets the
-    recalculated value, and the value it stated goes into the comment when that differs."""
+def _write_derived(ws, address: str, derived, findings: list[Finding], originals: dict[str, str]) -> None:
+    """A derived cell (a :class:`perfxl.checks.derived.Derived`) is changed only where a finding names
+    it (check and fill agree): then it gets the recalculated value, and the value it stated goes into
+    the comment when that differs."""
     if not findings:
         return
-    from perfxl.checks.rules import stated_differs
-
+    value, kind = derived.value, derived.kind
     cell = ws[address]
     formula = cell.value if cell.data_type == "f" and isinstance(cell.value, str) else None
-    differs = stated_differs(stated, value, kind)
-    if differs or not formula:  # a formula that gives the right value is the form's own: keep it
+    if derived.differs or not formula:  # a formula that gives the right value is the form's own: keep it
         cell.value = value
         if kind == "grade":
             cell.data_type = "s"
@@ -128,7 +126,7 @@ def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: l
             cell.number_format = RATE_FORMAT
         elif kind == "score":
             cell.number_format = SCORE_FORMAT
-    _set_comment(cell, derived_comment(stated, value, kind, findings, differs=differs, formula=formula))
+    _set_comment(cell, derived_comment(derived, findings, formula=formula))
     _highlight(cell, worst_severity(findings), originals)
 
 
