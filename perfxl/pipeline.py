@@ -44,6 +44,7 @@ class FileOutcome:
     results: list = field(default_factory=list)  # CheckResult per form
     error: FormError | None = None
     outputs: list[Path] = field(default_factory=list)
+    losses: list = field(default_factory=list)  # roundtrip-loss findings: what the filled workbook could not keep
 
     @property
     def exit_code(self) -> int:
@@ -157,7 +158,7 @@ def fill_path(path: Path, options: FillOptions, converted=None) -> FileOutcome:
         if options.workbook:
             from perfxl.write.writer import write_filled_workbook
 
-            write_filled_workbook(book, results, workbook_path)
+            outcome.losses = write_filled_workbook(book, results, workbook_path)
             outcome.outputs.append(workbook_path)
         if options.report:
             from perfxl.report.document import write_report

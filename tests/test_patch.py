@@ -21,7 +21,6 @@ from conftest import SEED
 from test_writer import rewrite_zip
 from lxml import etree
 
-from perfxl.mark import marks
 from perfxl.write import writer
 from perfxl.read.reader import read_forms
 from perfxl.checks.rules import check

@@ -33,8 +33,9 @@ class FormRow:
     kind: str = "project"  # project | department (model.KIND_*)
 
     @classmethod
-    def of(cls, result, report: Path | None = None) -> FormRow:
-        """The row of a :class:`perfxl.checks.rules.CheckResult` (``report``: its Word report, if written)."""
+    def of(cls, result, report: Path | None = None, losses=()) -> FormRow:
+        """The row of a :class:`perfxl.checks.rules.CheckResult` (``report``: its Word report, if written;
+        ``losses``: the writer's roundtrip-loss findings of this form, counted with its warnings)."""
         form, computed = result.form, result.computed
         return cls(
             sheet=form.sheet,
@@ -48,7 +49,7 @@ class FormRow:
             score_computed=computed.total_score,
             grade=computed.grade,
             errors=result.count("error"),
-            warnings=result.count("warning"),
+            warnings=result.count("warning") + sum(1 for finding in losses if finding.severity == "warning"),
             ok=result.ok,
             report=report,
         )
@@ -103,12 +104,15 @@ class FileRecord:
         if outcome.error is not None:  # with results too when the form was read and some outputs were written
             record.error_code, record.error_message, record.error_detail = outcome.error.code, outcome.error.message, outcome.error.detail
         reports = [out for out in outcome.outputs if out.suffix.lower() == ".docx"]
-        for result in outcome.results:
+        from perfxl.write.losses import owner
+
+        for index, result in enumerate(outcome.results):
+            losses = [finding for finding in outcome.losses if owner(outcome.results, finding) == index]
             if len(outcome.results) == 1:
                 report = reports[0] if reports else None
             else:
                 marker = f"_{safe_name(result.form.sheet)}"
                 report = next((out for out in reports if output_generation(out.stem, "自评报告")[0].endswith(marker)), None)
-            record.forms.append(FormRow.of(result, report))
+            record.forms.append(FormRow.of(result, report, losses))
         return record
 

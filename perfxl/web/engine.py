@@ -42,9 +42,12 @@ def web_record(job: Job) -> WebRecord:
         return WebRecord(refused)
     from perfxl.show.render import result_head
 
+    from perfxl.write.losses import with_findings
+
     outcome = fill_path(job.path, job.options, job.converted)
+    shown = with_findings(outcome.results, outcome.losses)  # as the filled workbook's 校验结果 lists them
     forms = [{"sheet": result.form.sheet, "kind": result.form.kind, "head": result_head(result),
-              "findings": [finding_row(finding) for finding in result.findings]} for result in outcome.results]
+              "findings": [finding_row(finding) for finding in result.findings]} for result in shown]
     return WebRecord(FileRecord.from_outcome(outcome, job.label), forms)
 
 

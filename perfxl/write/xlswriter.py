@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfxl.read import labels as L
-from perfxl.write.losses import Loss, Validation, append_loss_findings, inspect_package, warning_losses
+from perfxl.write.losses import Loss, Validation, inspect_package, loss_findings, warning_losses, with_findings
 from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDINGS_TITLE, FONT_NAME, HEADER_FILL, HEADER_SIZE,
                     HIGHLIGHT_COLORS, LINK_COLOR, NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL,
                     TITLE_SIZE, USER_COMMENT_MARKER, derived_comment, findings_sheet, findings_sheet_file_name,
@@ -29,11 +29,12 @@ from perfxl.read.office import convert_with_office
 from perfxl.write.atomic import atomic_path
 
 
-def write_xls_workbook(book, results, target: Path | str) -> None:
+def write_xls_workbook(book, results, target: Path | str) -> list[Finding]:
     """Write the filled, annotated workbook of ``book`` (an .xls checked as ``results``) to ``target``.
 
-    ``target`` is written atomically; the input file is only read. ``roundtrip-loss`` findings
-    are appended to ``results`` for whatever of the input cannot be kept.
+    ``target`` is written atomically; the input file is only read. Returns the ``roundtrip-loss``
+    findings, one for each part of the input that cannot be kept; they are listed and marked in the
+    workbook, and ``results`` are left as the check gave them.
     """
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="perfxl-") as scratch:
@@ -44,7 +45,8 @@ def write_xls_workbook(book, results, target: Path | str) -> None:
             losses.append(Loss(None, None, note.loss))
         _recreate_validations(wb, validations)
         _prepare_legacy_drawings(wb)
-        append_loss_findings(results, annotated, losses)
+        lost = loss_findings(results, losses)
+        annotated = with_findings(annotated, lost)
         file_name = _previous_file_name(wb) or book.path.name
         _remove_perfxl_marks(wb)
         originals: dict[str, str] = {}
@@ -56,6 +58,7 @@ def write_xls_workbook(book, results, target: Path | str) -> None:
         wb.calculation.fullCalcOnLoad = True
         with atomic_path(target) as temp:
             wb.save(temp)
+    return lost
 
 
 @dataclass(frozen=True)
