@@ -102,6 +102,7 @@ class CheckResult:
         """The JSON document of DESIGN.md (numbers as numbers, rates as fractions, absent → null)."""
         form, computed = self.form, self.computed
         total = form.fund("funds_total")
+        scored_apart = schemes.of(form.scheme).scoring.budget == schemes.BUDGET_ROW
         return {
             "file": str(form.path),
             "sheet": form.sheet,
@@ -121,8 +122,8 @@ class CheckResult:
                     "executed": _json(computed.funds_totals.get("executed"), 6),
                     "rate": _json(computed.rate, 4),
                     "rate_stated": _json(stated_rate(total.rate) if total else None, 4),
-                    "weight": _json(computed.budget_weight, 2),
-                    "score": _json(computed.budget_score, 2),
+                    "weight": _json(computed.budget_weight, 2) if scored_apart else None,  # 全过程: scored as an indicator
+                    "score": _json(computed.budget_score, 2) if scored_apart else None,
                     "score_stated": _json(total.score.number if total else None, 2),
                 },
                 "goal": {"expected": form.goal_expected.text or None, "actual": form.goal_actual.text or None},

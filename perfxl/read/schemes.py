@@ -136,6 +136,7 @@ WHOLE_PROCESS = Scheme(
     supported=True, signs=(_LEVEL1.format("决策"), _LEVEL1.format("(?:过程|管理)")), short="全过程",
     scoring=Scoring(budget=BUDGET_INDICATOR, budget_weight=0.0, execution_indicator=r"^(?:预算|资金)?执行率$|^预算执行率",
                     row_score=ROW_OWN_WEIGHT, needed_columns=("target", "actual", "weight", "score"),
+                    total_in_header=r"^(?:自评总分|自评得分)[:：]?$",
                     column_words=(("reviewer", ("复核分", "复核", "审核评分", "财政审核", "评审分")),), standard_level1=False),
     own_rules=("execution-indicator-mismatch",),
     skipped_rules=("budget-score-mismatch", "subrow-scored", "nonstandard-weights"),

@@ -322,6 +322,8 @@ def _funds_paragraph(facts: Facts, result):
     if not parts:
         text = f"自评表未填写{year}{facts.subject}资金的预算数和执行数。"
         extra.append(_check("请在自评表“年度资金总额”行填写全年预算数和全年执行数"))
+    elif facts.rate and not facts.budget_weight:  # 全过程: execution is scored as an indicator
+        text = f"{year}，{who}" + "，".join(parts) + f"，预算执行率{facts.rate}。"
     elif facts.rate:
         text = f"{year}，{who}" + "，".join(parts) + f"，预算执行率{facts.rate}，预算执行率得分{facts.budget_score}分（分值{facts.budget_weight}分）。"
     else:
@@ -382,7 +384,9 @@ def _goal_paragraphs(facts: Facts) -> list:
 
 def _indicator_paragraphs(facts: Facts) -> list:
     count = len(facts.indicators)
-    if facts.budget_score:
+    if not facts.budget_weight:
+        budget = "预算执行率作为一项三级指标计分，不单独计分。"
+    elif facts.budget_score:
         budget = f"预算执行率指标分值{facts.budget_weight}分，得分{facts.budget_score}分（预算执行率{facts.rate}）。"
     else:
         budget = f"预算执行率指标分值{facts.budget_weight}分，因预算执行率无法计算，暂未评分。"

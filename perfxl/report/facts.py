@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from perfxl.model import KIND_DEPARTMENT, KIND_PROJECT, scored_groups
 from perfxl.numbers import close, format_number, format_percent
-from perfxl.read.schemes import MOF_2020
+from perfxl.read import schemes
 from perfxl.report.engine import XML_UNSAFE
 
 
@@ -138,10 +138,11 @@ def collect_facts(result) -> Facts:
     """Every value the report shows, from the checked form and what perfxl recomputed."""
     form, computed = result.form, result.computed
     total_kind = "funds_total"
-    flat = "" if form.scheme == MOF_2020.code else "绩效指标"  # 重庆's list without 一级: one group, named as its table is
+    scored_apart = schemes.of(form.scheme).scoring.budget == schemes.BUDGET_ROW
+    flat = "" if form.scheme == schemes.MOF_2020.code else "绩效指标"  # 重庆's list without 一级: one group, named as its table is
     funds = []
     for row in form.funds:
-        is_total = row.kind == total_kind
+        is_total = row.kind == total_kind and scored_apart  # (全过程: no budget score on any funds row)
         rate = computed.rates.get(row.row)
         funds.append(FundFacts(
             label=clean(row.label),
@@ -221,8 +222,8 @@ def collect_facts(result) -> Facts:
         budget=_amount(totals.get("budget")),
         executed=_amount(totals.get("executed")),
         rate=format_percent(computed.rate) if computed.rate is not None else "",
-        budget_weight=format_number(computed.budget_weight),
-        budget_score=format_number(computed.budget_score) if computed.budget_score is not None else "",
+        budget_weight=format_number(computed.budget_weight) if scored_apart else "",  # '': scored as an indicator
+        budget_score=format_number(computed.budget_score) if computed.budget_score is not None and scored_apart else "",
         total_weight=format_number(computed.total_weight),
         total_score=format_number(computed.total_score),
         total_stated=format_number(stated_total) if differs else None,
