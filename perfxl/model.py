@@ -52,6 +52,7 @@ class FundRow:
     weight: Cell = EMPTY
     rate: Cell = EMPTY
     score: Cell = EMPTY
+    arrived: Cell = EMPTY  # 到位数 (资金到位), where a form has the column: what was spent cannot exceed it
     group: str = ""  # department forms split the parts twice: "income" (按收入性质分) or "expenditure" (按支出性质分)
     inline: Cell = EMPTY  # an amount written into the label cell (其中：一般公共预算：1873.66万元), column not said
 

@@ -110,6 +110,32 @@ def input_output_outcome_rows():
     return rows, merges
 
 
+#: 中央对地方转移支付 绩效目标自评表 (as 阆中 published its 车辆购置税 form): funds with a 到位数 column,
+#: indicators with 指标值 and 全年实际完成值 only — no 分值, no 得分.
+CENTRAL = [
+    ["车辆购置税收入补助地方资金绩效目标自评表", None, None, None, None, None, None],
+    ["（2021年度）", None, None, None, None, None, None],
+    ["转移支付（项目）名称", "车辆购置税收入补助地方资金（普通省道公路建设）", None, None, None, None, None],
+    ["中央主管部门", "财政部", None, None, None, None, None],
+    ["地方主管部门", "某市交通运输局", None, None, "资金使用单位", "某市交通运输局", None],
+    ["项目资金（万元）", None, None, "全年预算数（A）", "全年到位数", "全年执行数（B）", "预算执行率（B/A）"],
+    [None, "年度资金总额：", None, 4000, 4000, 3900, "97.5%"],
+    [None, "其中：中央补助", None, 4000, 4000, 3900, "97.5%"],
+    [None, "地方资金", None, None, None, None, None],
+    [None, "其他资金", None, None, None, None, None],
+    ["年度总体目标", "预期目标", None, None, "全年实际完成情况", None, None],
+    [None, "建设普通省道二级公路32.1公里", None, None, "建成普通省道二级公路32.1公里", None, None],
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "全年实际完成值", "未完成原因和改进措施"],
+    [None, "产出指标", "数量指标", "建设普通省道二级公路", "32.1公里", "32.1公里", None],
+    [None, None, "时效指标", "按期完成投资", "2021年12月底前", "2021年12月完成", None],
+    [None, "效益指标", "社会效益指标", "基本公共服务水平", "提高", "提高", None],
+    [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "95%", None],
+    ["说明", "注：1.资金使用单位按项目填报，主管部门和财政部门汇总时按区域绩效目标填报。", None, None, None, None, None],
+]
+MERGES = ("A1:G1", "A2:G2", "B3:G3", "B4:G4", "B5:D5", "A6:C6", "A7:A10", "B7:C7", "B8:C8", "B9:C9", "B10:C10",
+          "A11:A12", "B11:D11", "E11:G11", "B12:D12", "E12:G12", "A13:A17", "B14:B15", "B18:G18")
+
+
 def refusal(run_cli, path) -> dict:
     result = run_cli("check", path, "--format", "json")
     assert result.exit_code == 2, result.stdout + result.stderr
@@ -159,7 +185,79 @@ def test_a_20_point_budget_on_the_ministry_form_is_still_read(tmp_path, run_cli)
 
 
 def test_every_scheme_is_described():
-    assert [scheme.code for scheme in SCHEMES if scheme.supported] == ["mof-2020", "hubei-20-80", "chongqing-department", "whole-process"]
+    assert [scheme.code for scheme in SCHEMES if scheme.supported] == ["mof-2020", "hubei-20-80", "chongqing-department", "whole-process", "central-transfer-unscored"]
     for scheme in SCHEMES:
         assert scheme.name and scheme.how
         assert scheme.supported or scheme.signs, scheme.code
+
+
+def test_the_unscored_transfer_form_has_its_money_checked_and_says_there_is_no_score(tmp_path, run_cli):
+    doc = check_doc(run_cli, write_form(tmp_path / "转移支付.xlsx", CENTRAL, MERGES))
+    form = doc["form"]
+    assert form["scheme"] == "central-transfer-unscored"
+    assert form["project"] == "车辆购置税收入补助地方资金（普通省道公路建设）" and form["department"] == "某市交通运输局"
+    assert form["funds"]["budget"] == 4000 and form["funds"]["executed"] == 3900 and form["funds"]["rate"] == 0.975
+    assert form["funds"]["weight"] is None and form["funds"]["score"] is None
+    assert [(i["level1"], i["level3"], i["weight"], i["score"]) for i in form["indicators"]] == [
+        ("产出指标", "建设普通省道二级公路", None, None), ("产出指标", "按期完成投资", None, None),
+        ("效益指标", "基本公共服务水平", None, None), ("满意度指标", "群众满意度", None, None)]
+    assert form["total"]["score_computed"] is None and form["grade"] == ""
+    # nothing else: no cannot-verify, no missing 分值/得分 columns, no missing 总分 row, every cell read
+    assert [(f["code"], f["cell"]) for f in doc["findings"]] == [("no-score-to-check", "B13")]
+    assert "没有分值和得分可以核对" in doc["findings"][0]["message"]
+    assert doc["ok"] is True
+    text = run_cli("check", tmp_path / "转移支付.xlsx").stdout
+    assert "不计分的表：没有分值和得分，不给出总分和等级" in text and "预算执行率得分" not in text
+
+
+@pytest.mark.parametrize("cells, expected", [
+    # the sources do not sum to the total
+    ({(8, 4): 3500, (8, 5): 3500, (8, 6): 3400, (8, 7): "97.14%"},
+     [("funds-sum-mismatch", "D7"), ("funds-sum-mismatch", "F7")]),
+    # a rate that is not 执行数 ÷ 预算数
+    ({(7, 7): "98%"}, [("rate-mismatch", "G7")]),
+    # spent more than arrived (支出 ≤ 到位)
+    ({(7, 5): 3800, (8, 5): 3800}, [("executed-exceeds-arrived", "F7"), ("executed-exceeds-arrived", "F8")]),
+    # spent more than the budget
+    ({(7, 6): 4100, (8, 6): 4100, (7, 7): "102.5%", (8, 7): "102.5%", (7, 5): 4100, (8, 5): 4100},
+     [("executed-exceeds-budget", "F7"), ("executed-exceeds-budget", "F8")]),
+])
+def test_the_unscored_transfer_forms_money_mistakes_are_caught(tmp_path, run_cli, cells, expected):
+    rows = [row[:] for row in CENTRAL]
+    for (row, col), value in cells.items():
+        rows[row - 1][col - 1] = value
+    doc = check_doc(run_cli, write_form(tmp_path / "转移支付.xlsx", rows, MERGES))
+    assert [(f["code"], f["cell"]) for f in doc["findings"] if f["code"] != "no-score-to-check"] == expected
+
+
+def test_fill_of_the_unscored_transfer_form(tmp_path, run_cli):
+    from docx import Document
+
+    out = tmp_path / "out"
+    result = run_cli("fill", write_form(tmp_path / "转移支付.xlsx", CENTRAL, MERGES), "-o", out)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "转移支付.xlsx［自评表］：不计分，通过" in result.stdout
+    text = "\n".join(p.text for p in Document(str(out / "转移支付_自评报告.docx")).paragraphs)
+    assert "本表为不计分的绩效目标自评表，不评定得分和等级。" in text
+    assert "“群众满意度”指标值“≥90%”，实际完成“95%”" in text and "尚未评分" not in text
+
+
+def check_doc(run_cli, path) -> dict:
+    result = run_cli("check", path, "--format", "json")
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    [doc] = json.loads(result.stdout)
+    return doc
+
+
+@pytest.mark.parametrize("build", [hubei_rows, whole_process_rows, chongqing_rows])
+def test_each_forms_findings_are_rules_of_its_scheme(tmp_path, run_cli, build):
+    """What a form of a scheme is told comes from the rules --list-rules lists for that scheme."""
+    rows, merges = build()
+    doc = check_doc(run_cli, write_form(tmp_path / "表.xlsx", rows, merges))
+    scheme = BY_CODE[doc["form"]["scheme"]]
+    assert all(scheme.applies(f["code"]) for f in doc["findings"])
+    listed = json.loads(run_cli("check", "--list-rules", "--format", "json").stdout)
+    applying = {rule["code"] for rule in listed if scheme.code in rule["schemes"]}
+    assert {f["code"] for f in doc["findings"]} <= applying
+    assert "block-weight-mismatch" in applying if scheme.code == "hubei-20-80" else "block-weight-mismatch" not in applying
+    assert ("deviation-missing" in applying) == (scheme.code == "whole-process")

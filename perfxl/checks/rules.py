@@ -212,7 +212,10 @@ def check(form: Form) -> CheckResult:
     _check_funds(form, funds_frame(form), computed, out)
     indicators = indicator_frame(form)
     _check_indicators(form, indicators, computed, out)
-    _check_totals(form, indicators, computed, out)
+    if schemes.of(form.scheme).scoring.row_score == schemes.ROW_UNSCORED:
+        _say_unscored(form, computed, out)
+    else:
+        _check_totals(form, indicators, computed, out)
     _check_execution_indicator(form, computed, out)
     _check_template_text(form, out)
     _check_accounting(form, out)
@@ -265,7 +268,7 @@ def _check_structure(form: Form, out: _Findings) -> None:
                 "预算执行率得分无法计算，总分只含各三级指标得分：请按标准表格式补充项目资金表。")
     else:
         for name, looked_for in _NEEDED_FUND_COLUMNS:
-            if name not in form.fund_columns and not (name == "score" and scoring.budget == schemes.BUDGET_INDICATOR):
+            if name not in form.fund_columns and not (name == "score" and scoring.budget != schemes.BUDGET_ROW):
                 effect = "无法核对填写的预算执行率得分" if name == "score" else "执行率和预算执行率得分无法计算"
                 out.add("column-missing", form.funds_header,
                         f"项目资金表（第 {_row_of(form.funds_header)} 行表头）中没有找到“{looked_for}”列，{effect}：请补充该列。")
@@ -276,7 +279,9 @@ def _check_structure(form: Form, out: _Findings) -> None:
         if name not in form.columns and name in scoring.needed_columns:
             out.add("column-missing", form.indicators_header,
                     f"绩效指标表（第 {_row_of(form.indicators_header)} 行表头）中没有找到“{looked_for}”列：请补充该列，否则相关规则无法核对。")
-    if form.total_label.address is None and scoring.total_in_header:
+    if form.total_label.address is None and scoring.row_score == schemes.ROW_UNSCORED:
+        pass  # nothing is scored: no total to find
+    elif form.total_label.address is None and scoring.total_in_header:
         out.add("column-missing", form.indicators_header,
                 "表头中没有找到“自评总分”：无法核对填写的总分，请在表头填写自评总分（执行率得分 + 各指标得分）。")
     elif form.total_label.address is None:
@@ -429,6 +434,15 @@ def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Find
                 round_half_up(rate[i], 4), stated[i],
             )
 
+    arrived = np.array([_number(fund.arrived) * form.money_factor for fund in form.funds], dtype=float)
+    for i in np.flatnonzero(executed > arrived + _TOL):  # NaN (no 到位 column) compares False
+        fund = form.funds[i]
+        out.add("executed-exceeds-arrived", fund.executed.address,
+                f"{fund.label}的全年执行数 {format_number(executed[i])} 万元超过到位资金 {format_number(arrived[i])} 万元：支出不能多于到位的资金，请核实。",
+                arrived[i], executed[i])
+    if scoring.budget == schemes.BUDGET_NONE:  # nothing is scored: the money is all there is to check
+        computed.budget_weight, computed.budget_score = 0.0, None
+        return
     if scoring.budget == schemes.BUDGET_INDICATOR:  # 全过程: execution is scored as a 三级指标, not here
         computed.budget_weight, computed.budget_score = 0.0, 0.0
         return
@@ -956,6 +970,16 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
             message = f"评价等级填写为“{written}”，总分 {format_number(computed.total_score)} 对应的等级为“{computed.grade}”：请改正。"
         out.add("grade-mismatch", form.grade_cell.address, message)
     _check_weights_standard(form, computed, out)
+
+
+def _say_unscored(form: Form, computed: Computed, out: _Findings) -> None:
+    """A form of an unscored scheme (中央转移支付 绩效目标自评表): no total, no grade, and said so."""
+    computed.level1, computed.level2 = subtotals(indicator_frame(form), form.level1_groups) if form.indicators else ([], [])
+    computed.total_weight = computed.total_score = None
+    computed.grade, computed.grade_reason = "", "不计分的表，没有总分和等级"
+    out.add("no-score-to-check", form.indicators_header,
+            f"这是{schemes.of(form.scheme).name}：表中各项指标只填写指标值和完成值，不设分值、不打分。perfxl 核对了其中的资金"
+            "（各项资金之和、执行率、执行数与预算数和到位数），没有分值和得分可以核对，也不给出总分和等级。")
 
 
 def _check_blocks(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findings) -> tuple[float, int]:

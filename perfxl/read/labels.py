@@ -17,12 +17,12 @@ from perfxl.numbers import clean_text
 #: field → accepted labels (already in normalised form). Order matters only for readability.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # identity block
-    "project": ("项目名称",),
-    "department": ("主管部门", "主管单位", "预算部门", "主管部门及代码"),
-    "implementer": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
+    "project": ("项目名称", "转移支付名称"),
+    "department": ("主管部门", "主管单位", "预算部门", "主管部门及代码", "地方主管部门"),
+    "implementer": ("实施单位", "项目实施单位", "预算单位", "执行单位", "资金使用单位"),
     "unit": ("部门名称", "单位名称", "部门单位名称", "预算单位名称", "部门及代码", "单位名称及代码", "预算部门、单位名称", "预算部门单位名称",
              "部门、单位名称"),
-    "superior": ("一级预算单位名称", "一级预算单位", "一级预算单位名称及代码"),
+    "superior": ("一级预算单位名称", "一级预算单位", "一级预算单位名称及代码", "中央主管部门"),
     "contact": ("项目负责人及电话", "项目负责人", "联系人", "联系电话", "联系人及电话"),
     # funds block (its columns are found by FUND_COLUMN_WORDS; these exact labels are kept for other lookups)
     "funds_block": ("项目资金", "项目资金情况", "资金情况", "预算执行情况", "年度预算数", "年度预算申请", "预算资金情况"),
@@ -39,7 +39,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # goal block
     "goal": ("年度总体目标", "总体目标", "年度目标", "当年绩效目标", "年初绩效目标"),
     "goal_expected": ("预期目标", "年度预期目标", "年初设定目标", "年初目标"),
-    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成", "年度总体目标完成情况综述", "总体目标完成情况", "年度总体目标完成情况"),
+    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成", "年度总体目标完成情况综述", "总体目标完成情况", "年度总体目标完成情况",
+                    "全年实际完成情况"),
     # indicator table (its columns are found by INDICATOR_COLUMN_WORDS)
     "indicators_block": ("绩效指标",),
     "level1": ("一级指标",),
@@ -117,7 +118,7 @@ FUNDS_TITLE_WORDS = ("资金", "情况", "申请")
 #: Placeholders left from the template in place of an indicator name: 指标1, 指标2, ……, 略.
 PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标[0-9一二三四五六七八九十]*|[.…。、·]+|略|等|示例|例)[:：/／、—\-]*$")
 #: Notes under (or inside) the table: 注：1.一级指标分值统一设置为…, 说明：…, 填表说明.
-FOOTNOTE = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*[:：.、]")
+FOOTNOTE = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*(?:[:：.、]|$)")
 #: The numbered lines that continue a 注 under the table (2.三级指标得分低于分值的…).
 FOOTNOTE_CONTINUED = re.compile(r"^[0-9]{1,2}[.、．](?![0-9])")
 #: Lines above the form (填报单位（盖章）：…, 金额单位：万元, （2022年度）) and sign-off lines under it

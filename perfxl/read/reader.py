@@ -120,11 +120,18 @@ def parse_sheet(grid: SheetGrid, path: Path) -> Form | None:
     for, or in ``form.unread`` (see :func:`_account`)."""
     labels = _Labels(grid)
     header_rows = _indicator_header_rows(grid)  # the exact label 三级指标 is one of these
-    if not header_rows or not {"score", "weight"} & set(_header_columns(grid, header_rows[0])):
+    if not header_rows:
         return None
     header_row = header_rows[0]
+    columns = set(_header_columns(grid, header_row))
+    foreign = None
+    if not {"score", "weight"} & columns:  # no scores: a form of an unscored scheme, or no 自评表 at all
+        foreign = [scheme for scheme in schemes.recognise(grid.values.values(), columns)
+                   if scheme.scoring.row_score == schemes.ROW_UNSCORED]
+        if not foreign:
+            return None
     form = Form(path=path, sheet=grid.name)
-    foreign = schemes.recognise(grid.values.values(), set(_header_columns(grid, header_row)))
+    foreign = foreign or schemes.recognise(grid.values.values(), columns)
     if len(foreign) > 1 or (foreign and not foreign[0].supported):
         form.scheme = "+".join(scheme.code for scheme in foreign)
         return form  # read_forms refuses it by name
@@ -226,7 +233,8 @@ def _read_title(grid: SheetGrid, form: Form, roles: _Roles) -> None:
 
 
 #: How the accounting names the fields of a funds row and of an indicator.
-FUND_FIELD_ZH = {"initial_budget": "年初预算数", "budget": "全年预算数", "executed": "全年执行数", "weight": "分值", "rate": "执行率", "score": "得分"}
+FUND_FIELD_ZH = {"initial_budget": "年初预算数", "budget": "全年预算数", "executed": "全年执行数", "weight": "分值", "rate": "执行率", "score": "得分",
+                 "arrived": "到位数"}
 INDICATOR_FIELD_ZH = {
     "level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
     "score": "得分", "deviation": "偏差原因分析及改进措施", "measures": "改进措施", "nature": "指标性质", "measure_unit": "度量单位",
@@ -336,6 +344,7 @@ def _read_funds(grid: SheetGrid, labels: _Labels, form: Form, before_row: int, r
             initial=cells.get("initial_budget", EMPTY), budget=cells.get("budget", EMPTY),
             executed=cells.get("executed", EMPTY), weight=cells.get("weight", EMPTY),
             rate=cells.get("rate", EMPTY), score=cells.get("score", EMPTY), group=part_group, inline=inline,
+            arrived=cells.get("arrived", EMPTY),
         )
         form.funds.append(fund)
         for name, col in columns.items():

@@ -25,10 +25,12 @@ from perfxl.numbers import clean_text
 ROW_OWN_WEIGHT = "own-weight"  # each row has its own 分值 (权重, 参考分值) and 得分 ≤ 分值
 ROW_BLOCK = "block"  # no per-row 分值: weights stated on the 一级 labels (（N分）) and on the blocks; 得分 only
 ROW_COEFFICIENT = "coefficient"  # 指标得分 = 得分系数 × 指标权重
+ROW_UNSCORED = "unscored"  # no 分值, no 得分: the indicators are reported, not scored (中央转移支付 绩效目标自评表)
 
 #: Where the budget-execution part is scored (:attr:`Scoring.budget`).
 BUDGET_ROW = "funds-row"  # on a row of the funds block (年度资金总额, or one of Scoring.budget_rows)
 BUDGET_INDICATOR = "indicator"  # a 三级指标 (预算执行率 under 过程/管理): no separate budget score
+BUDGET_NONE = "none"  # nothing is scored: the money is checked, there is no score to check
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Scheme:
     how: str  # how it scores, in one Chinese sentence
     supported: bool
     signs: tuple[str, ...] = ()  # regular expressions; all must match a cell for the form to be on this scheme
-    lacks: str | None = None  # an indicator-table column such a form does not have (weight: no per-row 分值)
+    lacks: tuple[str, ...] = ()  # indicator-table columns such a form does not have (weight: no per-row 分值)
     scoring: Scoring = field(default_factory=Scoring)
     short: str = ""  # a short name for tables (汇总, the rule list)
     own_rules: tuple[str, ...] = ()  # catalogue codes only this scheme's forms get
@@ -75,7 +77,7 @@ class Scheme:
 
     def matches(self, lines: str, columns: set[str]) -> bool:
         """``lines``: the sheet's cell texts, one a line."""
-        if not self.signs or (self.lacks is not None and self.lacks in columns):
+        if not self.signs or any(column in columns for column in self.lacks):
             return False
         return all(_compiled(sign).search(lines) for sign in self.signs)
 
@@ -83,6 +85,8 @@ class Scheme:
         """Whether the rule ``code`` of the catalogue is checked on this scheme's forms."""
         if code in self.skipped_rules:
             return False
+        if self.scoring.row_score == ROW_UNSCORED:
+            return code in self.own_rules or code in _MONEY_RULES
         return code in self.own_rules or code not in SCHEME_RULES
 
 
@@ -105,7 +109,7 @@ MOF_2020 = Scheme(
 HUBEI_20_80 = Scheme(
     "hubei-20-80", "湖北 20/80 评分的自评表",
     "预算执行 20 分（20 分 × 执行率），年度绩效目标 80 分，三级指标不设分值、一个得分可跨几行",
-    supported=True, signs=(HUBEI_BLOCK,), lacks="weight", short="湖北20/80",
+    supported=True, signs=(HUBEI_BLOCK,), lacks=("weight",), short="湖北20/80",
     scoring=Scoring(budget_weight=20.0, budget_places=(2, 1), row_score=ROW_BLOCK, block_title=HUBEI_BLOCK,
                     needed_columns=("target", "actual", "score"), standard_level1=False),
     own_rules=("block-weight-mismatch", "level1-score-exceeds"),
@@ -142,11 +146,27 @@ WHOLE_PROCESS = Scheme(
     skipped_rules=("budget-score-mismatch", "subrow-scored", "nonstandard-weights"),
 )
 
+#: The rules that have something to check on a form without scores: its money, its cells, its text.
+_MONEY_RULES = ("funds-sum-mismatch", "rate-mismatch", "budget-zero", "executed-exceeds-budget", "amount-not-number",
+                "required-missing", "template-text-left", "column-missing", "derived-blank", "row-unread", "cell-unread",
+                "roundtrip-loss", "indicator-misfiled", "percent-unclear")
+
+CENTRAL_UNSCORED = Scheme(
+    "central-transfer-unscored", "中央对地方转移支付《绩效目标自评表》（不计分）",
+    "只填写资金和各项指标的完成情况，不设分值、不打分",
+    supported=True, signs=(r"绩效目标自评表",), lacks=("weight", "score"), short="转移支付不计分",
+    scoring=Scoring(budget=BUDGET_NONE, budget_weight=0.0, row_score=ROW_UNSCORED, needed_columns=("target", "actual"),
+                    standard_level1=False, fund_words=(("arrived", ("到位",)),)),
+    own_rules=("no-score-to-check", "executed-exceeds-arrived"),
+    skipped_rules=(),
+)
+
 SCHEMES: tuple[Scheme, ...] = (
     MOF_2020,
     HUBEI_20_80,
     CHONGQING_DEPARTMENT,
     WHOLE_PROCESS,
+    CENTRAL_UNSCORED,
     Scheme("hebei-weight-share", "河北权重占比折算表",
            "单项指标得分 × 权重占比 = 折算得分",
            supported=False, signs=(r"权重占比", r"折算得分")),

@@ -285,7 +285,9 @@ def _conclusion_paragraph(facts: Facts, computed):
     if scored_groups:
         parts.append("、".join(f"{g['name']}得{g['score']}分（分值{g['weight']}分）" for g in scored_groups))
     extra = []
-    if computed.grade == GRADE_PENDING:
+    if facts.unscored:
+        text = lead + "，".join(parts) + ("。" if parts else "：") + "本表为不计分的绩效目标自评表，不评定得分和等级。"
+    elif computed.grade == GRADE_PENDING:
         # A sum over weights that do not total 100 (or with scores missing) is no score out of 100: no grade.
         if not parts and not _scored(facts):
             text = f"{lead}的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。"
@@ -382,7 +384,18 @@ def _goal_paragraphs(facts: Facts) -> list:
     return paragraphs
 
 
+def _unscored_paragraphs(facts: Facts) -> list:
+    """The indicators of a form that scores nothing: each with its target and what was done, by 一级."""
+    paragraphs = [_paragraph(f"本{facts.subject}共设置三级绩效指标{len(facts.indicators)}项（本表不设分值、不打分）。")]
+    for number, name in enumerate(dict.fromkeys(ind.level1 for ind in facts.indicators), 1):
+        items = [f"{_quoted(ind.name)}指标值{_quoted(ind.target)}，实际完成{_quoted(ind.actual)}" for ind in facts.indicators if ind.level1 == name]
+        paragraphs.append(_paragraph(_tidy(f"{number}.{name or '绩效指标'}：{'；'.join(items)}。")))
+    return paragraphs
+
+
 def _indicator_paragraphs(facts: Facts) -> list:
+    if facts.unscored:
+        return _unscored_paragraphs(facts)
     count = len(facts.indicators)
     if not facts.budget_weight:
         budget = "预算执行率作为一项三级指标计分，不单独计分。"

@@ -84,6 +84,7 @@ class Facts:
     total_stated: str | None  # the form's own 总分 where it differs from the recomputed one
     grade: str
     kind: str = KIND_PROJECT
+    unscored: bool = False  # a form of a scheme that scores nothing (中央转移支付 绩效目标自评表)
     unit: str = ""  # 部门（单位）名称 of a department form
 
     @property
@@ -229,5 +230,6 @@ def collect_facts(result) -> Facts:
         total_stated=format_number(stated_total) if differs else None,
         grade=computed.grade,
         kind=form.kind,
+        unscored=schemes.of(form.scheme).scoring.row_score == schemes.ROW_UNSCORED,
         unit=clean(form.unit.text),
     )

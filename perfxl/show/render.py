@@ -93,6 +93,10 @@ def result_head(result) -> list[str]:
         f"全年预算数 {format_number(totals.get('budget'))} 万元，全年执行数 {format_number(totals.get('executed'))} 万元，"
         f"执行率 {format_percent(computed.rate)}，{scored}"
     )
+    if schemes.of(form.scheme).scoring.row_score == schemes.ROW_UNSCORED:
+        lines[-1] = lines[-1].rsplit("，", 1)[0]  # no budget score either
+        lines.append("不计分的表：没有分值和得分，不给出总分和等级")
+        return lines
     stated = form.total_score.number
     stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
     recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"

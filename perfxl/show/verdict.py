@@ -21,7 +21,9 @@ def record_lines(record, strict_report: bool = False, outputs: bool = True) -> l
     for form in record.forms:
         status = "通过" if form.ok else f"有错误 {form.errors} 项"
         sheet = printable(form.sheet)
-        lines.append((f"{label}［{sheet}］：总分 {'无法重算' if form.score_computed is None else format(form.score_computed, 'g')}（{form.grade}），{status}，警告 {form.warnings} 项", False))
+        total = "无法重算" if form.score_computed is None else format(form.score_computed, "g")
+        total = "不计分" if not form.grade else f"总分 {total}（{form.grade}）"  # no grade at all: a form that scores nothing
+        lines.append((f"{label}［{sheet}］：{total}，{status}，警告 {form.warnings} 项", False))
         if strict_report and not form.ok and form.report is None:
             lines.append((f"  未生成自评报告：［{sheet}］有 {form.errors} 项错误（--strict）。请先修正自评表中的错误（perfxl check 可列出），再生成报告。", True))
     if outputs:
