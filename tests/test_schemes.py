@@ -261,3 +261,25 @@ def test_each_forms_findings_are_rules_of_its_scheme(tmp_path, run_cli, build):
     assert {f["code"] for f in doc["findings"]} <= applying
     assert "block-weight-mismatch" in applying if scheme.code == "hubei-20-80" else "block-weight-mismatch" not in applying
     assert ("deviation-missing" in applying) == (scheme.code == "whole-process")
+
+
+def test_a_province_on_a_known_family_is_a_data_change(tmp_path, run_cli, monkeypatch):
+    """Another province's 20/80 form titles its blocks 绩效目标完成情况（80分） and calls 得分 评分值:
+    one Scheme entry made from 湖北's with other labels reads and checks it — no code."""
+    import dataclasses
+
+    from perfxl.read import schemes
+
+    block = r"^绩效目标完成情况\d*[(（]\d+(?:\.\d+)?分[)）]$"
+    other = dataclasses.replace(schemes.HUBEI_20_80, code="other-20-80", name="某省 20/80 评分的自评表", signs=(block,),
+                                scoring=dataclasses.replace(schemes.HUBEI_20_80.scoring, block_title=block))
+    rows, merges = hubei_rows(block_title="绩效目标完成情况（80分）")
+    path = write_form(tmp_path / "某省.xlsx", rows, merges)
+    before = check_doc(run_cli, path)  # unknown labels: read as ours, and (at least) not silent about the missing 分值
+    assert before["form"]["scheme"] == "mof-2020" and "column-missing" in {f["code"] for f in before["findings"]}
+    monkeypatch.setattr(schemes, "SCHEMES", (*schemes.SCHEMES, other))
+    monkeypatch.setitem(schemes.BY_CODE, other.code, other)
+    doc = check_doc(run_cli, path)
+    assert doc["form"]["scheme"] == "other-20-80"
+    assert doc["form"]["funds"]["weight"] == 20.0 and doc["form"]["total"]["score_computed"] == 99.2
+    assert [(f["code"], f["cell"]) for f in doc["findings"]] == [("score-grouped", "G7")]
