@@ -903,7 +903,7 @@ def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tupl
     # inf), read back as NaN; a scored group's members hold NaN by design and add 0.
     values = ind[["weight", "score"]].to_numpy()
     member = ind["member"].to_numpy()[:, None]
-    known = pd.DataFrame(np.where(np.isnan(values), np.where(member, 0.0, np.inf), values), columns=["weight", "score"], index=ind.index)
+    known = pd.DataFrame(_unknowns_as_inf(values, member), columns=["weight", "score"], index=ind.index)
     by2 = known.groupby([ind["level1"], ind["level2"]], sort=False).sum()
     by1 = by2.groupby(level=0, sort=False).sum()
     by2, by1 = by2.replace(np.inf, np.nan), by1.replace(np.inf, np.nan)
@@ -914,6 +914,12 @@ def subtotals(ind: pd.DataFrame, stated: list[Level1Group] | tuple = ()) -> tupl
     level2 = sorted((Level2Total(l1, l2, _round(weight), _round(score)) for (l1, l2), weight, score in zip(by2.index, by2["weight"], by2["score"])),
                     key=lambda sub: order[sub.level1])
     return level1, level2
+
+
+def _unknowns_as_inf(values: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Numbers to sum where a blank or unreadable one makes its sums unknown: it enters them as inf (read
+    back as NaN); a scored group's members hold NaN by design and add 0."""
+    return np.where(np.isnan(values), np.where(member, 0.0, np.inf), values)
 
 
 def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findings) -> None:
@@ -988,7 +994,7 @@ def _check_blocks(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     blocks' weights (with the budget's 20) make 100. Returns (Σ block weights, blocks without a weight).
     The 一级 subtotals take the stated weights: the rows have none of their own."""
     values, member = ind["score"].to_numpy(), ind["member"].to_numpy()
-    known = pd.Series(np.where(np.isnan(values), np.where(member, 0.0, np.inf), values), index=ind.index)
+    known = pd.Series(_unknowns_as_inf(values, member), index=ind.index)
     by_level1 = known.groupby([ind["block"], ind["level1"]], sort=False).sum().replace(np.inf, np.nan)
     by_block = known.groupby(ind["block"], sort=False).sum().replace(np.inf, np.nan)
     stated = {(group.block or "", group.name): group for group in form.level1_groups}
