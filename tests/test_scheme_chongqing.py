@@ -149,3 +149,14 @@ def test_fill_writes_the_header_total(tmp_path, run_cli):
     assert "部门整体支出绩效自评报告" in text and "二、部门整体支出管理及使用情况" in text  # the department outline
     assert "（其中财政拨款1150万元）" in text and "预算执行率得分9.6分（分值10分）" in text
     assert "1.绩效指标：分值90分，得分90分。" in text
+
+
+def test_fill_rewrites_the_budget_score_where_it_sits(tmp_path, run_cli):
+    """A wrong 执行率得分 on the 其中财政拨款 row is corrected there; the blank total row's cell stays blank."""
+    out = tmp_path / "out"
+    result = run_cli("fill", build(tmp_path, G5=None, G6=9.6, B3=99.6), "-o", out, "--no-report")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    ws = openpyxl.load_workbook(out / "重庆_自评结果.xlsx")["自评表"]
+    assert ws["G6"].value == 9.57 and ws["G6"].comment.text.startswith("原填写：9.6；按规则重新计算：9.57")
+    assert ws["G5"].value is None
+    assert ws["B3"].value == 99.57

@@ -42,8 +42,10 @@ def derived_cells(form: Form, computed) -> dict[str, Derived]:
     total = form.fund("funds_total")
     if total is not None:
         has_rate = computed.rate is not None or total.rate.reading.is_number
-        if total.score.address and has_rate and computed.budget_score is not None:
-            cells[total.score.address] = (total.score, computed.budget_score, "score")
+        # the budget score, on the row it sits on (重庆: 其中财政拨款 may hold it; 全过程: none holds one)
+        scored = next((fund for fund in form.funds if fund.row == computed.budget_row), None)
+        if scored is not None and scored.score.address and has_rate and computed.budget_score is not None:
+            cells[scored.score.address] = (scored.score, computed.budget_score, "score")
         for name in ("initial", "budget", "executed"):
             cell, value = getattr(total, name), computed.funds_totals.get(name)
             if cell.address and cell.is_blank and value is not None:  # a blank subtotal: fill in the sum of its parts

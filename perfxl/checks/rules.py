@@ -65,6 +65,7 @@ class Computed:
     funds_totals: dict[str, float | None] = field(default_factory=dict)  # initial/budget/executed of 年度资金总额
     budget_weight: float = L.DEFAULT_BUDGET_WEIGHT
     budget_score: float | None = None
+    budget_row: int | None = None  # sheet row of the funds row the budget score sits on (None: not scored on one)
     rule_scores: list[float | None] = field(default_factory=list)  # per indicator, where a rule applies
     level1: list[Level1Total] = field(default_factory=list)  # in the form's order
     level2: list[Level2Total] = field(default_factory=list)
@@ -456,6 +457,7 @@ def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Find
     # The budget score: on the 年度资金总额 row (or where the scheme lets it sit: 重庆's 其中财政拨款).
     s = _budget_row(form, funds, t, scoring)
     scored = form.funds[s]
+    computed.budget_row = scored.row
     stated_score = funds.at[s, "score"]
     stated_weight = funds.at[s, "weight"] if not np.isnan(funds.at[s, "weight"]) else funds.at[t, "weight"]
     weight = stated_weight if not np.isnan(stated_weight) else (form.funds_weight_label or scoring.budget_weight)
