@@ -155,7 +155,7 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
     """In the library too: Ctrl-C (or SIGTERM, raised the same way) inside a save leaves no .~perfxl file."""
     import zipfile
 
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
     from perfxl.batch.lifecycle import Terminated
 
     monkeypatch.setattr(zipfile, "io", FailingWrites(Terminated))

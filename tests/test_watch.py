@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from conftest import CLEAN, SEED
 
-from perfxl.batch.run import FillOptions
+from perfxl.pipeline import FillOptions
 from perfxl.batch import watch as watch_module
 from perfxl.batch.watch import OUTPUT_FOLDER, Watcher
 

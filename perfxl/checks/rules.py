@@ -83,6 +83,7 @@ class CheckResult:
     form: Form
     findings: list[Finding]
     computed: Computed
+    derived: dict = field(default_factory=dict)  # address → checks.derived.Derived: the cells fill may rewrite
 
     @property
     def ok(self) -> bool:
@@ -210,7 +211,9 @@ def check(form: Form) -> CheckResult:
     _check_template_text(form, out)
     _check_accounting(form, out)
     out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
-    return CheckResult(form, out.items, computed)
+    from perfxl.checks.derived import derived_cells
+
+    return CheckResult(form, out.items, computed, derived_cells(form, computed))
 
 
 def _position(address: str | None) -> tuple[int, str]:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.batch.run import FileOutcome
+from perfxl.pipeline import FileOutcome
 from perfxl.checks.catalogue import SEVERITY_ZH
 from perfxl.model import KIND_DEPARTMENT, KIND_ZH
 from perfxl.numbers import format_number, format_percent
@@ -126,7 +126,7 @@ class CheckedFile:
 
 def checked_file(job, output_format: str = "text") -> CheckedFile:
     """Check one batch job's file and render it (the unit of work of ``perfxl check``)."""
-    from perfxl.batch.run import check_path
+    from perfxl.pipeline import check_path
 
     outcome = check_path(job.path)
     error = outcome.error
