@@ -180,6 +180,20 @@ def fill_path(path: Path, options: FillOptions, converted=None) -> FileOutcome:
         return FileOutcome(path, error=internal_error(path, exc))
 
 
+def warm_fill() -> None:
+    """What a worker process that fills imports before its first file: every stage of :func:`fill_path`.
+
+    Plain imports, so that a renamed module fails here (tests/test_batch.py calls every warm-up),
+    not silently in a slow batch.
+    """
+    import perfxl.checks.rules  # noqa: F401  (with it: pandas)
+    import perfxl.checks.trust  # noqa: F401
+    import perfxl.read.reader  # noqa: F401
+    import perfxl.report.document  # noqa: F401  (python-docx's parts, the template engine)
+    import perfxl.write.patch  # noqa: F401
+    import perfxl.write.writer  # noqa: F401
+
+
 def worst_exit_code(outcomes: list) -> int:
     """The batch's exit code: the worst of its files (FileOutcome or FileRecord)."""
     return max((outcome.exit_code for outcome in outcomes), default=0)

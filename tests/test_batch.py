@@ -321,7 +321,7 @@ def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, ru
 
 def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch, run_cli):
     """The form was read; its result could not be written: 无法写入 (not 无法读取) in the lines, the tally and 汇总."""
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
 
     folder = tmp_path / "收件"
     folder.mkdir()
@@ -349,7 +349,7 @@ def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch
 @pytest.mark.parametrize("name", ["ENOENT", "EACCES", "ENOSPC", "EROFS", "ENAMETOOLONG", "EISDIR", "ENOTDIR", "EEXIST", "EBUSY",
                                   "ETXTBSY", "EMFILE", "EIO", "ECHILD"])
 def test_system_errors_are_told_in_chinese(tmp_path, monkeypatch, name):
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
     from perfxl.model import FormError
 
     number = getattr(errno, name)
@@ -470,8 +470,8 @@ def test_every_worker_warm_up_imports_real_modules():
     import subprocess
     import sys
 
-    code = ("import sys; from perfxl.batch.pool import warm_check, warm_fill; from perfxl.web.engine import warm_web\n"
-            "warm_check(); assert 'perfxl.checks.rules' in sys.modules and 'perfxl.write.patch' not in sys.modules\n"
+    code = ("import sys; from perfxl.pipeline import warm_fill; from perfxl.show.render import warm_check; from perfxl.web.engine import warm_web\n"
+            "warm_check(); assert {'perfxl.checks.rules', 'perfxl.read.reader'} <= set(sys.modules) and 'perfxl.write.patch' not in sys.modules\n"
             "warm_fill(); assert {'perfxl.write.patch', 'perfxl.report.document', 'perfxl.read.reader'} <= set(sys.modules)\n"
             "warm_web(); print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

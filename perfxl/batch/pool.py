@@ -10,7 +10,7 @@ import os
 
 from perfxl.batch.plan import Job, fill_record
 from perfxl.batch.records import FileRecord
-from perfxl.pipeline import internal_error
+from perfxl.pipeline import internal_error, warm_fill
 
 
 def default_jobs() -> int:
@@ -25,22 +25,6 @@ def default_jobs() -> int:
 #: flat. Done with a fresh pool per chunk: ProcessPoolExecutor(max_tasks_per_child=...) hangs
 #: on Python 3.11–3.14 once the first workers retire (CPython gh-115634).
 WORKER_TASKS = 200
-
-
-def warm_check() -> None:
-    """What a worker that checks imports before its first file: reading, the rules, their renderings."""
-    import perfxl.checks.rules  # noqa: F401  (with it: pandas)
-    import perfxl.checks.trust  # noqa: F401
-    import perfxl.read.reader  # noqa: F401
-    import perfxl.show.render  # noqa: F401
-
-
-def warm_fill() -> None:
-    """What a worker that fills imports before its first file: all of :func:`perfxl.pipeline.fill_path`'s stages."""
-    warm_check()
-    import perfxl.report.document  # noqa: F401  (python-docx's parts, the template engine)
-    import perfxl.write.patch  # noqa: F401
-    import perfxl.write.writer  # noqa: F401
 
 
 def run_batch(jobs: list[Job], workers: int = 1, on_record=None, process=fill_record, keep: bool = True,
@@ -125,11 +109,11 @@ def stop_workers(pool) -> None:
             worker.join(10)
 
 
-def warm_worker(warm=warm_fill) -> None:
+def warm_worker(warm) -> None:
     """A worker's initializer: the handlers that let it stop cleanly, then ``warm``'s imports.
 
     An import that fails here fails loudly (the pool breaks and its files run in this process, each
-    with its own message); tests/test_batch.py calls every warm function, so a renamed module is
+    with its own message); tests/test_batch.py calls every warm-up function, so a renamed module is
     found by the tests, not by a slow batch.
     """
     from perfxl.batch.lifecycle import install_worker_handlers

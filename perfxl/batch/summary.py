@@ -20,7 +20,7 @@ from perfxl.batch.records import STATUSES, FileRecord, FormRow, shown_statuses
 from perfxl.pipeline import SUMMARY_NAME
 from perfxl.read.labels import GRADE_PENDING
 from perfxl.numbers import round_half_up
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 
 SHEET_NAME = "汇总"
 BUDGET, EXECUTED = "全年预算数（万元）", "全年执行数（万元）"

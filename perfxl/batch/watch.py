@@ -330,7 +330,7 @@ def _load_state(path: Path) -> dict[str, str]:
 def _save_state(path: Path, state: dict[str, str]) -> None:
     import json
 
-    from perfxl.write.atomic import write_bytes_atomic
+    from perfxl.atomic import write_bytes_atomic
 
     try:
         write_bytes_atomic(path, json.dumps(state, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8"))

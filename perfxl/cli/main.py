@@ -91,9 +91,9 @@ def check_command(
     from functools import partial
 
     from perfxl.batch.plan import plan_batch
-    from perfxl.batch.pool import default_jobs, run_batch, warm_check
+    from perfxl.batch.pool import default_jobs, run_batch
     from perfxl.pipeline import FillOptions
-    from perfxl.show.render import as_checked_file, checked_file, json_element
+    from perfxl.show.render import as_checked_file, checked_file, json_element, warm_check
 
     started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
@@ -406,7 +406,7 @@ def template_command(
     示例：perfxl template -o 2024年度自评表.xlsx ；perfxl template --department
     """
     from perfxl.templates import blank_form_bytes
-    from perfxl.write.atomic import write_bytes_atomic
+    from perfxl.atomic import write_bytes_atomic
 
     output = output or Path(f"{'部门整体支出' if department else '项目支出'}绩效自评表（空白）.xlsx")
     if output.suffix.lower() != ".xlsx":

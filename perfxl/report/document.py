@@ -55,6 +55,6 @@ def render_report(result, template: Path | None = None) -> bytes:
 
 def write_report(result, target: Path, template: Path | None = None) -> None:
     """Write the Word 绩效自评报告 of one checked form to ``target`` (atomically)."""
-    from perfxl.write.atomic import write_bytes_atomic
+    from perfxl.atomic import write_bytes_atomic
 
     write_bytes_atomic(Path(target), render_report(result, template))

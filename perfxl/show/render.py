@@ -16,6 +16,13 @@ from perfxl.systext import printable
 _SEVERITIES = ("error", "warning", "info")
 
 
+def warm_check() -> None:
+    """What a worker process that checks imports before its first file: reading, the rules, this module."""
+    import perfxl.checks.rules  # noqa: F401  (with it: pandas)
+    import perfxl.checks.trust  # noqa: F401
+    import perfxl.read.reader  # noqa: F401
+
+
 def outcome_text(outcome: FileOutcome) -> str:
     """A readable Chinese report of one file: findings grouped by severity, each with its cell."""
     name = printable(outcome.path.name)

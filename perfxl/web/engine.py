@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfxl.batch.plan import Job, job_refusal
-from perfxl.batch.pool import WORKER_TASKS, safely, stop_workers, warm_fill, warm_worker
+from perfxl.batch.pool import WORKER_TASKS, safely, stop_workers, warm_worker
 from perfxl.batch.records import FileRecord
-from perfxl.pipeline import fill_path
+from perfxl.pipeline import fill_path, warm_fill
 
 
 def warm_web() -> None:

@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 from perfxl.read import labels as L
 from perfxl.model import PERFXL_AUTHOR, Finding, FormError, a1, split_ref
 from perfxl.read.workbook import resolve
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

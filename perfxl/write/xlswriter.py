@@ -26,7 +26,7 @@ from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDIN
                     findings_text, highlight_color, worst_severity)
 from perfxl.model import PERFXL_AUTHOR, Finding
 from perfxl.read.office import convert_with_office
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 
 
 def write_xls_workbook(book, results, target: Path | str) -> list[Finding]:
