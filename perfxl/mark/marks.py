@@ -136,14 +136,12 @@ def findings_sheet(file_name: str, results, sheet_names: Iterable[str], note: st
     ``sheet_names``: the workbook's sheets (a finding links to its cell where its sheet is one);
     ``note``: a sentence on how the output was made (an .xls input), said under the summaries.
     """
-    from perfxl.checks.rules import grade_text
-
     sheet_names = set(sheet_names)
     lines = [f"{FILE_PREFIX}{file_name}"]
     for result in results:
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
+        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{c.grade_text}；{counts}")
     if note:
         lines.append(f"说明：{note}")
     header_row = len(lines) + 3  # title, the lines, a blank row

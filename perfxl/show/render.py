@@ -10,7 +10,6 @@ from perfxl.pipeline import FileOutcome
 from perfxl.checks.catalogue import SEVERITY_ZH
 from perfxl.model import KIND_DEPARTMENT, KIND_ZH
 from perfxl.numbers import format_number, format_percent
-from perfxl.checks.rules import grade_text
 from perfxl.systext import printable
 
 _SEVERITIES = ("error", "warning", "info")
@@ -94,7 +93,7 @@ def result_head(result) -> list[str]:
     stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
     recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
     weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
-    lines.append(f"总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
+    lines.append(f"总分：{stated_text}{recomputed}（{computed.grade_text}），分值合计 {weights}")
     return lines
 
 
