@@ -130,6 +130,16 @@ class Level1Group:
 
 
 @dataclass
+class Level2Group:
+    """An 二级指标 whose label states a weight (全过程: 项目立项（5分）), under its 一级."""
+
+    level1: str
+    name: str
+    stated_weight: float
+    cell: str | None
+
+
+@dataclass
 class ScoreBlock:
     """A weighted block of the indicator table (湖北 ``年度绩效目标1（40分）``): its title cell and weight."""
 
@@ -171,7 +181,8 @@ class Form:
     indicators_header: str | None = None  # first cell of the indicator table's header row, when found
     funds_weight_label: float | None = None  # a budget weight stated in a header: 得分（20分*执行率）, 预算执行情况（10分）
     outline_parents: list[OutlineParent] = field(default_factory=list)
-    blocks: list[ScoreBlock] = field(default_factory=list)  # weighted blocks of the indicator table (湖北 20/80)
+    blocks: list[ScoreBlock] = field(default_factory=list)
+    level2_groups: list[Level2Group] = field(default_factory=list)  # 二级 labels that state a weight  # weighted blocks of the indicator table (湖北 20/80)
     #: The accounted reading: every non-empty cell of the sheet (row, col) → what it was taken for (Chinese),
     #: and what nothing accounts for (each gives a ``row-unread`` / ``cell-unread`` finding).
     roles: dict[tuple[int, int], str] = field(default_factory=dict)

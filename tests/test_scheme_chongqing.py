@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from test_variants import write_form
+from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
 

@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 
 from test_schemes import IDENTITY, hubei_rows
-from test_variants import write_form
+from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
 

@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 
 from test_schemes import whole_process_rows
-from test_variants import write_form
+from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
 ROWS, MERGES = whole_process_rows()
@@ -78,6 +78,8 @@ def test_the_reviewers_column_is_accounted_for_as_such(tmp_path, run_cli):
                                           ("full-but-incomplete", W, "G9", 14.06, 15.0)], id="execution-score"),
     # an 一级 whose stated weight is not the sum of its 三级 参考分值
     pytest.param({"A9": "过程（30分）"}, [("level1-weight-mismatch", E, "A9", 30.0, 25.0)], id="level1-weight"),
+    # an 二级 whose stated weight is not the sum of its 三级 (项目立项（6分） over one 5-point indicator)
+    pytest.param({"B7": "项目立项（6分）"}, [("level2-weight-mismatch", E, "B7", 6.0, 5.0)], id="level2-weight"),
     # 参考分值 that do not make 100 (and the 总分 row's 100 then wrong)
     pytest.param({"D12": 40, "A12": "效益（40分）", "G12": 40, "G13": 104.06}, [("total-weight-not-100", E, "D13", 100.0, 105.0),
                                                                            ("total-weight-mismatch", E, "D13", 105.0, 100.0)], id="weights-not-100"),
@@ -89,6 +91,12 @@ def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expe
     assert found(doc) == expected
     for finding in doc["findings"]:
         assert "：" in finding["message"] and "nan" not in finding["message"]
+
+
+def test_level2_stated_weights_that_agree_pass(tmp_path, run_cli):
+    doc = check(run_cli, build(tmp_path, B7="项目立项（5分）", B9="资金管理（15分）"))
+    assert [(i["level2"]) for i in doc["form"]["indicators"]][:3] == ["项目立项", "绩效目标", "资金管理"]
+    assert found(doc) == []
 
 
 def test_a_form_without_the_execution_indicator_says_so(tmp_path, run_cli):

@@ -56,6 +56,7 @@ _RULES = [
     Rule("coefficient-score-mismatch", "error", "重庆部门整体：指标得分不等于 得分系数 × 指标权重"),
     Rule("no-score-to-check", "info", "不计分的《绩效目标自评表》：核对了资金，表中没有分值和得分可核对"),
     Rule("executed-exceeds-arrived", "warning", "全年执行数（支出）大于到位资金"),
+    Rule("level2-weight-mismatch", "error", "全过程：二级指标下三级指标分值之和不等于其标注的分值（如“项目立项（5分）”）"),
     Rule("execution-indicator-mismatch", "error", "全过程：“预算执行率”指标的全年实际值不等于资金表的执行率，或其得分不等于 分值 × min(执行率, 1)"),
 ]
 #: code → Rule, in the order they are documented.

@@ -933,6 +933,13 @@ def _unknowns_as_inf(values: np.ndarray, member: np.ndarray) -> np.ndarray:
 
 def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findings) -> None:
     computed.level1, computed.level2 = subtotals(ind, form.level1_groups)
+    stated2 = {(group.level1, group.name): group for group in form.level2_groups}
+    for sub in computed.level2:
+        group = stated2.get((sub.level1, sub.level2))
+        if group is not None and sub.weight is not None and not close(sub.weight, group.stated_weight):
+            out.add("level2-weight-mismatch", group.cell,
+                    f"二级指标“{sub.level2}”标注为 {format_number(group.stated_weight)} 分，但其下三级指标分值合计 {format_number(sub.weight)} 分：请调整指标分值或标注。",
+                    group.stated_weight, sub.weight)
     if schemes.of(form.scheme).scoring.row_score == schemes.ROW_COEFFICIENT:
         computed.level2 = []  # a flat list without 一级/二级 (重庆): no 二级 subtotals to show
     for group in computed.level1:

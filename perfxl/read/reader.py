@@ -17,7 +17,7 @@ from pathlib import Path
 
 from perfxl.read import labels as L
 from perfxl.read import schemes
-from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, OutlineParent, ScoreBlock, UnreadRow, a1, split_ref
+from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, Level2Group, OutlineParent, ScoreBlock, UnreadRow, a1, split_ref
 from perfxl.numbers import clean_text, display_text, read_value
 from perfxl.read.workbook import Book, SheetGrid, open_book
 
@@ -724,6 +724,9 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
             groups[key] = Level1Group(name1, L.stated_weight(raw1.raw) if raw1.raw else None, raw1.address if raw1.raw else None, block)
         elif name1 and groups[key].stated_weight is None and raw1.raw and L.stated_weight(raw1.raw) is not None:
             groups[key] = Level1Group(name1, L.stated_weight(raw1.raw), raw1.address, block)
+        raw2 = get.get("level2", EMPTY)
+        if raw2.raw and (stated2 := L.stated_weight(raw2.raw)) is not None and not any(g.cell == raw2.address for g in form.level2_groups):
+            form.level2_groups.append(Level2Group(name1, name2, stated2, raw2.address))
         level1, level2 = name1, name2
         form.indicators.append(
             Indicator(

@@ -142,7 +142,7 @@ WHOLE_PROCESS = Scheme(
                     row_score=ROW_OWN_WEIGHT, needed_columns=("target", "actual", "weight", "score"),
                     total_in_header=r"^(?:自评总分|自评得分)[:：]?$",
                     column_words=(("reviewer", ("复核分", "复核", "审核评分", "财政审核", "评审分")),), standard_level1=False),
-    own_rules=("execution-indicator-mismatch",),
+    own_rules=("execution-indicator-mismatch", "level2-weight-mismatch"),
     skipped_rules=("budget-score-mismatch", "subrow-scored", "nonstandard-weights"),
 )
 
