@@ -128,3 +128,33 @@ def test_fill_and_report(tmp_path, run_cli):
     text = "\n".join(p.text for p in Document(str(out / "全过程_自评报告.docx")).paragraphs)
     assert "预算执行率93.75%。" in text and "预算执行率作为一项三级指标计分，不单独计分。" in text
     assert "分值0分" not in text and "得分0分" not in text
+
+
+def test_a_part_in_a_table_of_its_own_is_read_too(tmp_path, run_cli):
+    """决策 and 过程 as a table of their own (分值 | 评价标准 | 自评分 | 复核分), then 产出/效益 with targets."""
+    rows = [
+        ["2021年度项目支出绩效自评表", None, None, None, None, None, None, None, None],
+        *ROWS[1:5],
+        ["一级指标", "二级指标", "三级指标", "分值", "评价标准", "自评分", "复核分", None, None],
+        ["决策（10分）", "项目立项", "立项依据充分性", 5, "依据充分得5分", 5, 5, None, None],
+        [None, "绩效目标", "绩效目标明确性", 5, "目标明确得5分", 5, 4, None, None],
+        ["过程（25分）", "资金管理", "预算执行率", 15, "分值×执行率", 14.06, 14, None, None],
+        [None, "组织实施", "管理制度健全性", 10, "制度健全得10分", 10, 10, None, None],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值", "全年实际值", "得分", "原因", None],
+        ["产出（30分）", "数量指标", "培训人次", 30, "≥500人次", "520人次", 30, None, None],
+        ["效益（35分）", "社会效益指标", "就业人数", 35, "≥100人", "105人", 35, None, None],
+        ["自评总分", None, None, 100, None, None, 99.06, None, None],
+    ]
+    merges = ("A1:I1", "B2:G2", "B3:D3", "F3:G3", "A4:B4", "A7:A8", "A9:A10", "A14:C14")
+    path = write_form(tmp_path / "分表.xlsx", rows, merges)
+    doc = check(run_cli, path)
+    assert [(i["level1"], i["level3"], i["weight"], i["score"]) for i in doc["form"]["indicators"]] == [
+        ("决策", "立项依据充分性", 5.0, 5.0), ("决策", "绩效目标明确性", 5.0, 5.0),
+        ("过程", "预算执行率", 15.0, 14.06), ("过程", "管理制度健全性", 10.0, 10.0),
+        ("产出", "培训人次", 30.0, 30.0), ("效益", "就业人数", 35.0, 35.0)]
+    assert doc["form"]["total"]["score_computed"] == 99.06  # the 复核分 (4, 14) are the reviewer's
+    assert found(doc) == []
+    explained = run_cli("check", path, "--explain").stdout
+    assert "E7 指标：评价标准（不校验）" in explained and "G8 指标：复核分" in explained and "未读取" not in explained
+    doc = check(run_cli, write_form(tmp_path / "分表错.xlsx", [r if i != 8 else r[:5] + [15] + r[6:] for i, r in enumerate(rows)], merges))
+    assert [f[:3] for f in found(doc)] == [("execution-indicator-mismatch", E, "F9"), ("total-mismatch", E, "G14")]

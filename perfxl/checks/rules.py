@@ -787,6 +787,8 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
     deviation_blank = np.array([row.deviation.is_blank for row in rows], dtype=bool)
     for members in groups.values():
         deviation_blank[members[0]] = all(deviation_blank[k] for k in members)
+    if schemes.of(form.scheme).scoring.part_tables:  # a row of a part table without a 原因 column has none to fill
+        deviation_blank &= np.array([row.deviation.address is not None for row in rows], dtype=bool)
     for i in np.flatnonzero(deducted & deviation_blank):
         out.add("deviation-missing", rows[i].deviation.address,
                 f"“{names[i]}”得分 {format_number(score[i])} 低于分值 {format_number(weight[i])}，但未填写偏差原因分析及改进措施：请说明扣分原因和改进措施。",

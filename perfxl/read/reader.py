@@ -239,7 +239,7 @@ INDICATOR_FIELD_ZH = {
     "level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
     "score": "得分", "deviation": "偏差原因分析及改进措施", "measures": "改进措施", "nature": "指标性质", "measure_unit": "度量单位",
     "remark": "备注（不校验）", "coefficient": "得分系数", "adjusted_target": "调整指标值", "core": "是否核心指标（不校验）",
-    "reviewer": "复核分（复核人填写，不作为单位自评读取）",
+    "reviewer": "复核分（复核人填写，不作为单位自评读取）", "standard": "评价标准（不校验）",
 }
 
 
@@ -692,6 +692,8 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
     for row in range(first + 1, end_row):
         if row in header_rows:
             columns = _header_columns(grid, row, scoring)
+            if scoring.part_tables:
+                form.columns.update(columns)
             if scoring.block_title:  # a new block: its 一级 start afresh
                 block = _read_block(grid, form, row, scoring, roles) or block
                 level1, level2 = "", ""

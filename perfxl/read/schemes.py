@@ -54,6 +54,9 @@ class Scoring:
     lower_better: tuple[str, ...] = ()
     standard_level1: bool = True  # 产出 50 / 效益 30 / 满意度 10 (+ budget 10) is the standard split
     parts_complete: bool = True  # the funds rows under the total sum to it (False: 其中 lines, a part of it only)
+    #: Tables of other columns one after another (全过程: 决策/过程 with 分值 | 评价标准 | 自评分, then 产出/效益
+    #: with targets): the form has every column some table has, and the 总分 row is read by the last one's.
+    part_tables: bool = False
 
 
 #: Codes of the catalogue that do not apply to a scheme, by what it lacks (listed per scheme by
@@ -141,7 +144,9 @@ WHOLE_PROCESS = Scheme(
     scoring=Scoring(budget=BUDGET_INDICATOR, budget_weight=0.0, execution_indicator=r"^(?:预算|资金)?执行率$|^预算执行率",
                     row_score=ROW_OWN_WEIGHT, needed_columns=("target", "actual", "weight", "score"),
                     total_in_header=r"^(?:自评总分|自评得分)[:：]?$",
-                    column_words=(("reviewer", ("复核分", "复核", "审核评分", "财政审核", "评审分")),), standard_level1=False),
+                    column_words=(("reviewer", ("复核分", "复核", "审核评分", "财政审核", "评审分")),
+                                  ("standard", ("评价标准", "评分标准", "评分细则"))), standard_level1=False,
+                    part_tables=True),
     own_rules=("execution-indicator-mismatch", "level2-weight-mismatch"),
     skipped_rules=("budget-score-mismatch", "subrow-scored", "nonstandard-weights"),
 )
