@@ -17,6 +17,10 @@ zip with only these parts changed:
 Every other part is copied with identical content. Running fill on an output first undoes
 perfxl's previous marks (its comments, highlights, derived values and sheets), so the result is
 the same as on the original.
+
+This module decides perfxl's edits; how a part is read, edited and written back is the package
+layer's (:mod:`perfxl.xlsx`: the package, styles, shared strings, the sheet splice, comments with
+VML and threads, the workbook part), which knows nothing of forms.
 """
 
 from __future__ import annotations
