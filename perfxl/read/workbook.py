@@ -217,6 +217,8 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 #: A DTD in any encoding an XML part may use (the parsers decode UTF-16 too).
 _DTD_MARKS = tuple(mark.encode(codec) for mark in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
                    for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+#: What every mark begins with, in each encoding: three scans rule out most parts (no ``<!`` at all).
+_DTD_OPENINGS = tuple("<!".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 _REL_TYPE_SHEET = "/worksheet"
 
 
@@ -321,7 +323,7 @@ def _refuse_dtd(package: Package, info: zipfile.ZipInfo, path: Path) -> None:
         return
     if info.filename.lower().endswith(_WHOLE_PARTS):
         data = package.stored(info.filename)
-        if any(mark in data for mark in _DTD_MARKS):
+        if any(opening in data for opening in _DTD_OPENINGS) and any(mark in data for mark in _DTD_MARKS):
             raise _dtd_error(info, path)
         return
     longest = max(len(mark) for mark in _DTD_MARKS)
@@ -403,16 +405,17 @@ def _check_cells(root, part: str, string_count: int, style_count: int, path: Pat
     strings, 0/1 for a truth value), and its style exists: a cell Excel would call damaged is
     damaged for every reading (calamine and openpyxl guess differently at such cells)."""
     data = root.find(f"{NS_MAIN}sheetData")
+    value_tag = f"{NS_MAIN}v"
     for cell in data.iter(f"{NS_MAIN}c") if data is not None else []:
-        kind = cell.get("t", "n")
-        value = cell.find(f"{NS_MAIN}v")
-        text = value.text if value is not None and value.text is not None else None
+        kind, ref, style = cell.get("t", "n"), cell.get("r"), cell.get("s")
+        value = cell.find(value_tag)
+        text = value.text if value is not None else None
         problem = None
         if kind not in _CELL_TYPES:
             problem = f"未知的类型 {kind[:20]}"
-        elif cell.get("r") is not None and not _A1_STRICT.fullmatch(cell.get("r")):
+        elif ref is not None and not _A1_STRICT.fullmatch(ref):
             problem = "单元格地址无效"
-        elif _int(cell.get("s"), 0) < 0 or _int(cell.get("s"), 0) >= style_count or (cell.get("s") is not None and not cell.get("s").isdigit()):
+        elif style is not None and (not style.isdigit() or _int(style, 0) >= style_count):  # no style: format 0, which always exists
             problem = "单元格格式不存在"
         elif text:
             if kind == "n" and not (_EXCEL_NUMBER.fullmatch(text) and math.isfinite(float(text))):
@@ -678,22 +681,24 @@ def _scan_root(root, percent_styles: dict[int, str]) -> tuple[dict, dict]:
     formulas: dict[tuple[int, int], str] = {}
     shared: dict[str, tuple[str, str]] = {}  # si → (formula, its cell)
     data = root.find(f"{NS_MAIN}sheetData")
+    row_tag, cell_tag, formula_tag = f"{NS_MAIN}row", f"{NS_MAIN}c", f"{NS_MAIN}f"
     row_number = 0
     for row in data if data is not None else []:
-        if row.tag != f"{NS_MAIN}row":
+        if row.tag != row_tag:
             continue
         row_number = _int(row.get("r"), row_number + 1)
         col_number = 0
         for cell in row:
-            if cell.tag != f"{NS_MAIN}c":
+            if cell.tag != cell_tag:
                 continue
             ref = _A1.match(cell.get("r") or "")
             col_number = column_index(ref.group(1)) if ref else col_number + 1
             key = (_int(ref.group(2), row_number) if ref else row_number, col_number)
-            style = _int(cell.get("s"), 0)
-            if style in percent_styles:
-                formats[key] = percent_styles[style]
-            formula = cell.find(f"{NS_MAIN}f")
+            if percent_styles:
+                style = _int(cell.get("s"), 0)
+                if style in percent_styles:
+                    formats[key] = percent_styles[style]
+            formula = cell.find(formula_tag)
             if formula is None:
                 continue
             text = formula.text or ""
