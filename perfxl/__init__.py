@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from perfxl.batch.run import FileOutcome
+    from perfxl.pipeline import FileOutcome
     from perfxl.model import Form
     from perfxl.checks.rules import CheckResult
 
@@ -66,12 +66,12 @@ def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool
     """Check a workbook and write ``<stem>_自评结果.xlsx`` and (unless ``report=False``) its Word report.
 
     Never raises for a bad input or an unwritable output: the returned
-    :class:`perfxl.batch.run.FileOutcome` has ``results``, ``outputs`` (the paths written), ``error``
+    :class:`perfxl.pipeline.FileOutcome` has ``results``, ``outputs`` (the paths written), ``error``
     (a FormError or None) and ``exit_code`` (0/1/2 as on the command line). ``output_dir``: default
     beside the input; ``strict``: no report for a form with errors; ``force``: replace an existing
     file that perfxl did not write.
     """
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
 
     options = FillOptions(output_dir=Path(output_dir) if output_dir else None, report=report,
                           template=Path(template) if template else None, strict=strict, force=force)
@@ -81,7 +81,7 @@ def fill(path: str | Path, output_dir: str | Path | None = None, *, report: bool
 def write_report(path: str | Path, output_dir: str | Path | None = None, *, template: str | Path | None = None,
                  force: bool = False) -> FileOutcome:
     """Write the Word report(s) of a workbook alone (``perfxl report``); the outcome as :func:`fill`."""
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
 
     options = FillOptions(output_dir=Path(output_dir) if output_dir else None, workbook=False,
                           template=Path(template) if template else None, force=force)
@@ -93,16 +93,13 @@ def results_frame(results: Iterable[CheckResult]) -> pd.DataFrame:
     project, department, budget, executed, rate, score_stated, score_computed, grade, errors, warnings, ok)."""
     import pandas as pd
 
-    rows = []
-    for result in results:
-        form, computed = result.form, result.computed
-        rows.append({
-            "file": form.path.name, "sheet": form.sheet, "kind": form.kind,
-            "project": form.project.text or form.unit.text or None, "department": form.department.text or None,
-            "budget": computed.funds_totals.get("budget"), "executed": computed.funds_totals.get("executed"),
-            "rate": computed.rate, "score_stated": form.total_score.number, "score_computed": computed.total_score,
-            "grade": computed.grade, "errors": result.count("error"), "warnings": result.count("warning"), "ok": result.ok,
-        })
+    from perfxl.batch.records import FormRow
+
     columns = ["file", "sheet", "kind", "project", "department", "budget", "executed", "rate",
                "score_stated", "score_computed", "grade", "errors", "warnings", "ok"]
+    rows = []
+    for result in results:
+        row = FormRow.of(result)
+        rows.append({"file": result.form.path.name, **{name: getattr(row, name) for name in columns[1:]},
+                     "project": row.project or None, "department": row.department or None})
     return pd.DataFrame(rows, columns=columns)

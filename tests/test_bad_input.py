@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEED, copy_package, sha256
-from perfxl.batch.run import check_path
+from perfxl.pipeline import check_path
 from perfxl.read.workbook import Limits, open_book
 
 DATA = ROOT / "tests" / "data"
@@ -185,14 +185,14 @@ def test_gbk_console_does_not_crash(tmp_path):
 
 
 def test_reader_bug_becomes_an_internal_error_outcome(tmp_path, monkeypatch):
-    from perfxl.batch import run as batch
+    from perfxl.pipeline import check_path
 
     def boom(path):
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr("perfxl.read.reader.read_forms", boom)
     path = Path(shutil.copy(SEED, tmp_path / "x.xlsx"))
-    outcome = batch.check_path(path)
+    outcome = check_path(path)
     assert outcome.error.code == "internal-error" and "x.xlsx" in outcome.error.message
 
 

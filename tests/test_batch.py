@@ -15,7 +15,10 @@ import openpyxl
 import pytest
 from conftest import CLEAN, ROOT, SEED, spec_copy
 
-from perfxl.batch.run import FileRecord, FillOptions, Job, plan_batch, run_batch
+from perfxl.batch.plan import Job, plan_batch
+from perfxl.batch.pool import run_batch
+from perfxl.batch.records import FileRecord
+from perfxl.pipeline import FillOptions
 from perfxl.write.formbuilder import build_workbook
 from perfxl.batch.summary import COLUMNS
 
@@ -285,7 +288,7 @@ def test_gbk_console_batch_subprocess(tmp_path, clean_spec):
 def test_a_pending_conversion_that_failed_is_none(tmp_path):
     from concurrent.futures import Future
 
-    from perfxl.batch.run import PendingConversion
+    from perfxl.batch.plan import PendingConversion
 
     done, failed = Future(), Future()
     done.set_result({tmp_path / "甲.xls": tmp_path / "甲.xlsx"})
@@ -297,7 +300,7 @@ def test_a_pending_conversion_that_failed_is_none(tmp_path):
 
 def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, run_cli):
     """A long run converts its .xls before it starts, so LibreOffice's memory never adds to perfxl's peak."""
-    from perfxl.batch import run as batch
+    from perfxl.batch import plan as batch
 
     seen = []
     real = batch.preconvert_xls
@@ -318,7 +321,7 @@ def test_only_small_runs_convert_xls_in_the_background(tmp_path, monkeypatch, ru
 
 def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch, run_cli):
     """The form was read; its result could not be written: 无法写入 (not 无法读取) in the lines, the tally and 汇总."""
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
 
     folder = tmp_path / "收件"
     folder.mkdir()
@@ -346,7 +349,7 @@ def test_a_failed_write_is_counted_and_shown_as_unwritable(tmp_path, monkeypatch
 @pytest.mark.parametrize("name", ["ENOENT", "EACCES", "ENOSPC", "EROFS", "ENAMETOOLONG", "EISDIR", "ENOTDIR", "EEXIST", "EBUSY",
                                   "ETXTBSY", "EMFILE", "EIO", "ECHILD"])
 def test_system_errors_are_told_in_chinese(tmp_path, monkeypatch, name):
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
     from perfxl.model import FormError
 
     number = getattr(errno, name)
@@ -398,7 +401,7 @@ def test_nothing_found_names_the_folder_and_points_at_recursive(tmp_path, run_cl
 
 
 def test_a_file_that_cannot_be_read_is_told_in_chinese(tmp_path, monkeypatch):
-    from perfxl.batch.run import check_path
+    from perfxl.pipeline import check_path
 
     form = Path(shutil.copy(CLEAN, tmp_path / "表.xlsx"))
     real_open = Path.open
@@ -459,3 +462,17 @@ def test_a_folder_of_outputs_says_what_they_are_and_how_to_check_one(tmp_path, r
     checked = run_cli("check", str(out / "*_自评结果*"))
     assert "共 2 份：通过 1 份，有错误 1 份" in checked.stdout and "已跳过" not in checked.stderr
     assert run_cli("check", example).exit_code == 1
+
+
+def test_every_worker_warm_up_imports_real_modules():
+    """The warm-up is plain imports (no module names as strings): a renamed module fails here, not
+    silently in a worker. Run in a fresh interpreter, so the imports are the warm-up's own."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from perfxl.pipeline import warm_fill; from perfxl.show.render import warm_check; from perfxl.web.engine import warm_web\n"
+            "warm_check(); assert {'perfxl.checks.rules', 'perfxl.read.reader'} <= set(sys.modules) and 'perfxl.write.patch' not in sys.modules\n"
+            "warm_fill(); assert {'perfxl.write.patch', 'perfxl.report.document', 'perfxl.read.reader'} <= set(sys.modules)\n"
+            "warm_web(); print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

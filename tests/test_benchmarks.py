@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import form_spec, generate  # noqa: E402
-from perfxl.batch.run import check_path  # noqa: E402
+from perfxl.pipeline import check_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")

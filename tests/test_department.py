@@ -399,7 +399,8 @@ def test_printed_department_report(tmp_path):
     import subprocess
 
     from perfxl.read.reader import read_form
-    from perfxl.report.document import _date_line, write_report
+    from perfxl.report.context import _date_line
+    from perfxl.report.document import write_report
     from perfxl.checks.rules import check
 
     rows, merges = department_rows()
@@ -422,7 +423,7 @@ def test_department_report_amounts_in_wanyuan_when_the_form_uses_yuan(tmp_path):
     import re
 
     from perfxl.read.reader import read_form
-    from perfxl.report.document import build_context
+    from perfxl.report.context import build_context
     from perfxl.checks.rules import check
 
     rows, merges = department_rows(total=(19000000, 20000000, 16000000, 10, "80%", 8),

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED, sha256
-from perfxl.batch.run import FillOptions, check_path, fill_path
+from perfxl.pipeline import check_path, fill_path, FillOptions
 
 EXAMPLES = int(os.environ.get("PERFXL_FUZZ_EXAMPLES", "150"))
 FILL_EXAMPLES = max(EXAMPLES // 4, 1)  # writing workbook + report costs ~10x a check

@@ -34,7 +34,7 @@ import openpyxl
 import pytest
 
 from conftest import CLEAN, SEED
-from perfxl.batch.run import FillOptions, check_path, fill_path
+from perfxl.pipeline import check_path, fill_path, FillOptions
 
 CASES = int(os.environ.get("PERFXL_DIFF_CASES", "200"))
 LONG_CASES = int(os.environ.get("PERFXL_DIFF_LONG", "10000"))
@@ -220,13 +220,12 @@ def _findings(outcome) -> list[tuple]:
 def _uncached_formula_on_a_rewritten_cell(path: Path, results) -> bool:
     """The known limit: a formula Excel left no result for (a script's file) that reads a derived
     cell perfxl rewrote is evaluated, in the output, on perfxl's value."""
-    from perfxl.mark.marks import derived_cells
-    from perfxl.model import column_index
+    from perfxl.xlsx.cells import column_index
     from perfxl.read.workbook import _scan_sheet
 
     with zipfile.ZipFile(path) as archive:
         formulas = _scan_sheet(archive.read(SHEET), {})[1]
-    rewritten = {key for r in results for key in derived_cells(r.form, r.computed)}
+    rewritten = {key for r in results for key in r.derived}
     cells = set()
     for address in rewritten:
         found = re.fullmatch(r"([A-Z]+)(\d+)", address)

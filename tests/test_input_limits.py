@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import SEED, copy_package, sha256
-from perfxl.batch.run import FillOptions, fill_path
+from perfxl.pipeline import fill_path, FillOptions
 from perfxl.read.workbook import open_book
 
 TRANSITIONAL = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -20,7 +20,7 @@ import pytest
 from openpyxl.comments import Comment
 
 from conftest import CLEAN, ROOT, SEED
-from perfxl.batch.run import FillOptions, check_path, fill_path, output_paths
+from perfxl.pipeline import check_path, fill_path, FillOptions, output_paths
 from perfxl.read.workbook import open_book
 
 SHEET = "xl/worksheets/sheet1.xml"

@@ -187,7 +187,7 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
     """In the library too: Ctrl-C (or SIGTERM, raised the same way) inside a save leaves no .~perfxl file."""
     import zipfile
 
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
     from perfxl.batch.lifecycle import Terminated
 
     monkeypatch.setattr(zipfile, "io", _FailingWrites(Terminated))
@@ -197,7 +197,7 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
 
 
 def test_write_error_messages():
-    from perfxl.write.atomic import _write_error
+    from perfxl.atomic import _write_error
 
     full = _write_error(Path("/x/表_自评结果.xlsx"), OSError(errno.ENOSPC, "No space left on device"))
     assert "表_自评结果.xlsx" in full.message and "磁盘空间不足" in full.message
@@ -260,7 +260,7 @@ def test_private_tempdir_is_used_and_given_back(tmp_path, monkeypatch):
 def test_an_interrupt_while_the_temporary_output_is_made_leaves_nothing(tmp_path, monkeypatch):
     """The signal can land just after the file exists and before its name is known to the writer
     (tempfile.mkstemp has that window): the name is chosen first, so it is still removed."""
-    from perfxl.write.atomic import atomic_path
+    from perfxl.atomic import atomic_path
 
     real_open = os.open
 

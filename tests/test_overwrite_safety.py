@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from conftest import SEED, sha256
-from perfxl.batch.run import FillOptions, is_candidate, output_generation, output_paths
+from perfxl.batch.inputs import is_candidate
+from perfxl.pipeline import FillOptions, output_generation, output_paths
 from perfxl.mark.provenance import written_by_perfxl
 
 

@@ -21,7 +21,6 @@ from conftest import SEED
 from test_writer import rewrite_zip
 from lxml import etree
 
-from perfxl.mark import marks
 from perfxl.write import writer
 from perfxl.read.reader import read_forms
 from perfxl.checks.rules import check
@@ -82,7 +81,7 @@ def cells(xml: bytes) -> dict[str, bytes]:
 def fill(run_cli, path: Path) -> Path:
     result = run_cli("fill", path, "--no-report")
     assert result.exit_code in (0, 1), result.stdout + result.stderr
-    from perfxl.batch.run import FillOptions, output_paths
+    from perfxl.pipeline import FillOptions, output_paths
 
     out = output_paths(path, FillOptions())[0]  # a filled output gets the next generation: X_自评结果(2).xlsx
     assert out.is_file()
@@ -100,7 +99,7 @@ def changed_cells(path: Path) -> dict[str, set[str]]:
     changed: dict[str, set[str]] = {}
     for form in read_forms(path):
         result = check(form)
-        wanted = set(marks.derived_cells(form, result.computed)) | {f.cell for f in result.findings if f.cell}
+        wanted = set(result.derived) | {f.cell for f in result.findings if f.cell}
         ws = openpyxl.load_workbook(path)[form.sheet]
         anchors = set()
         for ref in wanted:

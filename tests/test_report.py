@@ -20,7 +20,8 @@ from docx.shared import Mm, Pt
 
 from perfxl.model import Cell, FormError
 from perfxl.read.reader import read_form
-from perfxl.report.document import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context, default_template, render_report, write_report
+from perfxl.report.context import NARRATIVE_KEYS, STANDARD_TEXT, _date_line, build_context
+from perfxl.report.document import default_template, render_report, write_report
 from perfxl.checks.rules import check
 
 from conftest import ROOT, spec_copy
@@ -225,9 +226,10 @@ DEPARTMENT_FIELDS = {"overview", "duties", "organisation", "funds", "goal", "ind
 @pytest.mark.parametrize("rows, fields", [("REPORT_INFO_ROWS", PROJECT_FIELDS), ("DEPARTMENT_REPORT_INFO_ROWS", DEPARTMENT_FIELDS)])
 def test_report_info_rows_cover_every_field_the_report_reads(rows, fields):
     """Every 报告信息 label a 【待补充】 placeholder names has its row, and every field the report reads has one."""
-    import perfxl.report.document as report
+    import perfxl.read.labels as labels_module
+    import perfxl.report.context as report
 
-    labels = getattr(report, rows)
+    labels = getattr(labels_module, rows)
     by_label = {label: field for field, synonyms in NARRATIVE_KEYS.items() for label in synonyms}
     assert {by_label[label] for label in labels} == fields
     assert all(hint and "\n" not in hint for hint in labels.values())
@@ -241,7 +243,7 @@ def test_blank_template_has_a_report_info_row_for_every_field(tmp_path, run_cli)
     """`perfxl template` writes every 报告信息 row with its hint; each row filled in reaches the report."""
     import openpyxl
 
-    from perfxl.report.document import REPORT_INFO_ROWS
+    from perfxl.read.labels import REPORT_INFO_ROWS
 
     blank = tmp_path / "空白.xlsx"
     assert run_cli("template", "-o", blank).exit_code == 0

@@ -67,7 +67,8 @@ def test_template_writes_each_kind_of_blank_form(tmp_path, run_cli, department):
     from docx import Document
 
     from perfxl.read.reader import read_form
-    from perfxl.report.document import DEPARTMENT_REPORT_INFO_ROWS, REPORT_INFO_ROWS, write_report
+    from perfxl.read.labels import DEPARTMENT_REPORT_INFO_ROWS, REPORT_INFO_ROWS
+    from perfxl.report.document import write_report
     from perfxl.checks.rules import check
 
     args = ["template", "--department"] if department else ["template"]

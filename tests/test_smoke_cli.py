@@ -55,16 +55,18 @@ def test_worker_pools_are_recycled_without_hanging(tmp_path, monkeypatch):
     """Long batches replace their workers (memory stays flat) and still finish, in order."""
     import threading
 
-    from perfxl.batch import run as batch
+    from perfxl.batch import plan as batch
+    from perfxl.batch import pool
+    from perfxl.pipeline import FillOptions
     from perfxl.show.render import checked_file
 
-    monkeypatch.setattr(batch, "WORKER_TASKS", 2)  # a fresh pool every 4 files with 2 workers
+    monkeypatch.setattr(pool, "WORKER_TASKS", 2)  # a fresh pool every 4 files with 2 workers
     for index in range(9):
         (tmp_path / f"{index}.xlsx").write_bytes(b"broken")
-    plan = batch.plan_batch([tmp_path], batch.FillOptions(workbook=False, report=False))
+    plan = batch.plan_batch([tmp_path], FillOptions(workbook=False, report=False))
     seen, done = [], []
     # A daemon thread, so that a hang (CPython's max_tasks_per_child bug) fails the test instead of blocking it.
-    thread = threading.Thread(target=lambda: done.append(batch.run_batch(plan.jobs, 2, lambda i, r: seen.append(i), checked_file)), daemon=True)
+    thread = threading.Thread(target=lambda: done.append(pool.run_batch(plan.jobs, 2, lambda i, r: seen.append(i), checked_file)), daemon=True)
     thread.start()
     thread.join(timeout=120)
     assert done, "run_batch did not finish within 120 s"

@@ -223,7 +223,7 @@ def test_summary_prints_through_libreoffice(summary, tmp_path):
 
 
 def _record(name: str, department: str, kind: str = "project", grade: str = "优", errors: int = 0):
-    from perfxl.batch.run import FileRecord, FormRow
+    from perfxl.batch.records import FileRecord, FormRow
 
     form = FormRow(sheet="自评表", project=name, department=department, budget=100.0, executed=90.0, rate=0.9,
                    score_stated=None, score_computed=95.0, grade=grade, errors=errors, warnings=0, ok=not errors, kind=kind)
@@ -250,7 +250,7 @@ def test_department_totals_add_up_with_department_forms_and_sort_by_pinyin(tmp_p
 
 
 def test_summary_of_nothing_readable(tmp_path):
-    from perfxl.batch.run import FileRecord
+    from perfxl.batch.records import FileRecord
     from perfxl.batch.summary import write_summary
 
     broken = FileRecord(tmp_path / "坏.xlsx", label="坏.xlsx", error_code="not-a-workbook", error_message="坏.xlsx 不是 Excel 工作簿。")

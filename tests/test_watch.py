@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from conftest import CLEAN, SEED
 
-from perfxl.batch.run import FillOptions
+from perfxl.pipeline import FillOptions
 from perfxl.batch import watch as watch_module
 from perfxl.batch.watch import OUTPUT_FOLDER, Watcher
 
@@ -282,7 +282,7 @@ def test_a_file_that_cannot_be_read_yet_is_announced_at_once_and_decided_in_time
 
 def test_unwritable_outputs_are_retried_quietly_and_the_summary_warning_is_said_once(tmp_path, monkeypatch):
     """Excel holds the output (and 汇总.xlsx) open: said once, retried, written when Excel lets go."""
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
 
     inbox = tmp_path / "收件"
     inbox.mkdir()
@@ -386,7 +386,7 @@ def test_an_overwrite_that_keeps_size_times_and_file_number_is_found_by_its_cont
 
 
 def test_a_retry_that_fails_the_same_way_changes_nothing(tmp_path, monkeypatch):
-    from perfxl.write import atomic as writeutil
+    from perfxl import atomic as writeutil
 
     inbox = tmp_path / "收件"
     inbox.mkdir()

@@ -25,7 +25,7 @@ OUT_SUFFIX = "_自评结果.xlsx"
 
 
 def output_of(path: Path, folder: Path | None = None) -> Path:
-    from perfxl.batch.run import FillOptions, output_paths
+    from perfxl.pipeline import FillOptions, output_paths
 
     return output_paths(path, FillOptions(output_dir=folder))[0]  # an output's output: 表_自评结果(2).xlsx
 
@@ -142,7 +142,7 @@ def _cells(ws) -> dict[str, tuple]:
 def _changed_cells(path: Path) -> set[str]:
     """What perfxl is meant to change on the form sheet: derived cells and finding cells."""
     (result,) = [check(form) for form in read_forms(path)]
-    derived = marks.derived_cells(result.form, result.computed)
+    derived = result.derived
     return set(derived) | {f.cell for f in result.findings if f.cell}
 
 
@@ -442,7 +442,7 @@ def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
 
 
 def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch):
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
     from perfxl.xlsx.package import Package
 
     before = sha256(seed_form)
@@ -501,11 +501,11 @@ def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_pa
     book = open_book(seed_form, styles=False)
     book.kind = "xls"
     results = [check(form) for form in read_forms(seed_form, book)]
-    before = [f.cell for f in results[0].findings]
+    before = list(results[0].findings)
     target = tmp_path / "out" / "rebuilt_自评结果.xlsx"
-    writer.write_filled_workbook(book, results, target)
-    assert [f.cell for f in results[0].findings][: len(before)] == before  # the caller's findings keep their cells
-    assert results[0].findings[-1].code == "roundtrip-loss" and "LibreOffice" in results[0].findings[-1].message
+    lost = writer.write_filled_workbook(book, results, target)
+    assert results[0].findings == before  # the check's results are the check's: the writer returns its losses
+    assert [f.code for f in lost] == ["roundtrip-loss"] and "LibreOffice" in lost[0].message
     wb = openpyxl.load_workbook(target)
     assert visible_sheets(wb) == ["自评表", "校验结果"]
     sheet = wb["校验结果"]
@@ -516,6 +516,7 @@ def test_xls_without_libreoffice_is_rebuilt_in_standard_layout(seed_form, tmp_pa
     assert total.value == 102 and total.comment.text.startswith("原填写：92；")
     links = [row[4] for row in findings_rows(sheet) if row[1] == "total-mismatch"]
     assert links == [f"'自评表'!{rebuilt.form.total_score.address}"]
+    assert [row[1] for row in findings_rows(sheet)].count("roundtrip-loss") == 1  # listed in the workbook's 校验结果
 
 
 def test_package_inspection_names_lost_parts(tmp_path, make_form, clean_spec):
@@ -534,13 +535,14 @@ def test_text_width_counts_chinese_double():
 
 def test_original_text_reads_back_as_the_same_value():
     from perfxl.model import Cell
+    from perfxl.checks.derived import shown_original
     from perfxl.checks.rules import stated_rate
     from perfxl.read.workbook import typed_value
 
     for raw, fmt in ((1, "0%"), (0.95, None), (95, None), ("100%", None), ("\u300092", None)):
-        shown = marks.shown_original(Cell("H5", raw, fmt), "rate")
+        shown = shown_original(Cell("H5", raw, fmt), "rate")
         assert stated_rate(Cell("H5", typed_value(shown), "0.00%")) == pytest.approx(stated_rate(Cell("H5", raw, fmt))), (raw, shown)
-    assert re.fullmatch(r"92", marks.shown_original(Cell("H25", "\u300092"), "score"))
+    assert re.fullmatch(r"92", shown_original(Cell("H25", "\u300092"), "score"))
 
 
 def test_damaged_part_is_reported_not_fatal(make_form, clean_spec):

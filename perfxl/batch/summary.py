@@ -11,13 +11,16 @@ so the output folder can be moved or zipped and sent on as a whole.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.batch.run import SUMMARY_NAME, FileRecord
+from perfxl.batch.records import STATUSES, FileRecord, FormRow, shown_statuses
+from perfxl.pipeline import SUMMARY_NAME
 from perfxl.read.labels import GRADE_PENDING
 from perfxl.numbers import round_half_up
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 
 SHEET_NAME = "汇总"
 BUDGET, EXECUTED = "全年预算数（万元）", "全年执行数（万元）"
@@ -33,7 +36,6 @@ _WRAPPED = {"文件": 30, "类型": 8, "项目名称": 26, "主管部门": 16, "
 _CENTERED = ("类型", "等级", "错误数", "警告数")
 _TOTAL_FORMATS = {"总分（重算）": '"平均 "0.00'}
 GRADES = ("优", "良", "中", "差", GRADE_PENDING)
-STATUSES = ("通过", "有错误", "无法读取")
 DEPARTMENT_SHEET = "按主管部门"
 CHART_SHEET = "图表"
 UNNAMED_DEPARTMENT = "（未填写主管部门）"
@@ -48,98 +50,130 @@ FONT_NAME = "宋体"
 FONT_SIZE = 10.5
 
 
-def summary_rows(records: list[FileRecord]) -> list[dict]:
-    """The rows of 汇总 as dicts keyed by column; links are paths (or None)."""
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of 汇总: a checked form, or a file that could not be read or written (``form`` None)."""
+
+    label: str  # 文件: the name shown (relative to the folder given), with the sheet when a file has several forms
+    source: Path  # 原表
+    status: str  # one of STATUSES
+    reason: str = ""  # why a file is 无法读取 / 无法写入
+    form: FormRow | None = None
+    workbook: Path | None = None  # 自评结果
+
+    def value(self, column: str):
+        """The cell of ``column`` (links are paths, or None)."""
+        if column == "文件":
+            return self.label
+        if column == "状态":
+            return f"{self.status}：{self.reason}" if self.reason else self.status
+        if column == "原表":
+            return self.source
+        if column == "自评结果":
+            return self.workbook
+        form = self.form
+        if form is None:
+            return None
+        if column == "类型":
+            return KIND_LABELS.get(form.kind, form.kind)
+        if column == "自评报告":
+            return form.report
+        return getattr(form, _FORM_FIELDS[column])
+
+
+#: The 汇总 columns that are fields of a :class:`FormRow`.
+_FORM_FIELDS = {"项目名称": "project", "主管部门": "department", BUDGET: "budget", EXECUTED: "executed", "执行率": "rate",
+                "总分（填写）": "score_stated", "总分（重算）": "score_computed", "等级": "grade", "错误数": "errors", "警告数": "warnings"}
+
+
+def summary_rows(records: list[FileRecord]) -> list[SummaryRow]:
+    """The rows of 汇总: one per form, or one for a file with an error."""
     rows = []
     for record in records:
         if record.error_code is not None:
-            rows.append({"文件": record.label, "_file": record.path, "状态": f"{record.status}：{record.error_message}"})
+            rows.append(SummaryRow(record.label, record.path, record.status, record.error_message or ""))
             continue
         several = len(record.forms) > 1
         for form in record.forms:
-            rows.append({
-                "文件": f"{record.label}［{form.sheet}］" if several else record.label,
-                "_file": record.path,
-                "类型": KIND_LABELS.get(form.kind, form.kind),
-                "项目名称": form.project,
-                "主管部门": form.department,
-                BUDGET: form.budget,
-                EXECUTED: form.executed,
-                "执行率": form.rate,
-                "总分（填写）": form.score_stated,
-                "总分（重算）": form.score_computed,
-                "等级": form.grade,
-                "错误数": form.errors,
-                "警告数": form.warnings,
-                "状态": "通过" if form.ok else "有错误",
-                "自评结果": record.workbook,
-                "自评报告": form.report,
-            })
+            label = f"{record.label}［{form.sheet}］" if several else record.label
+            rows.append(SummaryRow(label, record.path, STATUSES[0] if form.ok else STATUSES[1], form=form, workbook=record.workbook))
     return rows
 
 
-def summary_totals(rows: list[dict]) -> dict:
-    """The 合计 line of 汇总: counts, sums, the overall 执行率 and the average of the graded scores;
-    ``_grades`` and ``_statuses`` hold the counts that go below it, each in a cell of its own."""
-    forms = [row for row in rows if "项目名称" in row]
-    budget = sum(row[BUDGET] for row in forms if row.get(BUDGET) is not None)
-    executed = sum(row[EXECUTED] for row in forms if row.get(EXECUTED) is not None)
-    # The rate over the forms that give both amounts, so a missing 执行数 does not read as unspent money.
-    both = [row for row in forms if row.get(BUDGET) and row.get(EXECUTED) is not None]
-    both_budget = sum(row[BUDGET] for row in both)
-    graded = [row["总分（重算）"] for row in forms if row.get("等级") in GRADES[:4] and row.get("总分（重算）") is not None]
-    grades = {grade: sum(1 for row in forms if row.get("等级") == grade) for grade in GRADES}
-    kinds = [_status_kind(row["状态"]) for row in rows]
-    statuses = {status: kinds.count(status) for status in [*STATUSES, *sorted(set(kinds) - set(STATUSES))]}
-    return {
-        "文件": f"合计（{len(rows)} 个文件，{len(forms)} 份自评表）",
-        BUDGET: budget if forms else None,
-        EXECUTED: executed if forms else None,
-        "执行率": sum(row[EXECUTED] for row in both) / both_budget if both_budget else None,
-        "总分（重算）": sum(graded) / len(graded) if graded else None,
-        "错误数": sum(row.get("错误数") or 0 for row in forms),
-        "警告数": sum(row.get("警告数") or 0 for row in forms),
-        "_grades": grades,
-        "_statuses": statuses,
-    }
+@dataclass(frozen=True)
+class Totals:
+    """The 合计 line of 汇总 and the counts that go below it, each in a cell of its own."""
+
+    files: int
+    forms: int
+    budget: float | None
+    executed: float | None
+    rate: float | None  # over the forms that give both amounts, so a missing 执行数 does not read as unspent money
+    average: float | None  # of the graded scores
+    errors: int
+    warnings: int
+    grades: dict[str, int]
+    statuses: dict[str, int]
+
+    def values(self) -> dict:
+        """The 合计 row, by column."""
+        return {"文件": f"合计（{self.files} 个文件，{self.forms} 份自评表）", BUDGET: self.budget, EXECUTED: self.executed,
+                "执行率": self.rate, "总分（重算）": self.average, "错误数": self.errors, "警告数": self.warnings}
 
 
-def _status_kind(status: str) -> str:
-    """通过 / 有错误 / 无法读取 (the reason after the colon dropped)."""
-    return status.split("：", 1)[0]
+def summary_totals(rows: list[SummaryRow]) -> Totals:
+    forms = [row.form for row in rows if row.form is not None]
+    budget = sum(form.budget for form in forms if form.budget is not None)
+    executed = sum(form.executed for form in forms if form.executed is not None)
+    both = [form for form in forms if form.budget and form.executed is not None]
+    both_budget = sum(form.budget for form in both)
+    graded = [form.score_computed for form in forms if form.grade in GRADES[:4] and form.score_computed is not None]
+    statuses = [row.status for row in rows]
+    return Totals(
+        files=len(rows), forms=len(forms),
+        budget=budget if forms else None,
+        executed=executed if forms else None,
+        rate=sum(form.executed for form in both) / both_budget if both_budget else None,
+        average=sum(graded) / len(graded) if graded else None,
+        errors=sum(form.errors or 0 for form in forms),
+        warnings=sum(form.warnings or 0 for form in forms),
+        grades={grade: sum(1 for form in forms if form.grade == grade) for grade in GRADES},
+        statuses={status: statuses.count(status) for status in shown_statuses(statuses)},
+    )
 
 
-def department_frame(rows: list[dict]):
+def department_frame(rows: list[SummaryRow]):
     """The 按主管部门 table (pandas): per 主管部门 the projects, amounts, rate, average score, grades, errors;
     sorted as a Chinese reader looks names up (by pinyin), the forms without a 主管部门 last."""
     import pandas as pd
 
-    forms = pd.DataFrame([row for row in rows if "项目名称" in row], columns=[c for c in COLUMNS if c not in ("状态", *LINKS)])
+    forms = pd.DataFrame([dataclasses.asdict(row.form) for row in rows if row.form is not None],
+                         columns=[field.name for field in dataclasses.fields(FormRow)])
     if forms.empty:
         return pd.DataFrame(columns=list(DEPARTMENT_COLUMNS))
-    forms["主管部门"] = forms["主管部门"].fillna("").astype(str).str.strip().replace("", UNNAMED_DEPARTMENT)
-    for column in (BUDGET, EXECUTED, "总分（重算）"):
+    forms["department"] = forms["department"].fillna("").astype(str).str.strip().replace("", UNNAMED_DEPARTMENT)
+    for column in ("budget", "executed", "score_computed"):
         forms[column] = pd.to_numeric(forms[column], errors="coerce")
-    both = forms[BUDGET].gt(0) & forms[EXECUTED].notna()
-    forms["_rate_budget"] = forms[BUDGET].where(both)
-    forms["_rate_executed"] = forms[EXECUTED].where(both)
-    forms["_graded_score"] = forms["总分（重算）"].where(forms["等级"].isin(GRADES[:4]))
-    forms["_has_errors"] = forms["错误数"].fillna(0).astype(int).gt(0)
-    forms["_project"] = forms["类型"].eq(KIND_LABELS["project"]).astype(int)
-    forms["_department"] = forms["类型"].eq(KIND_LABELS["department"]).astype(int)
+    both = forms["budget"].gt(0) & forms["executed"].notna()
+    forms["_rate_budget"] = forms["budget"].where(both)
+    forms["_rate_executed"] = forms["executed"].where(both)
+    forms["_graded_score"] = forms["score_computed"].where(forms["grade"].isin(GRADES[:4]))
+    forms["_has_errors"] = forms["errors"].fillna(0).astype(int).gt(0)
+    forms["_project"] = forms["kind"].eq("project").astype(int)
+    forms["_department"] = forms["kind"].eq("department").astype(int)
     for grade in GRADES:
-        forms[f"_{grade}"] = forms["等级"].eq(grade).astype(int)
-    grouped = forms.groupby("主管部门", sort=False)
+        forms[f"_{grade}"] = forms["grade"].eq(grade).astype(int)
+    grouped = forms.groupby("department", sort=False)
     table = pd.DataFrame({
         "项目数": grouped["_project"].sum(),
         "部门整体表": grouped["_department"].sum(),
-        BUDGET: grouped[BUDGET].sum(min_count=1),
-        EXECUTED: grouped[EXECUTED].sum(min_count=1),
+        BUDGET: grouped["budget"].sum(min_count=1),
+        EXECUTED: grouped["executed"].sum(min_count=1),
         "执行率": grouped["_rate_executed"].sum(min_count=1) / grouped["_rate_budget"].sum(min_count=1),
         "平均分": grouped["_graded_score"].mean(),
         **{grade: grouped[f"_{grade}"].sum() for grade in GRADES},
         "有错误的表": grouped["_has_errors"].sum(),
-    }).reset_index()
+    }).rename_axis("主管部门").reset_index()
     table["_unnamed"] = table["主管部门"].eq(UNNAMED_DEPARTMENT)
     table["_pinyin"] = table["主管部门"].map(pinyin_key)
     table = table.sort_values(["_unnamed", "_pinyin", "主管部门"], kind="stable").reset_index(drop=True)
@@ -174,7 +208,7 @@ def write_summary(records: list[FileRecord], folder: Path, force: bool = False) 
     departments = department_frame(rows)
     dep = wb.create_sheet(DEPARTMENT_SHEET)
     _department_sheet(dep, departments, totals)
-    _charts(wb, totals["_grades"], dep, len(departments))
+    _charts(wb, totals.grades, dep, len(departments))
     with atomic_path(target) as temp:
         wb.save(temp)
     return target
@@ -227,7 +261,7 @@ def _counts_block(ws, row: int, title: str, counts: dict[str, int]) -> int:
     return row + 2
 
 
-def _summary_sheet(ws, rows: list[dict], totals: dict, base: Path) -> None:
+def _summary_sheet(ws, rows: list[SummaryRow], totals: Totals, base: Path) -> None:
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
@@ -239,23 +273,22 @@ def _summary_sheet(ws, rows: list[dict], totals: dict, base: Path) -> None:
     plain, error_font = _font(), _font(color="C00000")
     for row_index, row in enumerate(rows, start=2):
         for col, name in enumerate(COLUMNS, start=1):
-            value = row.get(name)
+            value = row.value(name)
             cell = ws.cell(row=row_index, column=col)
             cell.alignment = Alignment(wrap_text=name in _WRAPPED, vertical="top", horizontal="center" if name in _CENTERED else None)
             cell.font = plain
             if name in LINKS:
-                target = row["_file"] if name == "原表" else value
-                if target is not None:  # a short label: the name is the input's plus _自评结果/_自评报告
-                    _link(cell, name, _relative(Path(target), base))
+                if value is not None:  # a short label: the name is the input's plus _自评结果/_自评报告
+                    _link(cell, name, _relative(Path(value), base))
                 continue
             _put(cell, value, name, _FORMATS)
             if name == "状态" and value != "通过":
                 cell.font = error_font
             widths[col - 1] = max(widths[col - 1], text_width(_shown(value, name)))
     last = len(rows) + 1
-    _total_row(ws, last + 1, COLUMNS, totals, {**_FORMATS, **_TOTAL_FORMATS})
-    after = _counts_block(ws, last + 3, "等级", totals["_grades"])
-    _counts_block(ws, after, "状态", totals["_statuses"])
+    _total_row(ws, last + 1, COLUMNS, totals.values(), {**_FORMATS, **_TOTAL_FORMATS})
+    after = _counts_block(ws, last + 3, "等级", totals.grades)
+    _counts_block(ws, after, "状态", totals.statuses)
     for name in ("总分（填写）", "总分（重算）"):  # one-line header; room for the 合计 row's "平均 99.36"
         widths[COLUMNS.index(name)] = max(widths[COLUMNS.index(name)], text_width(name))
     for col, width in enumerate(widths, start=1):
@@ -266,7 +299,7 @@ def _summary_sheet(ws, rows: list[dict], totals: dict, base: Path) -> None:
     _print_setup(ws)
 
 
-def _department_sheet(ws, departments, totals: dict) -> None:
+def _department_sheet(ws, departments, totals: Totals) -> None:
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
@@ -286,7 +319,7 @@ def _department_sheet(ws, departments, totals: dict) -> None:
     total_row = len(departments) + 2
     _total_row(ws, total_row, DEPARTMENT_COLUMNS, {
         "主管部门": f"合计（{len(departments)} 个主管部门）", **sums,
-        BUDGET: totals[BUDGET], EXECUTED: totals[EXECUTED], "执行率": totals["执行率"], "平均分": totals["总分（重算）"],
+        BUDGET: totals.budget, EXECUTED: totals.executed, "执行率": totals.rate, "平均分": totals.average,
     }, _DEPARTMENT_FORMATS)
     for col, name in enumerate(DEPARTMENT_COLUMNS, start=1):
         if name in _DEPARTMENT_COUNTS:

@@ -27,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from perfxl.batch.run import WRITE_ERROR_CODES, FileRecord, FillOptions, fill_path, is_candidate, output_paths
+from perfxl.batch.inputs import is_candidate
+from perfxl.batch.records import FileRecord, WRITE_ERROR_CODES
+from perfxl.pipeline import fill_path, FillOptions, output_paths
 from perfxl.model import FormError
 
 OUTPUT_FOLDER = "输出"
@@ -175,7 +177,7 @@ class Watcher:
         current = bool(digest) and self._previous.get(path.name) == digest and all(out.exists() for out in expected)
         if current:
             # Filled by an earlier run of watch from this very content: only read it for 汇总.
-            from perfxl.batch.run import check_path
+            from perfxl.pipeline import check_path
 
             outcome = check_path(path)
             if outcome.error is None:
@@ -328,7 +330,7 @@ def _load_state(path: Path) -> dict[str, str]:
 def _save_state(path: Path, state: dict[str, str]) -> None:
     import json
 
-    from perfxl.write.atomic import write_bytes_atomic
+    from perfxl.atomic import write_bytes_atomic
 
     try:
         write_bytes_atomic(path, json.dumps(state, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8"))

@@ -74,6 +74,11 @@ class Computed:
 
     rate: float | None = None  # 执行率 of the 年度资金总额 row (from the parts' sum when it was left blank or 0)
 
+    @property
+    def grade_text(self) -> str:
+        """“等级：优”, or “等级待定：分值合计 110 分，不是 100 分”."""
+        return f"等级待定：{self.grade_reason}" if self.grade == L.GRADE_PENDING else f"等级：{self.grade}"
+
 
 @dataclass(repr=False)
 class CheckResult:
@@ -83,6 +88,7 @@ class CheckResult:
     form: Form
     findings: list[Finding]
     computed: Computed
+    derived: dict = field(default_factory=dict)  # address → checks.derived.Derived: the cells fill may rewrite
 
     @property
     def ok(self) -> bool:
@@ -210,7 +216,9 @@ def check(form: Form) -> CheckResult:
     _check_template_text(form, out)
     _check_accounting(form, out)
     out.items.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _position(f.cell)))
-    return CheckResult(form, out.items, computed)
+    from perfxl.checks.derived import derived_cells
+
+    return CheckResult(form, out.items, computed, derived_cells(form, computed))
 
 
 def _position(address: str | None) -> tuple[int, str]:
@@ -859,7 +867,7 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
         out.add("score-not-number", form.total_score.address, f"总分行的得分“{form.total_score.text}”无法识别为数字：请填写数字。")
     elif stated_score.is_number and computed.total_score is not None and not close(stated_score.value, computed.total_score):
         out.add("total-mismatch", form.total_score.address,
-                f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{grade_text(computed)}）：请改正。",
+                f"总分填写为 {format_number(stated_score.value)}，按 预算执行率得分 {format_number(computed.budget_score)} + 各三级指标得分 {format_number(indicator_score)} 计算应为 {format_number(computed.total_score)}（{computed.grade_text}）：请改正。",
                 computed.total_score, stated_score.value)
     written = form.grade_cell.text
     if written and L.grade_word(written) and stated_differs(form.grade_cell, computed.grade, "grade"):
@@ -948,11 +956,6 @@ def _grade(computed: Computed, unknown_weights: int, unknown_scores: int, empty:
     if reasons:
         return GRADE_PENDING, "，".join(reasons)
     return grade_of(computed.total_score), ""
-
-
-def grade_text(computed: Computed) -> str:
-    """“等级：优”, or “等级待定：分值合计 110 分，不是 100 分”."""
-    return f"等级待定：{computed.grade_reason}" if computed.grade == GRADE_PENDING else f"等级：{computed.grade}"
 
 
 def _check_weights_standard(form: Form, computed: Computed, out: _Findings) -> None:

@@ -59,7 +59,8 @@ def check_book(path: Path | str, book: Book | None = None) -> list:
 def honoured_records(book: Book, results: list) -> dict:
     """Sheet → cell → the record honoured there: a derived cell showing the rules' value, whose
     record says perfxl wrote that value."""
-    from perfxl.model import record_matches, split_ref
+    from perfxl.model import record_matches
+    from perfxl.xlsx.cells import split_ref
     from perfxl.checks.rules import stated_differs
 
     honoured: dict = {}
@@ -67,7 +68,7 @@ def honoured_records(book: Book, results: list) -> dict:
         records = book.records.get(result.form.sheet) if book.records else None
         if not records:
             continue
-        for address, (stated, value, kind) in _derivable(result).items():
+        for address, (stated, value, kind, differs) in _derivable(result).items():
             try:
                 key = split_ref(stated.address or address)
             except ValueError:
@@ -77,23 +78,24 @@ def honoured_records(book: Book, results: list) -> dict:
                 continue
             if kind == "amount:blank":  # perfxl only ever writes a subtotal the form left blank
                 kind = "amount" if record.original == "" else None
-            if kind and not stated_differs(stated, value, kind) and record_matches(record, stated.raw, stated.number_format):
+                differs = kind is None or stated_differs(stated, value, kind)
+            if kind and not differs and record_matches(record, stated.raw, stated.number_format):
                 honoured.setdefault(result.form.sheet, {})[key] = record
     return honoured
 
 
 def _derivable(result) -> dict:
-    """The cells the rules derive (marks.derived_cells), and the subtotals of 年度资金总额 that perfxl
-    fills in where the form left them blank (in an output they show the sum perfxl wrote)."""
-    from perfxl.mark.marks import derived_cells
+    """address → (cell, value, kind, differs) of the cells the check derives (``result.derived``), and
+    of the subtotals of 年度资金总额 that perfxl fills in where the form left them blank (in an output
+    they show the sum perfxl wrote; ``differs`` None: compared once the record is known)."""
     from perfxl.numbers import round_half_up
 
-    cells = dict(derived_cells(result.form, result.computed))
+    cells = {address: (d.stated, d.value, d.kind, d.differs) for address, d in result.derived.items()}
     total = result.form.fund("funds_total")
     for name in ("initial", "budget", "executed") if total is not None else ():
         cell, value = getattr(total, name), result.computed.funds_totals.get(name)
         if cell.address and cell.address not in cells and value is not None:
-            cells[cell.address] = (cell, round_half_up(value / result.form.money_factor, 4), "amount:blank")
+            cells[cell.address] = (cell, round_half_up(value / result.form.money_factor, 4), "amount:blank", None)
     return cells
 
 

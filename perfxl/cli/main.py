@@ -90,8 +90,10 @@ def check_command(
     import time
     from functools import partial
 
-    from perfxl.batch.run import FillOptions, default_jobs, plan_batch, run_batch
-    from perfxl.show.render import as_checked_file, checked_file, json_element
+    from perfxl.batch.plan import plan_batch
+    from perfxl.batch.pool import default_jobs, run_batch
+    from perfxl.pipeline import FillOptions
+    from perfxl.show.render import as_checked_file, checked_file, json_element, warm_check
 
     started = time.monotonic()
     plan = plan_batch(forms, FillOptions(workbook=False, report=False), recursive=recursive)
@@ -99,7 +101,7 @@ def check_command(
     if not plan.jobs:
         _fail(_no_forms_message(forms, recursive, "check", plan.skipped))
     if explain:  # for a person who doubts a reading: in-process, file by file
-        from perfxl.batch.run import check_path
+        from perfxl.pipeline import check_path
         from perfxl.show.render import explain_text
 
         outcomes = [check_path(job.path) for job in plan.jobs]
@@ -137,11 +139,11 @@ def check_command(
     process = partial(checked_file, output_format=output_format)
     # Checking is light: one pool for the whole folder, warmed with the reading modules only.
     codes = run_batch(plan.jobs, workers, on_record, process=process, keep=False, worker_tasks=0,
-                      warm=("perfxl.read.reader", "perfxl.checks.rules", "perfxl.show.render"))
+                      warm=warm_check)
     if output_format == "json":
         typer.echo("[]" if printed == 0 else "\n]")
     elif plan.summary_dir is not None:  # a folder or several files: the same closing line as fill
-        from perfxl.batch.run import STATUSES
+        from perfxl.batch.records import STATUSES
 
         typer.echo(tally_line([STATUSES[code] for code in codes], time.monotonic() - started))
     raise typer.Exit(max(codes, default=0))
@@ -149,7 +151,7 @@ def check_command(
 
 def _no_forms_message(forms: list[str], recursive: bool, command: str, skipped: list = ()) -> str:
     """"Nothing found", naming where perfxl looked, and pointing at --recursive when sub-folders hold forms."""
-    from perfxl.batch.run import expand_inputs
+    from perfxl.batch.inputs import expand_inputs
 
     places = [Path(item) for item in forms]
     if len(places) == 1:
@@ -169,7 +171,7 @@ def _no_forms_message(forms: list[str], recursive: bool, command: str, skipped: 
 def _say_skipped(plan, command: str) -> None:
     """One line (stderr) naming perfxl's own files that the inputs held and the run passed over."""
     if plan.skipped:
-        from perfxl.batch.run import skipped_line
+        from perfxl.batch.inputs import skipped_line
 
         typer.echo(skipped_line(plan.skipped, command), err=True)
 
@@ -211,8 +213,9 @@ def fill_command(
 
 
 def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force) -> None:
-    from perfxl.batch.run import (BACKGROUND_XLS_JOBS, FillOptions, default_jobs, fill_record, plan_batch, preconvert_xls, run_batch,
-                        worst_exit_code)
+    from perfxl.batch.plan import BACKGROUND_XLS_JOBS, fill_record, plan_batch, preconvert_xls
+    from perfxl.batch.pool import default_jobs, run_batch
+    from perfxl.pipeline import FillOptions, worst_exit_code
     from perfxl.cli.progress import BatchProgress
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
@@ -243,7 +246,7 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
             records = run_batch(jobs_to_run, workers, on_record, fill_record)
     code = worst_exit_code(records)
     if plan.summary_dir is not None:
-        from perfxl.batch.run import SUMMARY_NAME
+        from perfxl.pipeline import SUMMARY_NAME
         from perfxl.model import FormError
         from perfxl.batch.summary import write_summary
 
@@ -271,7 +274,7 @@ def report_command(
 
     示例：perfxl report 自评表.xlsx --template 我单位报告模板.docx
     """
-    from perfxl.batch.run import FillOptions, fill_path
+    from perfxl.pipeline import fill_path, FillOptions
 
     options = _fill_options(FillOptions, output_dir, template, report=True, strict=strict, workbook=False, force=force)
     outcome = _guarded(fill_path, form, options)
@@ -288,7 +291,7 @@ def _fill_options(factory, output_dir, template, **flags):
 
 
 def _print_fill(outcome, strict_report: bool = False) -> None:
-    from perfxl.batch.run import FileRecord
+    from perfxl.batch.records import FileRecord
 
     for line, to_stderr in record_lines(FileRecord.from_outcome(outcome), strict_report=strict_report):
         typer.echo(line, err=to_stderr)
@@ -310,7 +313,7 @@ def watch_command(
     """
     import time
 
-    from perfxl.batch.run import FillOptions
+    from perfxl.pipeline import FillOptions
     from perfxl.batch.watch import OUTPUT_FOLDER, Watcher
 
     if folder.is_file():
@@ -374,7 +377,7 @@ def serve_command(
 
     示例：perfxl serve ；perfxl serve --host 0.0.0.0 --port 8080 --token 口令
     """
-    from perfxl.batch.run import default_jobs
+    from perfxl.batch.pool import default_jobs
     from perfxl.web.jobs import ServeLimits
     from perfxl.web.server import serve
 
@@ -403,7 +406,7 @@ def template_command(
     示例：perfxl template -o 2024年度自评表.xlsx ；perfxl template --department
     """
     from perfxl.templates import blank_form_bytes
-    from perfxl.write.atomic import write_bytes_atomic
+    from perfxl.atomic import write_bytes_atomic
 
     output = output or Path(f"{'部门整体支出' if department else '项目支出'}绩效自评表（空白）.xlsx")
     if output.suffix.lower() != ".xlsx":

@@ -101,11 +101,3 @@ def _shorten(text: str, width: int) -> str:
     while cell_len("..." + text) > width:
         text = text[1:]
     return "..." + text
-
-
-def duration_text(seconds: float) -> str:
-    """4.2 秒, 3 分 12 秒."""
-    if seconds < 60:
-        return f"{seconds:.1f} 秒"
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    return f"{minutes} 分 {seconds} 秒"

@@ -8,8 +8,9 @@ perfxl changes only:
 * cells with findings: highlighted, with the findings as a comment, value untouched;
 * a ``校验结果`` sheet listing every finding, each linked to its cell.
 
-This module decides all of it as plain values: which cells are derived, the comment texts, the
-highlight colours, and the 校验结果 sheet's content and layout (:func:`findings_sheet`). The
+Which cells are derived, and whether each states something else, the check decides
+(:mod:`perfxl.checks.derived`, ``CheckResult.derived``). This module decides the rest as plain
+values: the comment texts, the highlight colours, and the 校验结果 sheet's content and layout (:func:`findings_sheet`). The
 writers only render it: :mod:`perfxl.write.patch` as XML into the input package (.xlsx/.xlsm),
 :mod:`perfxl.write.xlswriter` with openpyxl (.xls inputs). It also recognises what an earlier run wrote
 (:func:`findings_sheet_file_name`, :func:`comments_by_perfxl`), for the writers and for
@@ -27,8 +28,8 @@ from typing import Callable, Iterable
 
 from perfxl.read import labels as L
 from perfxl.checks.catalogue import SEVERITY_ORDER, SEVERITY_ZH
-from perfxl.model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Cell, Finding, Form, original_comment, original_record
-from perfxl.numbers import display_text, format_number, format_percent, round_half_up, text_width
+from perfxl.model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Finding, original_comment, original_record
+from perfxl.numbers import format_number, format_percent, text_width
 
 RATE_FORMAT = "0.00%"
 SCORE_FORMAT = "0.00"
@@ -41,58 +42,6 @@ USER_COMMENT_MARKER = "\n\n【原批注"
 
 
 # ---------------------------------------------------------------- derived and flagged cells
-
-
-def derived_cells(form: Form, computed) -> dict[str, tuple[Cell, object, str]]:
-    """address → (the cell as the form stated it, recomputed value, kind: rate | score | amount | grade)."""
-    cells: dict[str, tuple[Cell, object, str]] = {}
-    shared: set[str] = set()  # one cell read as the rate of several rows (a merged 执行率): flagged, not rewritten
-    for row in form.funds:
-        rate = computed.rates.get(row.row)
-        if row.rate.address and rate is not None:
-            if row.rate.address in cells:
-                shared.add(row.rate.address)
-            cells[row.rate.address] = (row.rate, rate, "rate")
-    total = form.fund("funds_total")
-    if total is not None:
-        has_rate = computed.rate is not None or total.rate.reading.is_number
-        if total.score.address and has_rate and computed.budget_score is not None:
-            cells[total.score.address] = (total.score, computed.budget_score, "score")
-        for name in ("initial", "budget", "executed"):
-            cell, value = getattr(total, name), computed.funds_totals.get(name)
-            if cell.address and cell.is_blank and value is not None:  # a blank subtotal: fill in the sum of its parts
-                cells[cell.address] = (cell, round_half_up(value / form.money_factor, 4), "amount")
-    # An unknown total (cannot-verify) is never written: nothing computed from an unknown goes into the workbook.
-    if form.total_weight.address and computed.total_weight is not None:
-        cells[form.total_weight.address] = (form.total_weight, computed.total_weight, "score")
-    if form.total_score.address and computed.total_score is not None:
-        cells[form.total_score.address] = (form.total_score, computed.total_score, "score")
-    if form.grade_cell.address and computed.grade:
-        cells[form.grade_cell.address] = (form.grade_cell, computed.grade, "grade")
-    judged = {cell.address for ind in form.indicators
-              for cell in (ind.level3, ind.target, ind.actual, ind.weight, ind.score, ind.deviation) if cell.address}
-    # A cell read as an indicator's is a judgement cell, even where an odd layout also puts a total
-    # on it: flagged, never rewritten. So is a cell read as two things at once.
-    return {address: item for address, item in cells.items() if address not in judged and address not in shared}
-
-
-def shown_original(stated: Cell, kind: str) -> str:
-    """What a person saw in the cell, written so that reading the comment back gives the same value."""
-    from perfxl.checks.rules import stated_rate
-
-    raw, fmt = stated.raw, stated.number_format or ""
-    if raw is None:
-        return ""
-    is_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-    if is_number and "%" in fmt:
-        match = re.search(r"\.(0+)", fmt)
-        places = len(match.group(1)) if match else 0
-        return f"{round_half_up(raw * 100, places):.{places}f}%"
-    reading = stated.reading
-    if kind == "rate" and reading.is_number and reading.unit not in ("%", "‰"):
-        # A bare 95 or 0.95 in a rate column means 95 %; the cell will show percent, so say it that way.
-        return format_percent(stated_rate(stated), 6)
-    return format_number(raw, 6) if is_number else display_text(raw)
 
 
 def shown_value(value, kind: str) -> str:
@@ -119,17 +68,17 @@ def highlight_color(severity: str) -> str:
     return SEVERITY_FILL.get(severity, CHANGED_FILL)
 
 
-def derived_comment(stated: Cell, value, kind: str, findings: list[Finding], *, differs: bool, formula: str | None,
-                    record: str | None = None) -> str:
-    """The comment of a derived cell perfxl rewrites: the findings, after the recorded original when
-    the form stated something else (``formula``: the cell's own formula, ``=…``, if it had one;
-    ``record``: the words of the earlier run's record the reading honoured, kept as they were)."""
+def derived_comment(derived, findings: list[Finding], *, formula: str | None, record: str | None = None) -> str:
+    """The comment of a derived cell perfxl rewrites (a :class:`perfxl.checks.derived.Derived`): the
+    findings, after the recorded original when the form stated something else (``formula``: the
+    cell's own formula, ``=…``, if it had one; ``record``: the words of the earlier run's record the
+    reading honoured, kept as they were)."""
     text = findings_text(findings)
-    if differs:
+    if derived.differs:
         if record is None:
-            shown = shown_original(stated, kind) if not (formula and stated.raw is None) else ""
-            record = original_record(shown, formula, is_text=isinstance(stated.raw, str))
-        text = original_comment(record, shown_value(value, kind)) + "\n" + text
+            shown = derived.shown if not (formula and derived.stated.raw is None) else ""
+            record = original_record(shown, formula, is_text=isinstance(derived.stated.raw, str))
+        text = original_comment(record, shown_value(derived.value, derived.kind)) + "\n" + text
     return text
 
 
@@ -187,14 +136,12 @@ def findings_sheet(file_name: str, results, sheet_names: Iterable[str], note: st
     ``sheet_names``: the workbook's sheets (a finding links to its cell where its sheet is one);
     ``note``: a sentence on how the output was made (an .xls input), said under the summaries.
     """
-    from perfxl.checks.rules import grade_text
-
     sheet_names = set(sheet_names)
     lines = [f"{FILE_PREFIX}{file_name}"]
     for result in results:
         c = result.computed
         counts = "，".join(f"{SEVERITY_ZH[s]} {result.count(s)} 项" for s in SEVERITY_ORDER)
-        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{grade_text(c)}；{counts}")
+        lines.append(f"工作表“{result.form.sheet}”（{KIND_ZH[result.form.kind]}）：总分（按规则重新计算）{format_number(c.total_score)}，{c.grade_text}；{counts}")
     if note:
         lines.append(f"说明：{note}")
     header_row = len(lines) + 3  # title, the lines, a blank row

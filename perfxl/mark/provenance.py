@@ -16,7 +16,7 @@ survive the file being opened and saved again in Excel, WPS or Word:
 A marked file that a user has corrected by hand is still perfxl's: ``perfxl fill 表.xlsx`` run
 twice replaces the first run's outputs (the common case). What protects a corrected output is
 that perfxl never writes over a file given as an input of the run, and that filling an output
-writes a new, numbered name (see :func:`perfxl.batch.run.output_paths`).
+writes a new, numbered name (see :func:`perfxl.pipeline.output_paths`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The 附件 of the Word report: the 自评表 as Word tables (WordprocessingML written as text).
 
-Built from the report's :class:`~perfxl.report.document.Facts`, the same strings the report's text uses, so
+Built from the report's :class:`~perfxl.report.facts.Facts`, the same strings the report's text uses, so
 table and text can never disagree. :mod:`perfxl.report.engine` puts the tables where the template's
 ``{{ annex_table }}`` paragraph was.
 """
@@ -15,7 +15,7 @@ from perfxl.model import GROUP_ZH
 from perfxl.report.engine import W_NS, run_xml
 
 if TYPE_CHECKING:
-    from perfxl.report.document import Facts, FundFacts
+    from perfxl.report.facts import Facts, FundFacts
 
 
 def print_width(text: str) -> float:

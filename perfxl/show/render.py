@@ -6,14 +6,20 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.batch.run import FileOutcome
+from perfxl.pipeline import FileOutcome
 from perfxl.checks.catalogue import SEVERITY_ZH
 from perfxl.model import KIND_DEPARTMENT, KIND_ZH
 from perfxl.numbers import format_number, format_percent
-from perfxl.checks.rules import grade_text
 from perfxl.systext import printable
 
 _SEVERITIES = ("error", "warning", "info")
+
+
+def warm_check() -> None:
+    """What a worker process that checks imports before its first file: reading, the rules, this module."""
+    import perfxl.checks.rules  # noqa: F401  (with it: pandas)
+    import perfxl.checks.trust  # noqa: F401
+    import perfxl.read.reader  # noqa: F401
 
 
 def outcome_text(outcome: FileOutcome) -> str:
@@ -44,7 +50,7 @@ def outcome_text(outcome: FileOutcome) -> str:
 def explain_text(outcome: FileOutcome) -> str:
     """The accounted reading of one file, row by row: each non-empty cell with what perfxl took it for,
     and 【未读取】 for what nothing accounts for (each of those is a row-unread / cell-unread finding)."""
-    from perfxl.model import a1
+    from perfxl.xlsx.cells import a1
 
     if outcome.error is not None:
         return outcome_text(outcome)
@@ -87,7 +93,7 @@ def result_head(result) -> list[str]:
     stated_text = f"填写 {format_number(stated)}，" if stated is not None else ""
     recomputed = "无法重算" if computed.total_score is None else f"重算 {format_number(computed.total_score)}"
     weights = "无法核对" if computed.total_weight is None else format_number(computed.total_weight)
-    lines.append(f"总分：{stated_text}{recomputed}（{grade_text(computed)}），分值合计 {weights}")
+    lines.append(f"总分：{stated_text}{recomputed}（{computed.grade_text}），分值合计 {weights}")
     return lines
 
 
@@ -126,7 +132,7 @@ class CheckedFile:
 
 def checked_file(job, output_format: str = "text") -> CheckedFile:
     """Check one batch job's file and render it (the unit of work of ``perfxl check``)."""
-    from perfxl.batch.run import check_path
+    from perfxl.pipeline import check_path
 
     outcome = check_path(job.path)
     error = outcome.error

@@ -33,9 +33,15 @@ def record_lines(record, strict_report: bool = False, outputs: bool = True) -> l
 
 def tally_line(statuses: list[str], seconds: float) -> str:
     """共 N 份：通过 …，有错误 …，无法读取 …(，无法写入 …)；用时 …。 (a batch's closing line)."""
-    from perfxl.batch.run import STATUSES
-    from perfxl.cli.progress import duration_text
+    from perfxl.batch.records import shown_statuses
 
-    shown = STATUSES[:3] + tuple(status for status in STATUSES[3:] if status in statuses)  # 无法写入 only when it happened
-    counts = [f"{status} {statuses.count(status)} 份" for status in shown]
+    counts = [f"{status} {statuses.count(status)} 份" for status in shown_statuses(statuses)]
     return f"共 {len(statuses)} 份：{'，'.join(counts)}；用时 {duration_text(seconds)}。"
+
+
+def duration_text(seconds: float) -> str:
+    """4.2 秒, 3 分 12 秒."""
+    if seconds < 60:
+        return f"{seconds:.1f} 秒"
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes} 分 {seconds} 秒"

@@ -14,10 +14,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfxl.batch.run import FILL_MODULES, WORKER_TASKS, FileRecord, Job, _safely, _warm_worker, fill_path, job_refusal
+from perfxl.batch.plan import Job, job_refusal
+from perfxl.batch.pool import WORKER_TASKS, safely, stop_workers, warm_worker
+from perfxl.batch.records import FileRecord
+from perfxl.pipeline import fill_path, warm_fill
 
-#: What a worker imports once, before its first file: fill's modules and the page's rendering.
-WEB_MODULES = FILL_MODULES + ("perfxl.show.render", "perfxl.web.engine")
+
+def warm_web() -> None:
+    """What a worker imports once, before its first file: fill's modules and the page's rendering."""
+    warm_fill()
+    import perfxl.web.engine  # noqa: F401
 
 
 @dataclass
@@ -36,9 +42,12 @@ def web_record(job: Job) -> WebRecord:
         return WebRecord(refused)
     from perfxl.show.render import result_head
 
+    from perfxl.write.losses import with_findings
+
     outcome = fill_path(job.path, job.options, job.converted)
+    shown = with_findings(outcome.results, outcome.losses)  # as the filled workbook's 校验结果 lists them
     forms = [{"sheet": result.form.sheet, "kind": result.form.kind, "head": result_head(result),
-              "findings": [finding_row(finding) for finding in result.findings]} for result in outcome.results]
+              "findings": [finding_row(finding) for finding in result.findings]} for result in shown]
     return WebRecord(FileRecord.from_outcome(outcome, job.label), forms)
 
 
@@ -73,7 +82,7 @@ def split_fix(message: str) -> tuple[str, str]:
 
 
 def as_web_record(result) -> WebRecord:
-    """What a worker sent back: a WebRecord, or the FileRecord of a crash ``_safely`` caught."""
+    """What a worker sent back: a WebRecord, or the FileRecord of a crash ``safely`` caught."""
     return result if isinstance(result, WebRecord) else WebRecord(result)
 
 
@@ -117,7 +126,7 @@ class Engine:
                     raise RuntimeError("engine stopped")
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_worker, initargs=(WEB_MODULES,))
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_worker, initargs=(warm_web,))
                 self._submitted = 0
             self._submitted += 1
             return self._pool
@@ -152,7 +161,7 @@ class Engine:
         for _ in range(2):
             pool = self._current_pool()
             try:
-                return as_web_record(pool.submit(run_in_worker, _safely, web_record, job).result())
+                return as_web_record(pool.submit(run_in_worker, safely, web_record, job).result())
             except BrokenProcessPool:
                 if self._stopped:
                     raise
@@ -175,14 +184,7 @@ class Engine:
             self._pool = self._draining = None
             self._cond.notify_all()
         for pool in pools:
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for worker in processes:
-                with contextlib.suppress(Exception):
-                    worker.terminate()
-            for worker in processes:
-                with contextlib.suppress(Exception):
-                    worker.join(10)
+            stop_workers(pool)
 
 
 def _ready() -> bool:

@@ -261,7 +261,8 @@ def run(batch: Batch, engine) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from perfxl.batch.run import FillOptions, plan_batch, preconvert_xls
+    from perfxl.batch.plan import plan_batch, preconvert_xls
+    from perfxl.pipeline import FillOptions
     from perfxl.show.verdict import tally_line
     from .engine import write_summary_file
 

@@ -262,7 +262,7 @@ def save(spec: FormSpec, path: Path | str) -> Path:
 
 
 def blank_template_spec() -> FormSpec:
-    from perfxl.report.document import REPORT_INFO_ROWS
+    from perfxl.read.labels import REPORT_INFO_ROWS
 
     return FormSpec(
         subtitle="（    年度）",
@@ -379,7 +379,7 @@ def build_department_workbook(spec: DepartmentSpec):
 
 def blank_department_spec() -> DepartmentSpec:
     """The blank 部门整体支出绩效自评表 ``perfxl template --department`` writes."""
-    from perfxl.report.document import DEPARTMENT_REPORT_INFO_ROWS
+    from perfxl.read.labels import DEPARTMENT_REPORT_INFO_ROWS
 
     skeleton = [("产出指标\n（50分）", "数量指标"), ("产出指标\n（50分）", "质量指标"), ("产出指标\n（50分）", "时效指标"),
                 ("产出指标\n（50分）", "成本指标"), ("效益指标\n（30分）", "经济效益\n指标"), ("效益指标\n（30分）", "社会效益\n指标"),

@@ -178,19 +178,32 @@ def warning_losses(warnings: list[str]) -> list[Loss]:
 
 
 
-def append_loss_findings(results, annotated, losses: list[Loss]) -> None:
-    """One roundtrip-loss finding per loss, on the form of its sheet (else the first form)."""
+def loss_findings(results, losses: list[Loss]) -> list[Finding]:
+    """One roundtrip-loss finding per loss, on the sheet of its form (else the first form's)."""
     from perfxl.checks.catalogue import CATALOGUE
 
     if not losses or not results:
-        return
+        return []
     rule = CATALOGUE["roundtrip-loss"]
-    targets = [results] if annotated is results else [results, annotated]
+    found = []
     for loss in losses:
-        for group in targets:
-            result = next((r for r in group if r.form.sheet == loss.sheet), group[0])
-            sheet = loss.sheet or result.form.sheet
-            where = f"工作表“{sheet}”的" if loss.sheet else ""
-            message = f"输出工作簿无法保留{where}{loss.what}：提交前请对照原文件在 Excel/WPS 中补回，或直接在原文件中修改。"
-            result.findings.append(Finding(rule.code, rule.severity, sheet, loss.cell, message))
+        where = f"工作表“{loss.sheet}”的" if loss.sheet else ""
+        message = f"输出工作簿无法保留{where}{loss.what}：提交前请对照原文件在 Excel/WPS 中补回，或直接在原文件中修改。"
+        found.append(Finding(rule.code, rule.severity, loss.sheet or results[0].form.sheet, loss.cell, message))
+    return found
+
+
+def owner(results, finding: Finding) -> int:
+    """The index of the form a finding belongs to: the form of its sheet, else the first form (a loss
+    on another sheet, a dropdown list's, is the workbook's)."""
+    return next((index for index, result in enumerate(results) if result.form.sheet == finding.sheet), 0)
+
+
+def with_findings(results, extra: list[Finding]) -> list:
+    """Copies of ``results``, each with the ``extra`` findings it owns (:func:`owner`) added. The
+    check's own results are never changed: what the writer could not keep is the writer's to say."""
+    from dataclasses import replace
+
+    return [replace(result, findings=[*result.findings, *(f for f in extra if owner(results, f) == index)])
+            for index, result in enumerate(results)]
 

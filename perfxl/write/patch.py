@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 
 from perfxl.model import PERFXL_AUTHOR, Finding, FormError
 from perfxl.read import labels as L
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 from perfxl.xlsx.cells import a1, split_ref
 from perfxl.xlsx.comments import Comments, Person, RunFont, text_run
 from perfxl.xlsx.package import CT_STYLES, REL_COMMENTS, REL_STYLES, ContentTypes, Package, Relationships
@@ -230,10 +230,9 @@ def _has_perfxl_comments(package: Package, part: str) -> bool:
     return any(package.exists(p) and comments_by_perfxl(package.read(p)) for _, p in rels.by_type(REL_COMMENTS))
 
 
-def _derived(sheet: Sheet, result) -> dict[str, tuple]:
-    from perfxl.mark.marks import derived_cells
-
-    return {sheet.anchor(address): item for address, item in derived_cells(result.form, result.computed).items()}
+def _derived(sheet: Sheet, result) -> dict:
+    """The check's derived cells (``result.derived``), by the address of their cell in the sheet."""
+    return {sheet.anchor(address): derived for address, derived in result.derived.items()}
 
 
 def _read_records(sheet: Sheet) -> dict[tuple[str, str], str]:
@@ -303,21 +302,20 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
     value it stated goes into the comment when that differs.
     """
     from perfxl.mark.marks import derived_comment, findings_text, worst_severity
-    from perfxl.checks.rules import stated_differs
 
     form = result.form
     by_cell: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.cell and finding.sheet == form.sheet:
             by_cell.setdefault(sheet.anchor(finding.cell), []).append(finding)
-    for address, (stated, value, kind) in derived.items():
+    for address, item in derived.items():
         findings = by_cell.pop(address, [])
         if not findings:
             continue  # right as the form states it: left exactly as it is
+        value, kind = item.value, item.kind
         formula = sheet.formula(address)
         formula_text = f"={formula.text}" if formula is not None and formula.text else None
-        differs = stated_differs(stated, value, kind)
-        keep = formula is not None and not differs  # a formula that gives the right value is the form's own
+        keep = formula is not None and not item.differs  # a formula that gives the right value is the form's own
         if kind == "grade":
             sheet.set_text(address, str(value), keep_formula=keep)
         else:
@@ -329,8 +327,7 @@ def _annotate(sheet: Sheet, comments: Comments, styles: Styles, result, derived:
             if xf is None or xf.get("numFmtId") != str(number_format):
                 sheet.set_style(address, styles.derive(style, num_fmt=number_format))
         record = (honoured or {}).get(address)
-        text = derived_comment(stated, value, kind, findings, differs=differs, formula=formula_text,
-                               record=record.written if record is not None else None)
+        text = derived_comment(item, findings, formula=formula_text, record=record.written if record is not None else None)
         _flag(sheet, comments, styles, address, text, worst_severity(findings), originals)
     for address, findings in by_cell.items():
         _flag(sheet, comments, styles, address, findings_text(findings), worst_severity(findings), originals)

@@ -18,6 +18,7 @@ def rebuild_standard(results):
 
     from perfxl.write.formbuilder import build_workbook
     from perfxl.read.reader import parse_sheet
+    from perfxl.checks.derived import derived_cells
     from perfxl.checks.rules import CheckResult
     from perfxl.read.workbook import grid_from_openpyxl
 
@@ -30,7 +31,8 @@ def rebuild_standard(results):
         rebuilt = parse_sheet(grid_from_openpyxl(ws), result.form.path)
         mapping = _address_map(result.form, rebuilt) if rebuilt else {}
         findings = [replace(f, cell=mapping.get(f.cell)) for f in result.findings]
-        annotated.append(CheckResult(rebuilt or result.form, findings, result.computed))
+        form = rebuilt or result.form
+        annotated.append(CheckResult(form, findings, result.computed, derived_cells(form, result.computed)))
     return wb, annotated
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_filled_workbook(book, results, target: Path | str) -> None:
+def write_filled_workbook(book, results, target: Path | str) -> list:
     """Write the filled, annotated workbook of ``book`` (checked as ``results``) to ``target``.
 
-    ``target`` is written atomically; the input file is only read. ``roundtrip-loss`` findings
-    are appended to ``results`` for whatever of the input cannot be kept.
+    ``target`` is written atomically; the input file is only read. Returns the ``roundtrip-loss``
+    findings of what the output could not keep of the input (none for .xlsx/.xlsm: the package is
+    patched, nothing is lost); ``results`` stay as the check gave them.
     """
     if book.kind in ("xlsx", "xlsm"):
         from perfxl.write.patch import write_patched_workbook
 
-        return write_patched_workbook(book, results, target)
+        write_patched_workbook(book, results, target)
+        return []
     from perfxl.write.xlswriter import write_xls_workbook
 
     return write_xls_workbook(book, results, target)

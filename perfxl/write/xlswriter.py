@@ -19,21 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfxl.read import labels as L
-from perfxl.write.losses import Loss, Validation, append_loss_findings, inspect_package, warning_losses
+from perfxl.write.losses import Loss, Validation, inspect_package, loss_findings, warning_losses, with_findings
 from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDINGS_TITLE, FONT_NAME, HEADER_FILL, HEADER_SIZE,
                     HIGHLIGHT_COLORS, LINK_COLOR, NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL,
-                    TITLE_SIZE, USER_COMMENT_MARKER, derived_cells, derived_comment, findings_sheet, findings_sheet_file_name,
+                    TITLE_SIZE, USER_COMMENT_MARKER, derived_comment, findings_sheet, findings_sheet_file_name,
                     findings_text, highlight_color, worst_severity)
-from perfxl.model import PERFXL_AUTHOR, Cell, Finding
+from perfxl.model import PERFXL_AUTHOR, Finding
 from perfxl.read.office import convert_with_office
-from perfxl.write.atomic import atomic_path
+from perfxl.atomic import atomic_path
 
 
-def write_xls_workbook(book, results, target: Path | str) -> None:
+def write_xls_workbook(book, results, target: Path | str) -> list[Finding]:
     """Write the filled, annotated workbook of ``book`` (an .xls checked as ``results``) to ``target``.
 
-    ``target`` is written atomically; the input file is only read. ``roundtrip-loss`` findings
-    are appended to ``results`` for whatever of the input cannot be kept.
+    ``target`` is written atomically; the input file is only read. Returns the ``roundtrip-loss``
+    findings, one for each part of the input that cannot be kept; they are listed and marked in the
+    workbook, and ``results`` are left as the check gave them.
     """
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="perfxl-") as scratch:
@@ -44,7 +45,8 @@ def write_xls_workbook(book, results, target: Path | str) -> None:
             losses.append(Loss(None, None, note.loss))
         _recreate_validations(wb, validations)
         _prepare_legacy_drawings(wb)
-        append_loss_findings(results, annotated, losses)
+        lost = loss_findings(results, losses)
+        annotated = with_findings(annotated, lost)
         file_name = _previous_file_name(wb) or book.path.name
         _remove_perfxl_marks(wb)
         originals: dict[str, str] = {}
@@ -56,6 +58,7 @@ def write_xls_workbook(book, results, target: Path | str) -> None:
         wb.calculation.fullCalcOnLoad = True
         with atomic_path(target) as temp:
             wb.save(temp)
+    return lost
 
 
 @dataclass(frozen=True)
@@ -96,31 +99,29 @@ def annotate_form(ws, result, originals: dict[str, str] | None = None) -> None:
     ``originals`` collects the fill each highlighted cell had (see :func:`_record_original_fills`).
     """
     originals = {} if originals is None else originals
-    form, computed = result.form, result.computed
+    form = result.form
     by_cell: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.cell and finding.sheet == form.sheet:
             by_cell.setdefault(_anchor(ws, finding.cell), []).append(finding)
-    derived = derived_cells(form, computed)
-    for address, (stated, value, kind) in derived.items():
-        _write_derived(ws, address, stated, value, kind, by_cell.pop(address, []), originals)
+    for address, derived in result.derived.items():
+        _write_derived(ws, address, derived, by_cell.pop(address, []), originals)
     for address, findings in by_cell.items():
         cell = ws[address]
         _set_comment(cell, findings_text(findings))
         _highlight(cell, worst_severity(findings), originals)
 
 
-def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: list[Finding], originals: dict[str, str]) -> None:
-    """A derived cell is changed only where a finding names it (check and fill agree): then it gets the
-    recalculated value, and the value it stated goes into the comment when that differs."""
+def _write_derived(ws, address: str, derived, findings: list[Finding], originals: dict[str, str]) -> None:
+    """A derived cell (a :class:`perfxl.checks.derived.Derived`) is changed only where a finding names
+    it (check and fill agree): then it gets the recalculated value, and the value it stated goes into
+    the comment when that differs."""
     if not findings:
         return
-    from perfxl.checks.rules import stated_differs
-
+    value, kind = derived.value, derived.kind
     cell = ws[address]
     formula = cell.value if cell.data_type == "f" and isinstance(cell.value, str) else None
-    differs = stated_differs(stated, value, kind)
-    if differs or not formula:  # a formula that gives the right value is the form's own: keep it
+    if derived.differs or not formula:  # a formula that gives the right value is the form's own: keep it
         cell.value = value
         if kind == "grade":
             cell.data_type = "s"
@@ -128,7 +129,7 @@ def _write_derived(ws, address: str, stated: Cell, value, kind: str, findings: l
             cell.number_format = RATE_FORMAT
         elif kind == "score":
             cell.number_format = SCORE_FORMAT
-    _set_comment(cell, derived_comment(stated, value, kind, findings, differs=differs, formula=formula))
+    _set_comment(cell, derived_comment(derived, findings, formula=formula))
     _highlight(cell, worst_severity(findings), originals)
 
 
