@@ -1,7 +1,7 @@
 """Golden outputs: what perfxl writes for a fixed set of forms, part by part, as SHA-256 digests.
 
 The inputs are files in ``tests/data/golden/inputs`` (the bundled samples and every real-form
-variant of tests/realforms.py, stored as built so that a new openpyxl cannot change them). For each
+variant of tests/realvariants.py, stored as built so that a new openpyxl cannot change them). For each
 input, the manifest holds the digest of every zip member of ``_自评结果.xlsx`` and
 ``_自评报告.docx``, of the 汇总.xlsx members (all but docProps/core.xml, which carries the run's
 time), and of the ``perfxl check --format json`` text.
@@ -69,7 +69,7 @@ def build_inputs() -> None:
     sys.path.insert(0, str(HERE))
     shutil.rmtree(INPUTS, ignore_errors=True)
     INPUTS.mkdir(parents=True)
-    subprocess.run([sys.executable, str(HERE / "realforms.py"), str(INPUTS)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(HERE / "realvariants.py"), str(INPUTS)], check=True, capture_output=True)
     for sample in (ROOT / "samples").glob("*.xlsx"):
         shutil.copy(sample, INPUTS / sample.name)
 

@@ -6,7 +6,7 @@ looks: a merged title, 项目名称 / 主管部门 rows, the 项目资金 block 
 the 年度总体目标 rows, the 绩效指标 table with vertically merged 一级/二级 cells, the 总分 row,
 footnotes. A variant is a few calls with other labels, columns or values.
 
-    python tests/realforms.py OUTDIR     # writes every variant of tests/test_real_forms.py to OUTDIR
+    python tests/realvariants.py OUTDIR     # writes every variant of the corpus (tests/realvariants.py) to OUTDIR
 
 Values are written exactly as given: text stays text (``"1,200,000.00"``), numbers stay numbers, a
 :class:`Fmt` gives a number its number format (``Fmt(0.9583, "0.00%")``), a string starting with
@@ -15,7 +15,6 @@ Values are written exactly as given: text stays text (``"1,200,000.00"``), numbe
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -329,12 +328,3 @@ def standard_form(*, title=("（2022年度）项目支出绩效自评表",), fun
     for text in notes:
         form.line(text)
     return form
-
-
-if __name__ == "__main__":  # pragma: no cover - a convenience for people, not used by the tests
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_real_forms import VARIANTS  # noqa: E402
-
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "real-forms")
-    for variant in VARIANTS:
-        print(variant.build().save(out / f"{variant.id}.xlsx"))

@@ -16,8 +16,7 @@ WRITE = {"X-Perfxl": "1"}
 def hostile_and_odd_forms(folder: Path) -> dict[str, Path]:
     """A batch as a 财政局 receives it: good forms, a department form, a form perfxl refuses, and
     files that are not forms at all or are built to hurt (name → path, all in ``folder``)."""
-    from test_department import department_rows
-    from test_variants import write_form
+    from typedforms import department_rows, write_form
 
     folder.mkdir(parents=True, exist_ok=True)
     files = {

@@ -16,7 +16,8 @@ import pytest
 import perfxl
 import realforms as R
 from conftest import CLEAN, SEED, WITH_INFO
-from test_variants import check_json, codes, write_form
+from helpers import check_json, codes
+from typedforms import write_form
 
 import perfxl.read.labels as L
 
@@ -303,8 +304,8 @@ def test_a_stacked_inline_breakdown_short_of_the_total_is_caught(tmp_path, run_c
 
 
 def fixture_paths(tmp_path_factory) -> list[Path]:
-    from test_department import department_rows, inline_rows
-    from test_real_forms import VARIANTS
+    from realvariants import VARIANTS
+    from typedforms import department_rows, inline_rows
 
     folder = tmp_path_factory.mktemp("accounted")
     paths = [SEED, CLEAN, WITH_INFO]

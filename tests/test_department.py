@@ -11,43 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from test_report import _section
-from test_variants import check_json, codes, write_form
-
-
-def department_rows(*, total=(1900, 2000, 1600, 10, "100%", 10), income=None, expenditure=None):
-    """Rows layout: 按收入性质分 / 按支出性质分 written down column A over their parts, amounts in the columns."""
-    income = income or [("一般公共预算", (1800, 1850, 1500)), ("政府性基金拨款", (100, 100, 60)),
-                        ("纳入专户管理的非税收入拨款", (None, 50, 40)), ("其他资金", (None, None, None))]
-    expenditure = expenditure or [("基本支出", (1200, 1250, 1100)), ("项目支出", (700, 750, 500))]
-    rows = [
-        ["2022年度部门整体支出绩效自评表", None, None, None, None, None, None, None, None],
-        ["部门（单位）名称", "某县农业农村局", None, None, None, None, None, None, None],
-        ["联系人", "李四", None, None, "联系电话", "0731-7654321", None, None, None],
-        ["年度预算申请（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", None],
-        [None, "年度资金总额", *total, None],
-    ]
-    for i, (label, values) in enumerate(income):
-        rows.append(["按收入性质分" if i == 0 else None, label, *values, None, None, None, None])
-    for i, (label, values) in enumerate(expenditure):
-        rows.append(["按支出性质分" if i == 0 else None, label, *values, None, None, None, None])
-    funds_end = len(rows)
-    rows += [
-        ["年度总体目标", "预期目标", None, None, None, "实际完成情况", None, None, None],
-        [None, "保障部门正常运转，完成农业农村重点工作。", None, None, None, "部门运转正常，重点工作按期完成。", None, None, None],
-        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
-        [None, "产出指标", "数量指标", "高标准农田建设面积", "≥2万亩", "2万亩", 30, 30, None],
-        [None, None, "质量指标", "项目验收合格率", "100%", "100%", 20, 20, None],
-        [None, "效益指标", "社会效益指标", "农业综合生产能力", "稳步提升", "稳步提升", 30, 30, None],
-        [None, "满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", "95%", 10, 10, None],
-        ["总分", None, None, None, None, None, 100, 100, "优"],
-    ]
-    n_income, n_exp = len(income), len(expenditure)
-    merges = ("A1:I1", "B2:I2", "B3:D3", "F3:I3", "A4:B4", f"A6:A{5 + n_income}", f"A{6 + n_income}:A{5 + n_income + n_exp}",
-              f"A{funds_end + 1}:A{funds_end + 2}", f"B{funds_end + 1}:E{funds_end + 1}", f"F{funds_end + 1}:I{funds_end + 1}",
-              f"B{funds_end + 2}:E{funds_end + 2}", f"F{funds_end + 2}:I{funds_end + 2}", f"A{funds_end + 3}:A{funds_end + 7}",
-              f"A{funds_end + 8}:F{funds_end + 8}")
-    return rows, merges
+from helpers import check_json, codes, section_texts
+from typedforms import blank_department_rows, department_rows, half_filled_department_rows, inline_rows, write_form
 
 
 def test_department_form_is_recognised_and_its_real_mistake_found(tmp_path, run_cli):
@@ -75,32 +40,6 @@ def test_each_breakdown_is_checked_against_the_total_and_each_other(tmp_path, ru
     mismatch = next(f for f in doc["findings"] if f["code"] == "funds-sum-mismatch")
     assert "按支出性质分" in mismatch["message"] and (mismatch["expected"], mismatch["actual"]) == (1950, 2000)
     assert not [f for f in doc["findings"] if f["code"] == "funds-sum-mismatch" and "按收入性质分" in f["message"]]
-
-
-def inline_rows(income_amounts=("1873.66万元", "100万元", "", ""), expenditure_amounts=("1500万元", "473.66万元")):
-    """Side-by-side layout: 按收入性质分 | 按支出性质分 headings, amounts written inline after each label."""
-    income = ["其中：一般公共预算：", "政府性基金拨款：", "纳入专户管理的非税收入拨款：", "其他资金："]
-    expenditure = ["其中：基本支出：", "项目支出："]
-    rows = [
-        ["2021年度部门整体支出绩效自评表", None, None, None, None, None, None, None, None],
-        ["部门（单位）名称", "某市文化和旅游局", None, None, "一级预算单位名称", "某市文化和旅游局", None, None, None],
-        ["年度预算申请（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", None],
-        [None, "年度资金总额：", 1900, 1973.66, 1973.66, 10, "100%", 10, None],
-        [None, "按收入性质分：", None, None, None, "按支出性质分：", None, None, None],
-    ]
-    for i, label in enumerate(income):
-        right = f"{expenditure[i]}{expenditure_amounts[i]}" if i < len(expenditure) else None
-        rows.append([None, f"{label}{income_amounts[i]}", None, None, None, right, None, None, None])
-    rows += [
-        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
-        [None, "产出指标", "数量指标", "公共文化活动场次", "≥200场", "210场", 50, 50, None],
-        [None, "效益指标", "社会效益指标", "群众文化生活", "丰富", "丰富", 30, 30, None],
-        [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "93%", 10, 10, None],
-        ["总分", None, None, None, None, None, 100, 100, None],
-    ]
-    merges = ("A1:I1", "B2:D2", "F2:I2", "A3:B3", "A4:A9", "B5:E5", "F5:I5", *(f"B{r}:E{r}" for r in range(6, 10)),
-              *(f"F{r}:I{r}" for r in range(6, 10)), "A10:A13", "A14:F14")
-    return rows, merges
 
 
 def test_inline_amounts_under_side_by_side_headings(tmp_path, run_cli):
@@ -200,29 +139,6 @@ DEPARTMENT_SUBSECTIONS = ["（一）部门职能", "（二）机构设置及人�
                           "（一）总体目标完成情况", "（二）绩效指标完成情况", "（三）自评得分及等级"]
 
 
-def blank_department_rows():
-    """A blank department form: the title row and the headers, nothing filled."""
-    rows = [
-        ["年度部门整体支出绩效自评表", None, None, None, None, None, None, None, None],
-        ["部门（单位）名称", None, None, None, None, None, None, None, None],
-        ["年度预算申请（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", None],
-        ["年度总体目标", "预期目标", None, None, None, "实际完成情况", None, None, None],
-        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
-        ["总分", None, None, None, None, None, None, None, None],
-    ]
-    return rows, ("A1:I1", "B2:I2", "A3:B3", "B4:E4", "F4:I4", "A6:F6")
-
-
-def half_filled_department_rows():
-    """The unit and the money filled in, the indicators not yet scored, no 总分."""
-    rows, merges = department_rows(total=(1900, 2000, 1600, 10, None, None))
-    for row in rows[12:18]:
-        if row[0] is None and isinstance(row[6], int):
-            row[7] = None
-    rows[18][6:9] = [None, None, None]
-    return rows, merges
-
-
 def _docx(path: Path):
     from docx import Document
 
@@ -246,7 +162,7 @@ def test_fill_writes_the_department_report(tmp_path, run_cli):
     text = "\n".join(p.text for p in document.paragraphs)
     assert "项目概况" not in text and "本项目" not in text
 
-    money = _section(document, "（一）预算收支及执行情况")
+    money = section_texts(document, "（一）预算收支及执行情况")
     assert money[0] == ("2022年度，某县农业农村局年度资金总额年初预算数1900万元，全年预算数2000万元，全年执行数1600万元，"
                         "预算执行率80%，预算执行率得分8分（分值10分）。")
     assert money[1] == ("按收入性质分：一般公共预算全年预算数1850万元、全年执行数1500万元（执行率81.08%）；"
@@ -254,18 +170,18 @@ def test_fill_writes_the_department_report(tmp_path, run_cli):
                         "纳入专户管理的非税收入拨款全年预算数50万元、全年执行数40万元（执行率80%）。")
     assert money[2] == ("按支出性质分：基本支出全年预算数1250万元、全年执行数1100万元（执行率88%）；"
                         "项目支出全年预算数750万元、全年执行数500万元（执行率66.67%）。")
-    assert _section(document, "（一）总体目标完成情况") == ["部门年度总体目标：保障部门正常运转，完成农业农村重点工作。",
+    assert section_texts(document, "（一）总体目标完成情况") == ["部门年度总体目标：保障部门正常运转，完成农业农村重点工作。",
                                                        "实际完成情况：部门运转正常，重点工作按期完成。"]
-    indicators = _section(document, "（二）绩效指标完成情况")
+    indicators = section_texts(document, "（二）绩效指标完成情况")
     assert indicators[0] == "本部门共设置三级绩效指标4项。预算执行率指标分值10分，得分8分（预算执行率80%）。"
     assert indicators[1] == "1.产出指标：分值50分，得分50分。其中，数量指标（30分）得30分，质量指标（20分）得20分。"
-    [conclusion] = _section(document, "（三）自评得分及等级")
+    [conclusion] = section_texts(document, "（三）自评得分及等级")
     assert conclusion.startswith("经自评，某县农业农村局部门整体支出2022年度预算执行率为80%，")
     assert "绩效自评得分98分，绩效评价等级为“优”。【请核实：自评表填写的总分为100分" in conclusion
-    problems = _section(document, "四、存在的问题及原因")
+    problems = section_texts(document, "四、存在的问题及原因")
     assert problems[0] == "一是预算执行率为80%，全年预算数2000万元，全年执行数1600万元，尚有400万元未支出。【请核实】"
-    assert _section(document, "五、改进措施及建议")[0].startswith("【待补充：针对上述问题的改进措施及建议")
-    assert _section(document, "（一）部门职能")[0].startswith("【待补充：部门主要职能职责")
+    assert section_texts(document, "五、改进措施及建议")[0].startswith("【待补充：针对上述问题的改进措施及建议")
+    assert section_texts(document, "（一）部门职能")[0].startswith("【待补充：部门主要职能职责")
     assert _styled(document, "附件标题") == ["2022年度部门整体支出绩效自评表"]
     assert "附件：2022年度部门整体支出绩效自评表" in text
     assert _styled(document, "落款")[0] == "某县农业农村局"
@@ -293,7 +209,7 @@ def test_report_of_inline_amounts_and_disagreeing_breakdowns(tmp_path, run_cli):
     assert result.exit_code == 1, result.stdout + result.stderr
     document = _docx(tmp_path / "结果" / "文旅局_自评报告.docx")
     assert _styled(document, "Title") == ["2021年度某市文化和旅游局部门整体支出绩效自评报告"]
-    money = _section(document, "（一）预算收支及执行情况")
+    money = section_texts(document, "（一）预算收支及执行情况")
     assert money[1] == "按收入性质分：一般公共预算1873.66万元；政府性基金拨款100万元。"
     assert money[2].startswith("按支出性质分：基本支出1500万元；项目支出400万元。【请核实：按支出性质分各项合计与年度资金总额不一致】")
     assert "【请核实：按收入性质分与按支出性质分的合计不一致" in money[2]
@@ -319,11 +235,11 @@ def test_report_info_feeds_the_department_sections(tmp_path, run_cli):
     result = run_cli("report", path, "-o", tmp_path / "结果")
     assert result.exit_code == 0, result.stdout + result.stderr
     document = _docx(tmp_path / "结果" / "部门整体_自评报告.docx")
-    assert _section(document, "（一）部门职能") == ["负责全县农业农村经济发展规划。", "负责高标准农田建设。"]
-    assert _section(document, "（二）机构设置及人员情况") == ["内设股室8个，编制45名，实有42人。"]
-    assert _section(document, "（二）资金管理情况") == ["严格执行财务制度。"]
-    assert _section(document, "四、存在的问题及原因") == ["项目支出执行进度偏慢。"]
-    assert _section(document, "五、改进措施及建议")[:2] == ["加快项目实施进度。", "附件：2022年度部门整体支出绩效自评表"]
+    assert section_texts(document, "（一）部门职能") == ["负责全县农业农村经济发展规划。", "负责高标准农田建设。"]
+    assert section_texts(document, "（二）机构设置及人员情况") == ["内设股室8个，编制45名，实有42人。"]
+    assert section_texts(document, "（二）资金管理情况") == ["严格执行财务制度。"]
+    assert section_texts(document, "四、存在的问题及原因") == ["项目支出执行进度偏慢。"]
+    assert section_texts(document, "五、改进措施及建议")[:2] == ["加快项目实施进度。", "附件：2022年度部门整体支出绩效自评表"]
     assert "【待补充" not in "\n".join(p.text for p in document.paragraphs)
 
 
@@ -357,7 +273,7 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
     from perfxl.read.reader import read_form
     from perfxl.report.document import write_report
     from perfxl.checks.rules import check
-    from test_report import BROKEN_JOINS
+    from helpers import BROKEN_JOINS
 
     for name, (rows, merges) in (("blank", blank_department_rows()), ("half", half_filled_department_rows())):
         form = write_form(tmp_path / f"{name}.xlsx", rows, merges)
@@ -376,18 +292,18 @@ def test_blank_and_half_filled_department_reports_read_right(tmp_path):
         for p in document.paragraphs:
             for mark in re.findall(r"【(?:待补充|请核实)[^】]*】", p.text):
                 assert mark in marked, (name, mark, p.text)
-        [conclusion] = _section(document, "（三）自评得分及等级")
+        [conclusion] = section_texts(document, "（三）自评得分及等级")
         assert "绩效评价等级暂无法确定" in conclusion and "【请核实：" in conclusion
         if name == "blank":
             assert _styled(document, "Title") == ["【待补充：年度】年度【待补充：部门名称】部门整体支出绩效自评报告"]
-            assert _section(document, "（一）预算收支及执行情况")[0].startswith("自评表未填写本年度部门资金的预算数和执行数。【请核实：")
+            assert section_texts(document, "（一）预算收支及执行情况")[0].startswith("自评表未填写本年度部门资金的预算数和执行数。【请核实：")
             assert conclusion.startswith("经自评，本部门整体支出的自评表尚未填写预算执行情况和绩效指标得分")
             assert _styled(document, "落款")[0] == "【待补充：单位名称】"
         else:
-            money = _section(document, "（一）预算收支及执行情况")
+            money = section_texts(document, "（一）预算收支及执行情况")
             assert money[0].endswith("预算执行率80%，预算执行率得分8分（分值10分）。")
             assert money[2].startswith("按支出性质分：基本支出全年预算数1250万元")
-            assert _section(document, "（二）绩效指标完成情况")[1] == "1.产出指标：分值50分，尚未评分。"
+            assert section_texts(document, "（二）绩效指标完成情况")[1] == "1.产出指标：分值50分，尚未评分。"
             assert conclusion.startswith("经自评，某县农业农村局部门整体支出2022年度预算执行率为80%，总分因部分数值未填写或无法识别暂无法计算。")
 
 

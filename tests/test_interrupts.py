@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEED, sha256
+from helpers import FailingWrites
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
 
@@ -125,44 +126,11 @@ def test_a_full_disk_is_one_chinese_line_and_leaves_nothing(tmp_path, tiny_disk,
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["占位.bin"]
 
 
-class _FailingWrites:
-    """Stands in for the io module inside zipfile: a zip being written to an output's temporary
-    file (``.~perfxl-*``) fails after a few KB with ``error()``, whichever writer writes it."""
-
-    def __init__(self, error, after: int = 3000):
-        import io
-
-        self.io, self.error, self.after = io, error, after
-
-    def __getattr__(self, name):
-        return getattr(self.io, name)
-
-    def open(self, file, mode="r", *args, **kwargs):
-        handle = self.io.open(file, mode, *args, **kwargs)
-        if "r" in mode or not Path(str(file)).name.startswith(".~perfxl-"):
-            return handle
-        return _Failing(handle, self.error, self.after)
-
-
-class _Failing:
-    def __init__(self, handle, error, after):
-        self.handle, self.error, self.left = handle, error, after
-
-    def __getattr__(self, name):
-        return getattr(self.handle, name)
-
-    def write(self, data):
-        self.left -= len(data)
-        if self.left < 0:
-            raise self.error()
-        return self.handle.write(data)
-
-
 _INJECT = """
 import errno, sys, zipfile
 sys.path.insert(0, sys.argv.pop(1))
-from test_interrupts import _FailingWrites
-zipfile.io = _FailingWrites(lambda: OSError(errno.ENOSPC, "No space left on device"))
+from helpers import FailingWrites
+zipfile.io = FailingWrites(lambda: OSError(errno.ENOSPC, "No space left on device"))
 sys.argv = ["perfxl", *sys.argv[1:]]
 from perfxl.cli.main import main
 main()
@@ -190,7 +158,7 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
     from perfxl.pipeline import fill_path, FillOptions
     from perfxl.batch.lifecycle import Terminated
 
-    monkeypatch.setattr(zipfile, "io", _FailingWrites(Terminated))
+    monkeypatch.setattr(zipfile, "io", FailingWrites(Terminated))
     with pytest.raises(Terminated):
         fill_path(seed_form, FillOptions(report=False))
     assert [p.name for p in seed_form.parent.iterdir()] == [seed_form.name]

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import visible_sheets
+from helpers import soffice_convert
 
 from perfxl.checks.trust import check_book
 
@@ -20,19 +21,6 @@ pytestmark = [
     pytest.mark.office,
     pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装"),
 ]
-
-
-def soffice_convert(source: Path, fmt: str, outdir: Path, profile: Path) -> Path:
-    """Convert with a private LibreOffice profile, so parallel test runs do not clash."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
-        capture_output=True, text=True, timeout=180,
-    )
-    result = outdir / f"{source.stem}.{fmt.split(':')[0]}"
-    assert done.returncode == 0 and result.is_file(), done.stdout + done.stderr
-    return result
 
 
 def test_seed_output_converts_to_pdf(run_cli, seed_form, tmp_path):

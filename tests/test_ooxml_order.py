@@ -6,18 +6,17 @@ openxml-audit, where installed, validates the whole package as well."""
 
 from __future__ import annotations
 
-import copy
 import zipfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from perfxl.write.formbuilder import IndicatorSpec, blank_template_spec, build_workbook
 from perfxl.read.reader import read_form
 from perfxl.report.document import default_template, write_report
 from perfxl.checks.rules import check
-from perfxl.templates import blank_form_bytes
+
+from helpers import partial_forms
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -69,29 +68,9 @@ def test_the_checker_catches_the_old_footer_order():
     assert order_problems(run, "document.xml")
 
 
-def _forms(tmp_path: Path) -> dict[str, Path]:
-    """The blank template, a form with only the header, one with funds but no scores, the seed."""
-    from conftest import SEED
-
-    blank = tmp_path / "blank.xlsx"
-    blank.write_bytes(blank_form_bytes())
-    header = blank_template_spec()
-    header.subtitle, header.project, header.department, header.implementer = "（2023年度）", "城区道路维修项目", "示例县交通运输局", "示例县公路事务中心"
-    funds = copy.deepcopy(header)
-    funds.funds = {"funds_total": (100, 120, 90, 10, None, None), "funds_current": (100, 120, 90, None, None, None)}
-    funds.blocks = [[IndicatorSpec("产出指标\n（50分）", "数量指标", "维修道路里程", "≥20公里", "18公里", 50, None),
-                     IndicatorSpec("效益指标\n（40分）", "社会效益指标", "群众出行便利", "明显改善", "有所改善", 40, None)]]
-    paths = {"blank": blank, "seed": SEED}
-    for name, spec in (("header", header), ("funds", funds)):
-        paths[name] = tmp_path / f"{name}.xlsx"
-        build_workbook(spec).save(paths[name])
-    return paths
-
-
 def _department_forms(tmp_path: Path) -> dict[str, Path]:
     """Department forms: blank (title and headers only), half-filled, filled, inline amounts."""
-    from test_department import blank_department_rows, department_rows, half_filled_department_rows, inline_rows
-    from test_variants import write_form
+    from typedforms import blank_department_rows, department_rows, half_filled_department_rows, inline_rows, write_form
 
     layouts = {"department-blank": blank_department_rows(), "department-half": half_filled_department_rows(),
                "department": department_rows(), "department-inline": inline_rows()}
@@ -102,7 +81,7 @@ def _department_forms(tmp_path: Path) -> dict[str, Path]:
 def reports(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("order")
     out = {}
-    for name, form in {**_forms(folder), **_department_forms(folder)}.items():
+    for name, form in {**partial_forms(folder), **_department_forms(folder)}.items():
         out[name] = folder / f"{name}_自评报告.docx"
         write_report(check(read_form(form)), out[name])
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import SEED
-from test_writer import rewrite_zip
+from helpers import rewrite_zip
 from lxml import etree
 
 from perfxl.write import writer
@@ -407,7 +407,7 @@ def test_enriched_xml_form_output_opens_in_libreoffice(run_cli, tmp_path):
 
 
 def test_openpyxl_built_form_keeps_everything(run_cli, make_form, seed_spec, tmp_path):
-    from test_writer import decorated_form
+    from helpers import decorated_form
 
     path = decorated_form(make_form, seed_spec)
     before_findings = findings_of(run_cli, path)
@@ -423,7 +423,7 @@ def test_openpyxl_built_form_keeps_everything(run_cli, make_form, seed_spec, tmp
 
 @office
 def test_libreoffice_saved_form_keeps_everything(run_cli, make_form, seed_spec, tmp_path):
-    from test_writer import decorated_form
+    from helpers import decorated_form
 
     built = decorated_form(make_form, seed_spec, "built.xlsx")
     outdir = tmp_path / "lo"

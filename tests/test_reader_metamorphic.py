@@ -63,9 +63,8 @@ from perfxl.xlsx.cells import column_index, column_letter
 import formvariants  # noqa: E402  (tests/)
 import make_samples  # noqa: E402  (samples/)
 import realforms as R  # noqa: E402  (tests/)
-from test_department import blank_department_rows, department_rows, half_filled_department_rows, inline_rows  # noqa: E402
-from test_real_forms import VARIANTS  # noqa: E402
-from test_variants import write_form  # noqa: E402
+from realvariants import VARIANTS  # noqa: E402  (tests/)
+from typedforms import blank_department_rows, department_rows, half_filled_department_rows, inline_rows, write_form  # noqa: E402  (tests/)
 
 PHRASES_FILE = Path(__file__).parent / "data" / "reader_phrases.txt"
 #: The plain row of text inserted into the tables.

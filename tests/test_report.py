@@ -25,6 +25,7 @@ from perfxl.report.document import default_template, render_report, write_report
 from perfxl.checks.rules import check
 
 from conftest import ROOT, spec_copy
+from helpers import BROKEN_JOINS, section_texts
 
 SIX_SECTIONS = [
     "一、项目概况",
@@ -527,9 +528,7 @@ def test_context_has_the_documented_names(seed_form):
 
 
 def test_department_context_has_the_documented_names(tmp_path):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_department import department_rows
-    from test_variants import write_form
+    from typedforms import department_rows, write_form
 
     rows, merges = department_rows()
     context = build_context(check(read_form(write_form(tmp_path / "部门.xlsx", rows, merges))))
@@ -571,29 +570,15 @@ def test_seed_report_renders_to_a_sane_number_of_pages(seed_report, seed_form, t
 @pytest.fixture(scope="module")
 def partial_reports(tmp_path_factory) -> dict[str, Document]:
     """Reports of the blank template, a form with only the header, one with funds but no scores, the seed."""
-    from test_ooxml_order import _forms
+    from helpers import partial_forms
 
     folder = tmp_path_factory.mktemp("partial")
     out = {}
-    for name, form in _forms(folder).items():
+    for name, form in partial_forms(folder).items():
         target = folder / f"{name}_自评报告.docx"
         write_report(check(read_form(form)), target)
         out[name] = Document(str(target))
     return out
-
-
-def _section(document, heading: str) -> list[str]:
-    """The body paragraphs under a 一级/二级 heading, up to the next heading."""
-    texts, inside = [], False
-    for p in document.paragraphs:
-        if p.style.name in ("Heading 1", "Heading 2"):
-            inside = p.text == heading
-        elif inside and p.text:
-            texts.append(p.text)
-    return texts
-
-
-BROKEN_JOINS = ("本项目，", "，项目。", "项目。", "，。", "。。", "，”", "，，", "得分0分", "得—分", "0项", "”，”")
 
 
 @pytest.mark.parametrize("name", ["blank", "header", "funds", "seed"])
@@ -604,10 +589,10 @@ def test_every_sentence_reads_right(partial_reports, name):
         for join in BROKEN_JOINS:
             assert join not in text, (join, text)
     assert styled(document, "Heading 1") == SIX_SECTIONS
-    conclusion = _section(document, "三、综合评价结论")
+    conclusion = section_texts(document, "三、综合评价结论")
     assert len(conclusion) == 1 and "绩效评价等级暂无法确定" in conclusion[0] and "【请核实：" in conclusion[0]
     if name != "blank" and name != "seed":
-        assert "各项三级指标均得满分" not in "".join(_section(document, "（三）绩效指标完成情况分析"))
+        assert "各项三级指标均得满分" not in "".join(section_texts(document, "（三）绩效指标完成情况分析"))
     # every 【…】 is highlighted, the title's included
     marked = highlighted_texts(document)
     for p in document.paragraphs:
@@ -619,9 +604,9 @@ def test_blank_form_sentences(partial_reports):
     document = partial_reports["blank"]
     assert styled(document, "Title")[0].replace("\n", "") == "【待补充：年度】年度【待补充：项目名称】绩效自评报告"
     assert {"【待补充：年度】", "【待补充：项目名称】"} <= set(highlighted_texts(document))
-    assert _section(document, "三、综合评价结论")[0].startswith("经自评，本项目的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。")
-    assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写本年度项目资金的预算数和执行数。【请核实：")
-    indicators = _section(document, "（三）绩效指标完成情况分析")
+    assert section_texts(document, "三、综合评价结论")[0].startswith("经自评，本项目的自评表尚未填写预算执行情况和绩效指标得分，绩效评价等级暂无法确定。")
+    assert section_texts(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写本年度项目资金的预算数和执行数。【请核实：")
+    indicators = section_texts(document, "（三）绩效指标完成情况分析")
     assert indicators == ["自评表尚未填写三级绩效指标。【请核实：请在自评表中填写三级指标、指标值、分值和得分】"
                           "预算执行率指标分值10分，因预算执行率无法计算，暂未评分。"]
     assert styled(document, "落款") + styled(document, "成文日期") == ["【待补充：单位名称】", _date_line()]
@@ -629,28 +614,28 @@ def test_blank_form_sentences(partial_reports):
 
 def test_header_only_form_sentences(partial_reports):
     document = partial_reports["header"]
-    assert _section(document, "一、项目概况")[1] == "本项目主管部门为示例县交通运输局，实施单位为示例县公路事务中心。"
-    assert _section(document, "三、综合评价结论")[0].startswith("经自评，城区道路维修项目的自评表尚未填写预算执行情况和绩效指标得分")
-    assert _section(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写2023年度项目资金的预算数和执行数。")
+    assert section_texts(document, "一、项目概况")[1] == "本项目主管部门为示例县交通运输局，实施单位为示例县公路事务中心。"
+    assert section_texts(document, "三、综合评价结论")[0].startswith("经自评，城区道路维修项目的自评表尚未填写预算执行情况和绩效指标得分")
+    assert section_texts(document, "（一）项目资金使用及管理情况")[0].startswith("自评表未填写2023年度项目资金的预算数和执行数。")
     assert styled(document, "落款") + styled(document, "成文日期") == ["示例县公路事务中心", _date_line()]
 
 
 def test_funds_without_scores_sentences(partial_reports):
     document = partial_reports["funds"]
-    assert _section(document, "三、综合评价结论")[0].startswith(
+    assert section_texts(document, "三、综合评价结论")[0].startswith(
         "经自评，城区道路维修项目2023年度预算执行率为75%，总分因部分数值未填写或无法识别暂无法计算。【请核实：2 项三级指标")
-    indicators = _section(document, "（三）绩效指标完成情况分析")
+    indicators = section_texts(document, "（三）绩效指标完成情况分析")
     assert indicators[0] == "本项目共设置三级绩效指标2项。预算执行率指标分值10分，得分7.5分（预算执行率75%）。"
     assert indicators[1:3] == ["1.产出指标：分值50分，尚未评分。", "2.效益指标：分值40分，尚未评分。"]
     assert indicators[3].startswith("有2项三级指标尚未评分：“维修道路里程”、“群众出行便利”。【请核实")
-    problems = _section(document, "五、存在的问题和改进措施")
+    problems = section_texts(document, "五、存在的问题和改进措施")
     assert problems[0] == "一是预算执行率为75%，全年预算数120万元，全年执行数90万元，尚有30万元未支出。【请核实】"
     assert problems[1] == "二是自评表填报不完整，有2项必填内容未填写。【请核实】"
     assert problems[-1].startswith("【待补充：针对上述问题的改进措施")
 
 
 def test_seed_problems_are_drafted_from_the_data(partial_reports):
-    problems = _section(partial_reports["seed"], "五、存在的问题和改进措施")
+    problems = section_texts(partial_reports["seed"], "五、存在的问题和改进措施")
     assert problems[0].startswith("一是部分绩效指标未完全实现，5项指标共扣8分：“全市数据共融共享”（时效指标）扣2分【待补充：扣分原因】；")
     assert "；“简政放权”（社会效益指标）扣2分，各部门简政放权力度有待加强；" in problems[0] and problems[0].endswith("。【请核实】")
     assert not any("未支出" in p for p in problems)  # 100 % executed
@@ -676,7 +661,7 @@ _CHECKER_WORDS = re.compile(r"单元格|[A-Z]{1,2}[0-9]{1,4}|min\(|×|请改正|
 def test_drafted_problems_are_in_official_wording(partial_reports, name):
     """存在的问题 never pastes checker messages: no cell addresses, formulas or instructions, one
     sentence per kind (at most one per kind of error); a blank form gets the placeholder only."""
-    problems = _section(partial_reports[name], "五、存在的问题和改进措施")
+    problems = section_texts(partial_reports[name], "五、存在的问题和改进措施")
     drafted = [p for p in problems if re.match(r"^[一二三四五六七八九十]+是", p)]
     for text in drafted:
         assert not _CHECKER_WORDS.search(text), text
@@ -688,8 +673,7 @@ def test_drafted_problems_are_in_official_wording(partial_reports, name):
 
 
 def test_each_kind_of_recomputed_value_is_told_with_its_corrected_value(tmp_path):
-    from test_department import department_rows
-    from test_variants import write_form
+    from typedforms import department_rows, write_form
 
     rows, merges = department_rows()
     context = build_context(check(read_form(write_form(tmp_path / "部门整体.xlsx", rows, merges))))
@@ -698,7 +682,7 @@ def test_each_kind_of_recomputed_value_is_told_with_its_corrected_value(tmp_path
 
 
 def test_report_info_problems_win_over_the_draft(info_form, tmp_path):
-    problems = _section(report_of(info_form, tmp_path), "五、存在的问题和改进措施")
+    problems = section_texts(report_of(info_form, tmp_path), "五、存在的问题和改进措施")
     assert problems[0].startswith("一是数据资源共享方面") and not any("【请核实】" in p for p in problems)
 
 
@@ -772,10 +756,10 @@ def printed_reports(tmp_path_factory) -> dict[str, list[str]]:
         pytest.skip("LibreOffice/poppler not installed")
     sys.path.insert(0, str(ROOT / "docs"))
     import make_images
-    from test_ooxml_order import _forms
+    from helpers import partial_forms
 
     folder = tmp_path_factory.mktemp("printed")
-    forms = {**_forms(folder), "clean": ROOT / "samples" / "2021年度示例项目绩效自评表（无误）.xlsx",
+    forms = {**partial_forms(folder), "clean": ROOT / "samples" / "2021年度示例项目绩效自评表（无误）.xlsx",
              "department": ROOT / "samples" / "2022年度某县农业农村局部门整体支出绩效自评表.xlsx"}
     reports = []
     for name in ("seed", "clean", "blank", "department"):

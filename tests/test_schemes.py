@@ -12,7 +12,7 @@ import json
 import pytest
 
 from perfxl.read.schemes import BY_CODE, SCHEMES
-from test_variants import write_form
+from typedforms import write_form
 
 IDENTITY = [
     ["项目名称", "农村人居环境整治项目", None, None, None, None, None],

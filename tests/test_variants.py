@@ -7,7 +7,6 @@ completely: every indicator and nothing else, the funds from the right cells, th
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -15,42 +14,14 @@ import openpyxl
 import pytest
 
 from conftest import SEED
+from helpers import check_json, codes
+from typedforms import write_form
 
 # ---------------------------------------------------------------- writing a form as typed
 
 
-def write_form(path: Path, rows: list[list], merges: tuple[str, ...] = (), formats: dict[str, str] | None = None) -> Path:
-    """Rows of cell values (None = empty) as a sheet named 自评表, with merges and number formats."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "自评表"
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row, start=1):
-            if value is not None:
-                cell = ws.cell(r, c, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # typed as text (as in the published form), not a formula
-    for address, fmt in (formats or {}).items():
-        ws[address].number_format = fmt
-    for rng in merges:
-        ws.merge_cells(rng)
-    wb.save(path)
-    return path
-
-
-def check_json(run_cli, path: Path) -> dict:
-    result = run_cli("check", path, "--format", "json")
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    [doc] = json.loads(result.stdout)  # always a list, one element per form
-    return doc
-
-
 def indicators(doc: dict) -> list[tuple]:
     return [(i["level1"], i["level2"], i["level3"], i["weight"], i["score"]) for i in doc["form"]["indicators"]]
-
-
-def codes(doc: dict) -> list[tuple[str, str]]:
-    return [(f["code"], f["cell"]) for f in doc["findings"]]
 
 
 # ---------------------------------------------------------------- the 衔接推进乡村振兴补助资金 form
@@ -224,7 +195,7 @@ def test_indicator_score_column_missing_is_a_finding(tmp_path, run_cli):
 @pytest.mark.office
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
 def test_forms_saved_by_libreoffice_read_the_same(tmp_path, run_cli):
-    from test_office import soffice_convert
+    from helpers import soffice_convert
 
     built = {
         "衔接资金": write_form(tmp_path / "衔接资金.xlsx", XIANJIE_ROWS, XIANJIE_MERGES),

@@ -11,6 +11,7 @@ import openpyxl
 from openpyxl.styles import PatternFill
 import pytest
 from conftest import sha256, spec_copy, visible_sheets
+from helpers import decorated_form, rewrite_zip
 
 from perfxl.mark import marks
 from perfxl.write import writer
@@ -44,20 +45,6 @@ def findings_rows(ws) -> list[tuple]:
         link = ws.cell(r, 3).hyperlink
         rows.append(tuple(ws.cell(r, c).value for c in range(1, 5)) + (link.location if link else None,))
     return rows
-
-
-def rewrite_zip(path: Path, edits: dict[str, object]) -> None:
-    """Replace (callable: transform the text) or add (str/bytes) parts of an xlsx in place."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    for name, edit in edits.items():
-        if callable(edit):
-            parts[name] = edit(parts[name].decode("utf-8")).encode("utf-8")
-        else:
-            parts[name] = edit.encode("utf-8") if isinstance(edit, str) else edit
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
 
 
 def insert_before_end(xml: str, snippet: str, tag: str = "</worksheet>") -> str:
@@ -144,39 +131,6 @@ def _changed_cells(path: Path) -> set[str]:
     (result,) = [check(form) for form in read_forms(path)]
     derived = result.derived
     return set(derived) | {f.cell for f in result.findings if f.cell}
-
-
-def decorated_form(make_form, spec, name="form.xlsx") -> Path:
-    """A form with the extras real forms carry: list sheet, dropdown, conditional format, print setup, comment."""
-    from openpyxl.comments import Comment
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.workbook.defined_name import DefinedName
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    path = make_form(spec, name)
-    wb = openpyxl.load_workbook(path)
-    ws = wb.worksheets[0]
-    options = wb.create_sheet("选项")
-    for i, text in enumerate(("已完成", "部分完成", "未完成"), 1):
-        options.cell(i, 1, text)
-    options.sheet_state = "hidden"
-    dv = DataValidation(type="list", formula1='"达成,部分达成,未达成"', allow_blank=True)
-    dv.add("F12:F14")
-    ws.add_data_validation(dv)
-    ws.conditional_formatting.add("H12:H24", CellIsRule(operator="lessThan", formula=["G12"], fill=PatternFill("solid", start_color="FFFF00", end_color="FFFF00")))
-    ws.print_area = "A1:I25"
-    ws.print_title_rows = "11:11"
-    ws.page_setup.orientation = "landscape"
-    ws.oddFooter.center.text = "第 &P 页"
-    ws.freeze_panes = "A12"
-    ws["D12"].font = Font(name="黑体", size=12, bold=True, color="FF0000")
-    ws["E12"].comment = Comment("请核实指标值", "张三")
-    ws.row_dimensions[12].height = 55
-    ws.column_dimensions["D"].width = 33
-    wb.defined_names["项目名称"] = DefinedName("项目名称", attr_text=f"'{ws.title}'!$B$2")
-    wb.save(path)
-    return path
 
 
 def test_everything_outside_changed_cells_is_kept(run_cli, make_form, seed_spec):
