@@ -220,7 +220,7 @@ def _findings(outcome) -> list[tuple]:
 def _uncached_formula_on_a_rewritten_cell(path: Path, results) -> bool:
     """The known limit: a formula Excel left no result for (a script's file) that reads a derived
     cell perfxl rewrote is evaluated, in the output, on perfxl's value."""
-    from perfxl.model import column_index
+    from perfxl.xlsx.cells import column_index
     from perfxl.read.workbook import _scan_sheet
 
     with zipfile.ZipFile(path) as archive:

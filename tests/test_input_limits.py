@@ -102,16 +102,17 @@ def test_a_file_changed_while_it_is_read(tmp_path, run_cli, monkeypatch, change)
     import perfxl.read.workbook as workbook
 
     path = Path(shutil.copy(SEED, tmp_path / "在变.xlsx"))
-    real_check_zip = workbook.check_zip
+    real_open_checked = workbook.open_checked
 
-    def meanwhile(target, limits):  # between sniffing the file and loading it
-        real_check_zip(target, limits)
+    def meanwhile(target, limits, on_sheet=None):  # between the guard and loading the values
+        package = real_open_checked(target, limits, on_sheet)
         if change == "deleted":
             target.unlink()
         else:
             target.write_bytes(SEED.read_bytes()[: 5000])  # being copied over again
+        return package
 
-    monkeypatch.setattr(workbook, "check_zip", meanwhile)
+    monkeypatch.setattr(workbook, "open_checked", meanwhile)
     for command in ("check", "fill"):
         shutil.copy(SEED, path)
         result = run_cli(command, path) if command == "fill" else run_cli(command, path, "--format", "json")
@@ -161,15 +162,13 @@ def test_a_file_deleted_after_reading_before_writing(tmp_path, monkeypatch):
 @pytest.mark.parametrize("target", ["worksheets/sheet1.xml", "/xl/worksheets/sheet1.xml", "../xl/worksheets/sheet1.xml", "./worksheets/sheet1.xml"])
 def test_sheet_parts_resolve_relationship_targets_however_written(tmp_path, target):
     """One resolver for every reader of the package (the reader, provenance, the writer's inspection)."""
-    from defusedxml import ElementTree
-
-    from perfxl.read.workbook import sheet_parts
+    from perfxl.xlsx.package import Package, sheet_parts
 
     with zipfile.ZipFile(SEED) as source:
         rels = source.read("xl/_rels/workbook.xml.rels").decode()
     assert 'Target="worksheets/sheet1.xml"' in rels or "Target=\"/xl/worksheets/sheet1.xml\"" in rels
     rels = re.sub(r'Target="/?(?:xl/)?worksheets/sheet1\.xml"', f'Target="{target}"', rels)
     path = copy_package(SEED, tmp_path / "rels.xlsx", {"xl/_rels/workbook.xml.rels": rels.encode()})
-    with zipfile.ZipFile(path) as archive:
-        parts = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
+    with Package(path) as package:
+        parts = sheet_parts(package)
     assert parts["自评表"] == "xl/worksheets/sheet1.xml"

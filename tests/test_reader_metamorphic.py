@@ -57,7 +57,8 @@ from lxml import etree
 import perfxl
 from conftest import CLEAN, SEED, WITH_INFO, copy_package  # first: it puts samples/ (make_samples) on the path
 from perfxl.read import labels as L
-from perfxl.model import Cell, column_index, column_letter
+from perfxl.model import Cell
+from perfxl.xlsx.cells import column_index, column_letter
 
 import formvariants  # noqa: E402  (tests/)
 import make_samples  # noqa: E402  (samples/)

@@ -397,7 +397,7 @@ def test_outputs_in_a_folder_are_not_new_forms(run_cli, seed_form):
 
 def test_failure_mid_write_leaves_nothing_and_keeps_input(seed_form, monkeypatch):
     from perfxl.pipeline import fill_path, FillOptions
-    from perfxl.write.patch import Package
+    from perfxl.xlsx.package import Package
 
     before = sha256(seed_form)
     out = output_of(seed_form)

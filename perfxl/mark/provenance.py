@@ -24,11 +24,12 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 from perfxl.mark.marks import FINDINGS_TITLE, comments_by_perfxl, findings_sheet_file_name
 from perfxl.model import FormError
-from perfxl.read.workbook import NS_MAIN, sheet_parts
+from perfxl.xlsx.package import WORKBOOK_PART, Package, sheet_parts
+from perfxl.xlsx.sharedstrings import SharedStrings
+from perfxl.xlsx.sheet import cell_values
 
 #: Word document property (keywords) that marks a report as perfxl's.
 REPORT_KEYWORD = "perfxl"
@@ -46,12 +47,11 @@ def written_by_perfxl(path: Path) -> bool:
     try:
         if not path.is_file() or path.stat().st_size > _MAX_INSPECTED_BYTES:
             return False
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "word/document.xml" in names:
-                return _report_marked(archive, names)
-            if "xl/workbook.xml" in names:
-                return _workbook_marked(archive, names)
+        with Package(path) as package:
+            if package.exists("word/document.xml"):
+                return _report_marked(package)
+            if package.exists(WORKBOOK_PART):
+                return _workbook_marked(package)
     except (OSError, zipfile.BadZipFile, ValueError, KeyError, RuntimeError, EOFError):
         return False
     except Exception:  # malformed XML and the like: not a file perfxl wrote
@@ -75,10 +75,10 @@ def foreign_file_error(target: Path) -> FormError:
 # ---------------------------------------------------------------- reports
 
 
-def _report_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
-    if "docProps/core.xml" not in names:
+def _report_marked(package: Package) -> bool:
+    if not package.exists("docProps/core.xml"):
         return False
-    core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    core = package.read("docProps/core.xml").decode("utf-8", "replace")
     found = re.search(r"<cp:keywords>(.*?)</cp:keywords>", core, re.S)
     return bool(found) and REPORT_KEYWORD in re.split(r"[\s,;，；]+", found.group(1))
 
@@ -86,78 +86,23 @@ def _report_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
 # ---------------------------------------------------------------- workbooks
 
 
-def _workbook_marked(archive: zipfile.ZipFile, names: set[str]) -> bool:
-    from defusedxml import ElementTree
-
-    if "docProps/custom.xml" in names and f'name="{CUSTOM_PROPERTY}"'.encode() in archive.read("docProps/custom.xml"):
+def _workbook_marked(package: Package) -> bool:
+    if package.exists("docProps/custom.xml") and f'name="{CUSTOM_PROPERTY}"'.encode() in package.read("docProps/custom.xml"):
         return True
-    for name in names:
-        if name.startswith("xl/comments") and name.endswith(".xml") and comments_by_perfxl(archive.read(name)):
+    for name in package.names:
+        if name.startswith("xl/comments") and name.endswith(".xml") and comments_by_perfxl(package.read(name)):
             return True
-    sheets = sheet_parts(archive, lambda name: ElementTree.fromstring(archive.read(name)))
-    strings = None
-    for sheet, part in sheets.items():
-        if part not in names:
-            continue
+    strings = SharedStrings(package)
+    for sheet, part in sheet_parts(package).items():
         if sheet.startswith(FINDINGS_TITLE):
-            strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
-            cells = _cell_texts(archive.read(part), strings, ElementTree, _FINDINGS_COLUMNS.fullmatch)
+            cells = cell_values(package.xml(part), strings, _FINDINGS_COLUMNS.fullmatch)
             rows = sorted(int(ref[1:]) for ref in cells if ref[0] == "A")
             if findings_sheet_file_name(lambda row, col: cells.get(f"{'ABC'[col - 1]}{row}"), rows) is not None:
                 return True
         elif sheet == "汇总":
-            strings = strings if strings is not None else _shared_strings(archive, names, ElementTree)
             refs = ("A1", "B1", "C1", "D1")
-            cells = _cell_texts(archive.read(part), strings, ElementTree, refs.__contains__, len(refs))
+            cells = cell_values(package.xml(part), strings, refs.__contains__, len(refs))
             header = tuple(cells.get(ref) for ref in refs)
             if any(header[:len(known)] == known for known in _SUMMARY_HEADERS):
                 return True
     return False
-
-
-def _shared_strings(archive: zipfile.ZipFile, names: set[str], ElementTree) -> list[str]:
-    part = "xl/sharedStrings.xml"
-    if part not in names:
-        return []
-    root = ElementTree.fromstring(archive.read(part))
-    return [_item_text(si) for si in root.iter(f"{NS_MAIN}si")]
-
-
-def _item_text(item) -> str:
-    """The text of a string item (<si> or <is>): its <t>, or its runs' <t>; phonetic guides left out."""
-    parts = []
-    for child in item:
-        if child.tag == f"{NS_MAIN}t":
-            parts.append(child.text or "")
-        elif child.tag == f"{NS_MAIN}r":
-            text = child.find(f"{NS_MAIN}t")
-            parts.append(text.text or "" if text is not None else "")
-    return "".join(parts)
-
-
-def _cell_texts(xml: bytes, strings: list[str], ElementTree, wanted: Callable[[str], object], count: int | None = None) -> dict[str, str]:
-    """The text of the cells of a sheet whose reference is ``wanted`` (shared, inline or plain
-    strings); reading stops once ``count`` of them are found."""
-    root = ElementTree.fromstring(xml)
-    found: dict[str, str] = {}
-    for cell in root.iter(f"{NS_MAIN}c"):
-        ref = cell.get("r")
-        if ref is None or not wanted(ref):
-            continue
-        kind = cell.get("t")
-        if kind == "inlineStr":
-            inline = cell.find(f"{NS_MAIN}is")
-            found[ref] = _item_text(inline) if inline is not None else ""
-            continue
-        value = cell.find(f"{NS_MAIN}v")
-        text = value.text if value is not None and value.text is not None else ""
-        if kind == "s":
-            try:
-                found[ref] = strings[int(text)]
-            except (ValueError, IndexError):
-                found[ref] = ""
-        else:
-            found[ref] = text
-        if len(found) == count:
-            break
-    return found

@@ -1,13 +1,17 @@
 """Opening spreadsheet files safely and turning their sheets into plain grids.
 
-Everything that touches the file format lives here: sniffing what a file really is, refusing
-zip bombs and encrypted or foreign files with a Chinese message, loading .xlsx/.xlsm with
-openpyxl and .xls with xlrd, and capturing openpyxl's warnings instead of printing them. The
-reader works on :class:`SheetGrid` only, so it does not care where a grid came from.
+Everything that decides whether and how a file is read lives here: sniffing what a file really
+is, refusing zip bombs, unsafe or damaged packages and encrypted or foreign files with a Chinese
+message (the integrity guard), reading .xlsx/.xlsm values with python-calamine (or openpyxl) and
+.xls with xlrd, and capturing openpyxl's warnings instead of printing them. An .xlsx package is
+opened once (:class:`perfxl.xlsx.package.Package`): the guard, the values' XML and the records
+share its parts, each decompressed and parsed once. The reader works on :class:`SheetGrid` only,
+so it does not care where a grid came from.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -15,10 +19,14 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from perfxl.model import FormError, column_index
+from perfxl.model import FormError
 from perfxl.systext import read_error_text
+from perfxl.xlsx.cells import a1, column_index
+from perfxl.xlsx.package import WORKBOOK_PART, Package, rels_part, resolve, sheet_parts
+from perfxl.xlsx.sharedstrings import item_text
+from perfxl.xlsx.xml import MAIN, xml_parser
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -209,50 +217,36 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 #: A DTD in any encoding an XML part may use (the parsers decode UTF-16 too).
 _DTD_MARKS = tuple(mark.encode(codec) for mark in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
                    for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+#: What every mark begins with, in each encoding: three scans rule out most parts (no ``<!`` at all).
+_DTD_OPENINGS = tuple("<!".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 _REL_TYPE_SHEET = "/worksheet"
-
-
-def xml_parser():
-    """The one XML parser every reading and writing of a package part uses (lxml, no entities, no
-    network, no huge text nodes): what it refuses, every path refuses (:func:`check_zip`)."""
-    from lxml import etree
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, huge_tree=False, load_dtd=False)
 
 
 def check_zip(path: Path, limits: Limits) -> None:
     """Refuse, before any library reads the file, what could make two readings of it differ or
+    exhaust the machine (see :func:`open_checked`, which this runs and closes)."""
+    open_checked(path, limits).close()
+
+
+def open_checked(path: Path, limits: Limits, on_sheet=None) -> Package:
+    """The package of ``path``, opened once and checked; the caller reads from it and closes it.
+
+    Refused, before any library reads the file, is what could make two readings of it differ or
     exhaust the machine: corrupt zips, zip bombs, duplicate or path-like entry names, a DTD in any
     part, damaged XML in a part perfxl or its engines read, and sheets whose cells, merged ranges
-    or formula ranges span more than ``limits.max_cells``."""
+    or formula ranges span more than ``limits.max_cells``. ``on_sheet(package, part, root)`` is called
+    with each worksheet the guard parses (so the values' reading need not parse it again).
+    """
     name = path.name
     if path.stat().st_size > limits.max_file_bytes:
         raise FormError("too-large", f"{name} 超过 {limits.max_file_bytes // (1024 * 1024)} MB，不像一份自评表。若确需处理，请设置环境变量 PERFXL_MAX_FILE_BYTES。", path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > limits.max_entries:
-                raise FormError("too-large", f"{name} 内部文件数过多（{len(infos)} 个），已拒绝处理以防资源耗尽。", path)
-            _check_entry_names(infos, path)
-            total = sum(info.file_size for info in infos)
-            bomb = next((info for info in infos if _looks_like_bomb(info, limits)), None)
-            if total > limits.max_uncompressed_bytes or bomb is not None:
-                raise FormError("too-large", f"{name} 解压后体积异常（约 {total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝处理。", path)
-            names = {info.filename for info in infos}
-            if "xl/workbook.xml" not in names:
-                if "word/document.xml" in names:
-                    raise FormError("not-a-spreadsheet", f"{name} 实际是 Word 文档（.docx），不是 Excel 工作簿。请选择自评表的 Excel 文件。", path)
-                raise FormError("not-a-spreadsheet", f"{name} 不是 Excel 工作簿（压缩包中没有工作簿内容）。请用 Excel/WPS 另存为 .xlsx。", path)
-            with archive.open("xl/workbook.xml") as handle:
-                if _STRICT_NAMESPACE in handle.read(8192):
-                    raise FormError("unsupported-format", f"{name} 是“Strict Open XML 电子表格”格式（严格 OOXML），perfxl 无法读取。请在 Excel 中打开，"
-                                    f"“另存为”时保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），或在 WPS 中另存为 .xlsx，再处理。", path)
-            for info in infos:
-                _refuse_dtd(archive, info, path)
-            sheets = _check_structure(archive, names, path)
-            for info in infos:
-                if info.filename in sheets or (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                    _check_sheet_size(archive, info, limits, path)
+        package = Package(path)
+        try:
+            _check_package(package, limits, path, on_sheet)
+        except BaseException:
+            package.close()
+            raise
     except zipfile.BadZipFile:
         raise FormError("corrupt", f"{name} 已损坏（压缩结构不完整），无法打开。请从原始来源重新获取或在 Excel/WPS 中修复后另存。", path) from None
     except FormError:
@@ -261,6 +255,33 @@ def check_zip(path: Path, limits: Limits) -> None:
         raise too_large_in_memory(path) from None
     except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:  # broken entries
         raise FormError("corrupt", f"{name} 已损坏，无法打开（{exc.__class__.__name__}）。请在 Excel/WPS 中修复后另存。", path) from None
+    return package
+
+
+def _check_package(package: Package, limits: Limits, path: Path, on_sheet) -> None:
+    name = path.name
+    infos = package.infos
+    if len(infos) > limits.max_entries:
+        raise FormError("too-large", f"{name} 内部文件数过多（{len(infos)} 个），已拒绝处理以防资源耗尽。", path)
+    _check_entry_names(infos, path)
+    total = sum(info.file_size for info in infos)
+    bomb = next((info for info in infos if _looks_like_bomb(info, limits)), None)
+    if total > limits.max_uncompressed_bytes or bomb is not None:
+        raise FormError("too-large", f"{name} 解压后体积异常（约 {total // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝处理。", path)
+    names = set(package.names)
+    if WORKBOOK_PART not in names:
+        if "word/document.xml" in names:
+            raise FormError("not-a-spreadsheet", f"{name} 实际是 Word 文档（.docx），不是 Excel 工作簿。请选择自评表的 Excel 文件。", path)
+        raise FormError("not-a-spreadsheet", f"{name} 不是 Excel 工作簿（压缩包中没有工作簿内容）。请用 Excel/WPS 另存为 .xlsx。", path)
+    if _STRICT_NAMESPACE in package.stored(WORKBOOK_PART)[:8192]:
+        raise FormError("unsupported-format", f"{name} 是“Strict Open XML 电子表格”格式（严格 OOXML），perfxl 无法读取。请在 Excel 中打开，"
+                        f"“另存为”时保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），或在 WPS 中另存为 .xlsx，再处理。", path)
+    for info in infos:
+        _refuse_dtd(package, info, path)
+    sheets = _check_structure(package, names, path, on_sheet)
+    for info in infos:
+        if info.filename in sheets or (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            _check_sheet_size(package, info, limits, path)
 
 
 def too_large_in_memory(path: Path) -> FormError:
@@ -290,34 +311,46 @@ def _shown(entry: str) -> str:
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in entry[:120])
 
 
-def _refuse_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+#: Parts read whole (and kept for the reading that follows); any other part is scanned in chunks.
+_WHOLE_PARTS = (".xml", ".rels")
+
+
+def _refuse_dtd(package: Package, info: zipfile.ZipInfo, path: Path) -> None:
     """A DTD (``<!DOCTYPE``, ``<!ENTITY``) in any part, read or not, in UTF-8 or UTF-16: refused.
 
     No OOXML part has one; the fast engine would not refuse it and a copy would carry it out."""
     if info.is_dir() or info.file_size == 0:
         return
+    if info.filename.lower().endswith(_WHOLE_PARTS):
+        data = package.stored(info.filename)
+        if any(opening in data for opening in _DTD_OPENINGS) and any(mark in data for mark in _DTD_MARKS):
+            raise _dtd_error(info, path)
+        return
     longest = max(len(mark) for mark in _DTD_MARKS)
     carry = b""
-    with archive.open(info) as handle:
+    with package.stream(info) as handle:
         while chunk := handle.read(1 << 20):
             buffer = carry + chunk
             if any(mark in buffer for mark in _DTD_MARKS):
-                raise FormError("unsafe-xml", f"{path.name} 含有 XML 文档类型（DTD）或实体声明（在 {_shown(info.filename)} 中），"
-                                f"Excel/WPS 保存的工作簿不会有，已出于安全原因拒绝处理。", path)
+                raise _dtd_error(info, path)
             carry = buffer[-longest:]
 
 
-def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> set[str]:
-    """Parse (strictly, with :func:`xml_parser`) every part the reading engines or the writer read;
-    return the worksheet parts. A part one of them would refuse is refused here for all of them,
-    so check and fill read or refuse a file alike."""
+def _dtd_error(info: zipfile.ZipInfo, path: Path) -> FormError:
+    return FormError("unsafe-xml", f"{path.name} 含有 XML 文档类型（DTD）或实体声明（在 {_shown(info.filename)} 中），"
+                     f"Excel/WPS 保存的工作簿不会有，已出于安全原因拒绝处理。", path)
+
+
+def _check_structure(package: Package, names: set[str], path: Path, on_sheet=None) -> set[str]:
+    """Parse (strictly, with the package's parser) every part the reading engines or the writer
+    read; return the worksheet parts. A part one of them would refuse is refused here for all of
+    them, so check and fill read or refuse a file alike. Worksheets are parsed without being kept
+    (they can be large), and handed to ``on_sheet(package, part, root)``."""
     from lxml import etree
 
-    parser = xml_parser()
-
-    def parse(part: str):
+    def parse(part: str, keep: bool = True):
         try:
-            return etree.fromstring(archive.read(part), parser)
+            return package.xml(part) if keep else package.parse(package.stored(part))
         except etree.XMLSyntaxError as exc:
             raise FormError("corrupt", f"{path.name} 的内部部件 {_shown(part)} 不是完好的 XML（{_xml_problem(exc)}），无法读取。"
                             f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path) from None
@@ -331,24 +364,27 @@ def _check_structure(archive: zipfile.ZipFile, names: set[str], path: Path) -> s
     styles = parsed.get("xl/styles.xml")
     xfs = styles.find(f"{NS_MAIN}cellXfs") if styles is not None else None
     style_count = sum(1 for xf in xfs if xf.tag == f"{NS_MAIN}xf") if xfs is not None else 0
-    for required in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+    for required in ("[Content_Types].xml", rels_part(WORKBOOK_PART)):
         if required not in names:
             raise FormError("corrupt", f"{path.name} 缺少内部部件 {required}，内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
-    workbook = parse("xl/workbook.xml")
+    workbook = parse(WORKBOOK_PART)
     if workbook.find(f"{NS_MAIN}sheets") is None or workbook.find(f"{NS_MAIN}sheets/{NS_MAIN}sheet") is None:
         raise FormError("corrupt", f"{path.name} 的工作簿部件中没有工作表列表（<sheets>），内部结构有损坏，无法读取。请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
     sheets: set[str] = set()
-    rels = parse("xl/_rels/workbook.xml.rels")
+    rels = parse(rels_part(WORKBOOK_PART))
     for rel in rels:
         target = rel.get("Target")
         if not target or rel.get("TargetMode") == "External":
             continue
-        part = resolve("xl/workbook.xml", target)
+        part = resolve(WORKBOOK_PART, target)
         if part not in names or not part.endswith(".xml"):
             continue
-        root = parse(part)
-        if (rel.get("Type") or "").endswith(_REL_TYPE_SHEET):
+        is_sheet = (rel.get("Type") or "").endswith(_REL_TYPE_SHEET)
+        root = parse(part, keep=not is_sheet)
+        if is_sheet:
             _check_cells(root, part, string_count, max(style_count, 1), path)
+            if on_sheet is not None:
+                on_sheet(package, part, root)
             sheets.add(part)
             sheet_rels = rels_part(part)
             if sheet_rels in names:
@@ -369,16 +405,17 @@ def _check_cells(root, part: str, string_count: int, style_count: int, path: Pat
     strings, 0/1 for a truth value), and its style exists: a cell Excel would call damaged is
     damaged for every reading (calamine and openpyxl guess differently at such cells)."""
     data = root.find(f"{NS_MAIN}sheetData")
+    value_tag = f"{NS_MAIN}v"
     for cell in data.iter(f"{NS_MAIN}c") if data is not None else []:
-        kind = cell.get("t", "n")
-        value = cell.find(f"{NS_MAIN}v")
-        text = value.text if value is not None and value.text is not None else None
+        kind, ref, style = cell.get("t", "n"), cell.get("r"), cell.get("s")
+        value = cell.find(value_tag)
+        text = value.text if value is not None else None
         problem = None
         if kind not in _CELL_TYPES:
             problem = f"未知的类型 {kind[:20]}"
-        elif cell.get("r") is not None and not _A1_STRICT.fullmatch(cell.get("r")):
+        elif ref is not None and not _A1_STRICT.fullmatch(ref):
             problem = "单元格地址无效"
-        elif _int(cell.get("s"), 0) < 0 or _int(cell.get("s"), 0) >= style_count or (cell.get("s") is not None and not cell.get("s").isdigit()):
+        elif style is not None and (not style.isdigit() or _int(style, 0) >= style_count):  # no style: format 0, which always exists
             problem = "单元格格式不存在"
         elif text:
             if kind == "n" and not (_EXCEL_NUMBER.fullmatch(text) and math.isfinite(float(text))):
@@ -408,12 +445,6 @@ def _check_phonetics(root, part: str, path: Path) -> None:
 _A1_STRICT = re.compile(r"\$?[A-Z]{1,3}\$?\d{1,7}")
 
 
-def rels_part(part: str) -> str:
-    """The relationships part of ``part`` (``xl/worksheets/_rels/sheet1.xml.rels``)."""
-    folder, _, file_name = part.rpartition("/")
-    return f"{folder}/_rels/{file_name}.rels" if folder else f"_rels/{file_name}.rels"
-
-
 def _xml_problem(exc) -> str:
     line = getattr(exc, "lineno", None)
     return f"第 {line} 行" if line else "格式错误"
@@ -434,7 +465,7 @@ def _looks_like_bomb(info: zipfile.ZipInfo, limits: Limits) -> bool:
     return info.file_size > (limits.max_text_part_bytes if textual else _BINARY_BOMB_FLOOR)
 
 
-def _check_sheet_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
+def _check_sheet_size(package: Package, info: zipfile.ZipInfo, limits: Limits, path: Path) -> None:
     """Refuse a sheet that would make a library allocate more than ``max_cells`` cells.
 
     What counts is what the engines expand, measured on the XML before they see it: the cells the
@@ -443,7 +474,7 @@ def _check_sheet_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: L
     cell); shared and array formula ranges. The declared ``<dimension>`` is not used by either
     engine and is not counted: WPS declares ``A1:I1048576`` on a sheet of 25 rows.
     """
-    stats = sheet_extent(archive, info, limits.max_cells)
+    stats = sheet_extent(io.BytesIO(package.stored(info.filename)), limits.max_cells)
     if stats.beyond_excel:
         raise FormError("corrupt", f"{path.name} 的工作表中有超出 Excel 范围（{MAX_ROW:,} 行 × {MAX_COL:,} 列）的单元格引用，内部结构有损坏，无法读取。"
                         f"请在 Excel/WPS 中打开后另存为 .xlsx 再试。", path)
@@ -465,8 +496,9 @@ class SheetExtent:
     beyond_excel: bool = False
 
 
-def sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: int) -> SheetExtent:
-    """Stream a sheet part and measure it (stops counting once past ``stop_after`` cells)."""
+def sheet_extent(handle, stop_after: int) -> SheetExtent:
+    """Measure a sheet part read from the binary file ``handle`` in chunks (stops counting once
+    past ``stop_after`` cells)."""
     stats = SheetExtent()
     carry = b""
 
@@ -491,19 +523,18 @@ def sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: in
         for found in _RANGE_REFS.findall(buffer, 0, end):
             stats.ranges += area(*found)
 
-    with archive.open(info) as handle:
-        while True:
-            chunk = handle.read(1024 * 1024)
-            if not chunk:
-                break
-            buffer = carry + chunk
-            cut = buffer.rfind(b"<", max(0, len(buffer) - 4096))  # a tag cut in two waits for the next chunk
-            if cut < 0:
-                cut = len(buffer)
-            scan(buffer, cut)
-            carry = buffer[cut:]
-            if stats.cells > stop_after or stats.ranges > stop_after or stats.beyond_excel:
-                return stats
+    while True:
+        chunk = handle.read(1024 * 1024)
+        if not chunk:
+            break
+        buffer = carry + chunk
+        cut = buffer.rfind(b"<", max(0, len(buffer) - 4096))  # a tag cut in two waits for the next chunk
+        if cut < 0:
+            cut = len(buffer)
+        scan(buffer, cut)
+        carry = buffer[cut:]
+        if stats.cells > stop_after or stats.ranges > stop_after or stats.beyond_excel:
+            return stats
     scan(carry, len(carry))
     stats.cols = max(stats.cols, 1) if stats.rows else stats.cols
     return stats
@@ -548,34 +579,56 @@ def open_book(path: Path | str, *, styles: bool = True, limits: Limits | None = 
 def _open(path: Path, kind: str, styles: bool, limits: Limits, engine: str) -> Book:
     if kind == "xls":
         return _open_xls(path, limits)
-    check_zip(path, limits)
-    if styles or engine == "openpyxl":
-        book = _open_xlsx(path, kind, styles)
-    else:
-        book = _open_xlsx_values(path, kind)
-    book.records = read_records(path)
+    values = not (styles or engine == "openpyxl")
+    scans = _SheetScans() if values else None
+    package = open_checked(path, limits, on_sheet=scans)
+    try:
+        book = _open_xlsx_values(package, kind, scans) if values else _open_xlsx(path, kind, styles)
+        book.records = read_records(package)
+    finally:
+        package.close()
     return book
 
 
 #: The SpreadsheetML main namespace in ElementTree's ``{uri}`` form, to prefix tag names with.
-NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_MAIN = f"{{{MAIN}}}"
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
 _A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def _open_xlsx_values(path: Path, kind: str) -> Book:
+class _SheetScans:
+    """The percent formats and uncached formulas of each worksheet (:func:`_scan_root`), taken from
+    the tree the guard parsed (``on_sheet`` of :func:`open_checked`)."""
+
+    def __init__(self):
+        self.by_part: dict[str, tuple[dict, dict]] = {}
+        self._percent: dict[int, str] | None = None
+
+    def percent_styles(self, package: Package) -> dict[int, str]:
+        if self._percent is None:
+            self._percent = _percent_styles(package.xml("xl/styles.xml")) if package.exists("xl/styles.xml") else {}
+        return self._percent
+
+    def __call__(self, package: Package, part: str, root) -> None:
+        try:
+            self.by_part[part] = _scan_root(root, self.percent_styles(package))
+        except Exception:  # left to the reading, which scans the part again and fails as it always did
+            self.by_part.pop(part, None)
+
+    def get(self, package: Package, part: str) -> tuple[dict, dict]:
+        if part not in self.by_part:
+            self.by_part[part] = _scan_root(package.parse(package.stored(part)), self.percent_styles(package))
+        return self.by_part[part]
+
+
+def _open_xlsx_values(package: Package, kind: str, scans: _SheetScans) -> Book:
     """Values via calamine, formats and formulas from the sheets' XML (see :func:`open_book`)."""
     from python_calamine import CalamineWorkbook
 
-    parser = xml_parser()
-    from lxml import etree
-
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        parts = sheet_parts(archive, lambda name: etree.fromstring(archive.read(name), parser) if name in names else None)
-        percent_styles = _percent_styles(etree.fromstring(archive.read("xl/styles.xml"), parser)) if "xl/styles.xml" in names else {}
-        scans = {name: _scan_sheet(archive.read(part), percent_styles) for name, part in parts.items() if part in names}
+    path = package.path
+    parts = sheet_parts(package)
+    scans.percent_styles(package)
+    scanned = {name: scans.get(package, part) for name, part in parts.items()}
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (KeyboardInterrupt, SystemExit, MemoryError):
@@ -601,7 +654,7 @@ def _open_xlsx_values(path: Path, kind: str) -> Book:
                     if value != "" and value is not None:
                         values[(r, c)] = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
             merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in merged_ranges]
-            formats, formulas = scans.get(meta.name, ({}, {}))
+            formats, formulas = scanned.get(meta.name, ({}, {}))
             grid = SheetGrid(meta.name, values, dict(formats), merged, hidden="Visible" not in str(meta.visible))
             _evaluate_formulas(grid, formulas)
             grids.append(grid)
@@ -615,31 +668,37 @@ def _unreadable(path: Path, exc: BaseException) -> FormError:
 
 
 def _scan_sheet(xml: bytes, percent_styles: dict[int, str]) -> tuple[dict, dict]:
-    """(cell → percent format, cell → formula) of a sheet's XML: the formulas are those Excel left
-    no result for (``=…``, shared formulas translated to their cell), which perfxl evaluates."""
+    """(cell → percent format, cell → formula) of a sheet's XML (see :func:`_scan_root`)."""
     from lxml import etree
 
+    return _scan_root(etree.fromstring(xml, xml_parser()), percent_styles)
+
+
+def _scan_root(root, percent_styles: dict[int, str]) -> tuple[dict, dict]:
+    """(cell → percent format, cell → formula) of a parsed sheet: the formulas are those Excel left
+    no result for (``=…``, shared formulas translated to their cell), which perfxl evaluates."""
     formats: dict[tuple[int, int], str] = {}
     formulas: dict[tuple[int, int], str] = {}
     shared: dict[str, tuple[str, str]] = {}  # si → (formula, its cell)
-    root = etree.fromstring(xml, xml_parser())
     data = root.find(f"{NS_MAIN}sheetData")
+    row_tag, cell_tag, formula_tag = f"{NS_MAIN}row", f"{NS_MAIN}c", f"{NS_MAIN}f"
     row_number = 0
     for row in data if data is not None else []:
-        if row.tag != f"{NS_MAIN}row":
+        if row.tag != row_tag:
             continue
         row_number = _int(row.get("r"), row_number + 1)
         col_number = 0
         for cell in row:
-            if cell.tag != f"{NS_MAIN}c":
+            if cell.tag != cell_tag:
                 continue
             ref = _A1.match(cell.get("r") or "")
             col_number = column_index(ref.group(1)) if ref else col_number + 1
             key = (_int(ref.group(2), row_number) if ref else row_number, col_number)
-            style = _int(cell.get("s"), 0)
-            if style in percent_styles:
-                formats[key] = percent_styles[style]
-            formula = cell.find(f"{NS_MAIN}f")
+            if percent_styles:
+                style = _int(cell.get("s"), 0)
+                if style in percent_styles:
+                    formats[key] = percent_styles[style]
+            formula = cell.find(formula_tag)
             if formula is None:
                 continue
             text = formula.text or ""
@@ -662,8 +721,6 @@ def _int(text, default: int) -> int:
 
 
 def _ref(key: tuple[int, int]) -> str:
-    from perfxl.model import a1
-
     return a1(*key)
 
 
@@ -691,39 +748,6 @@ def _evaluate_formulas(grid: SheetGrid, formulas: dict[tuple[int, int], str]) ->
         grid.values[key] = result if result is not None else formula
 
 
-def sheet_parts(archive: zipfile.ZipFile, parse) -> dict[str, str]:
-    """Sheet name → its worksheet part inside the zip, from xl/workbook.xml and its relationships
-    (targets resolved as paths, ``..`` and absolute ones included; a missing part is left out).
-
-    ``parse``: part name → its XML root, or None where it cannot be read.
-    """
-    workbook, rels = parse("xl/workbook.xml"), parse("xl/_rels/workbook.xml.rels")
-    if workbook is None or rels is None:
-        return {}
-    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-    names = set(archive.namelist())
-    parts = {}
-    for sheet in workbook.iter(f"{NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"))
-        if target and (part := resolve("xl/workbook.xml", target)) in names:
-            parts[sheet.get("name")] = part
-    return parts
-
-
-def resolve(source: str, target: str) -> str:
-    """A relationship target, relative to part ``source``, as a path inside the zip."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in (str(PurePosixPath(source).parent) + "/" + target).split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 def _percent_styles(styles) -> dict[int, str]:
     """Style index → number format, for the styles that show a percent (``styles``: the parsed styles part)."""
     codes = dict(_BUILTIN_PERCENT)
@@ -740,38 +764,28 @@ def _percent_styles(styles) -> dict[int, str]:
     return found
 
 
-def read_records(path: Path) -> dict[str, dict[tuple[int, int], object]]:
+def read_records(package: Package) -> dict[str, dict[tuple[int, int], object]]:
     """Sheet name → cell → the 原填写 :class:`~perfxl.model.Record` of its comment, whoever the
     comment's author says it is (LibreOffice re-saves authors as " "; anyone can type "perfxl")."""
-    from lxml import etree
-
     from perfxl.model import parse_record
 
-    parser = xml_parser()
     found: dict[str, dict[tuple[int, int], object]] = {}
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if not any(name.lower().startswith("xl/comments") or "/comments" in name.lower() for name in names):
-            return found
-        parse = lambda name: etree.fromstring(archive.read(name), parser) if name in names else None  # noqa: E731
-        for sheet, part in sheet_parts(archive, parse).items():
-            rels = parse(rels_part(part))
-            for rel in rels if rels is not None else []:
-                target = resolve(part, rel.get("Target") or "")
-                if not (rel.get("Type") or "").endswith("/comments") or rel.get("TargetMode") == "External" or target not in names:
-                    continue
-                for comment in parse(target).iter(f"{NS_MAIN}comment"):
-                    ref = _A1.match(comment.get("ref") or "")
-                    text = "".join(t.text or "" for t in comment.iter(f"{NS_MAIN}t") if _not_phonetic(t))
-                    record = parse_record(text)
-                    if ref and record is not None:
-                        found.setdefault(sheet, {})[(int(ref.group(2)), column_index(ref.group(1)))] = record
+    if not any(name.lower().startswith("xl/comments") or "/comments" in name.lower() for name in package.names):
+        return found
+    parse = lambda name: package.xml(name) if package.exists(name) else None  # noqa: E731
+    for sheet, part in sheet_parts(package).items():
+        rels = parse(rels_part(part))
+        for rel in rels if rels is not None else []:
+            target = resolve(part, rel.get("Target") or "")
+            if not (rel.get("Type") or "").endswith("/comments") or rel.get("TargetMode") == "External" or not package.exists(target):
+                continue
+            for comment in parse(target).iter(f"{NS_MAIN}comment"):
+                ref = _A1.match(comment.get("ref") or "")
+                text = comment.find(f"{NS_MAIN}text")
+                record = parse_record(item_text(text) if text is not None else "")
+                if ref and record is not None:
+                    found.setdefault(sheet, {})[(int(ref.group(2)), column_index(ref.group(1)))] = record
     return found
-
-
-def _not_phonetic(element) -> bool:
-    parent = element.getparent()
-    return parent is None or parent.tag != f"{NS_MAIN}rPh"
 
 
 def _open_xlsx(path: Path, kind: str, styles: bool) -> Book:

@@ -51,7 +51,7 @@ def outcome_text(outcome: FileOutcome) -> str:
 def explain_text(outcome: FileOutcome) -> str:
     """The accounted reading of one file, row by row: each non-empty cell with what perfxl took it for,
     and 【未读取】 for what nothing accounts for (each of those is a row-unread / cell-unread finding)."""
-    from perfxl.model import a1
+    from perfxl.xlsx.cells import a1
 
     if outcome.error is not None:
         return outcome_text(outcome)

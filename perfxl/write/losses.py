@@ -8,12 +8,12 @@ cannot be kept becomes a ``roundtrip-loss`` finding, so the user learns of it be
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfxl.model import Finding
-from perfxl.read.workbook import resolve, sheet_parts
+from perfxl.xlsx.package import Package, rels_part, resolve, sheet_parts
+from perfxl.xlsx.xml import local
 
 _NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -74,27 +74,25 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
 
     A damaged part is itself reported as a loss; inspection never stops the fill.
     """
-    from defusedxml.ElementTree import fromstring
-
     validations: list[Validation] = []
     losses: list[Loss] = []
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
+    with Package(path) as package:
+        names = set(package.names)
 
         def xml(name: str):
             try:
-                return fromstring(archive.read(name))
+                return package.xml(name)
             except Exception:  # zlib/zip/XML errors in a part openpyxl did not need
                 losses.append(Loss(None, None, f"无法读取的内部部件 {name}"))
                 return None
 
-        sheets = sheet_parts(archive, xml)
+        sheets = sheet_parts(package, xml)
         drawing_sheet: dict[str, str] = {}
         for sheet, part in sheets.items():
             root = xml(part)
             if root is None:
                 continue
-            for rel_target in _rel_targets(archive, part, xml, "/drawing"):
+            for rel_target in _rel_targets(names, part, xml, "/drawing"):
                 drawing_sheet[rel_target] = sheet
             validations += _x14_validations(root, sheet)
             for rule in root.iter(f"{{{_NS['x14']}}}conditionalFormatting"):
@@ -115,10 +113,9 @@ def inspect_package(path: Path) -> tuple[list[Validation], list[Loss]]:
     return validations, _dedupe(losses)
 
 
-def _rel_targets(archive, part: str, xml, type_suffix: str) -> list[str]:
-    folder, name = part.rsplit("/", 1)
-    rels_name = f"{folder}/_rels/{name}.rels"
-    root = xml(rels_name) if rels_name in archive.namelist() else None
+def _rel_targets(names: set[str], part: str, xml, type_suffix: str) -> list[str]:
+    rels_name = rels_part(part)
+    root = xml(rels_name) if rels_name in names else None
     if root is None:
         return []
     return [resolve(part, rel.get("Target")) for rel in root if (rel.get("Type") or "").endswith(type_suffix)]
@@ -137,7 +134,7 @@ def _x14_validations(root, sheet: str) -> list[Validation]:
 
 def _drawing_losses(root, sheet: str | None) -> list[Loss]:
     losses = []
-    anchors = [a for a in root if a.tag.rsplit("}", 1)[-1] in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")]
+    anchors = [a for a in root if local(a.tag) in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")]
     shapes = sum(1 for a in anchors for tag in ("sp", "grpSp", "cxnSp") if a.find(f"xdr:{tag}", _NS) is not None)
     controls = sum(1 for a in root.iter(f"{{{_NS['mc']}}}AlternateContent"))
     pictures = sum(1 for a in anchors if a.find("xdr:pic", _NS) is not None)
