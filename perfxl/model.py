@@ -8,9 +8,6 @@ from functools import cached_property
 from pathlib import Path
 
 from perfxl.numbers import Reading, close, display_text, read_value
-# A1 addresses are the file format's (perfxl.xlsx.cells, a definition under every layer); named here
-# too for the modules that take them with the model (read/reader.py).
-from perfxl.xlsx.cells import a1, column_index, column_letter, split_ref  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "perfxl"
 #: Low to high, as docs/architecture.md draws them. A module may import its own package and the
 #: layers below its own; two packages of one layer (write, report) do not import each other.
 LAYERS = (
-    {"model", "numbers", "systext", "atomic", "templates", "mark.format", "xlsx.cells"},  # definitions every stage uses
+    {"model", "numbers", "systext", "atomic", "templates", "mark.format"},  # definitions every stage uses
     {"xlsx"},
     {"read"},
     {"checks"},
@@ -82,7 +82,7 @@ def test_every_import_goes_down_the_layers():
 
 
 def test_definitions_import_only_definitions():
-    """model, numbers, systext, atomic, mark.format and xlsx.cells (A1 addresses) sit under everything: they import only each other."""
+    """model, numbers, systext, atomic and mark.format sit under everything: they import only each other."""
     base = LAYERS[0]
     for path, module in _modules():
         if _unit(module) in base:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from perfxl.read import labels as L
 from perfxl.read import schemes
-from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, Level2Group, OutlineParent, ScoreBlock, UnreadRow, a1, split_ref
+from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, Level2Group, OutlineParent, ScoreBlock, UnreadRow
+from perfxl.xlsx.cells import a1, split_ref
 from perfxl.numbers import clean_text, display_text, read_value
 from perfxl.read.workbook import Book, SheetGrid, open_book
 
