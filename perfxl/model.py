@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from perfxl.numbers import Reading, close, display_text, read_value
+from perfxl.numbers import Reading, display_text, read_value
 
 
 @dataclass(frozen=True)
@@ -192,6 +191,11 @@ class Form:
         return next((row for row in self.funds if row.kind == kind), None)
 
 
+#: The severities of a finding, most severe first, and their words in Chinese.
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem perfxl found, pointing at the cell to look at."""
@@ -228,78 +232,3 @@ class FormError(Exception):
 
     def __reduce__(self):  # pickled whole, so a worker process can hand it back
         return (self.__class__, (self.code, self.message, self.path, self.detail))
-
-
-#: Author of every comment perfxl writes; lets a re-run recognise (and replace) its own comments.
-PERFXL_AUTHOR = "perfxl"
-ORIGINAL_PREFIX = "原填写："
-_BLANK_ORIGINAL = "（空）"
-
-
-_RECOMPUTED_PREFIX = "；按规则重新计算："
-_FORMULA_PREFIX = "（公式："
-_FORMULA_RECORD = re.compile(r"(.*?)（公式：(=.*)）", re.S)
-#: What perfxl writes after the stated value: a number, a percent, a grade word; then the line ends.
-_RECOMPUTED = re.compile(r"；按规则重新计算：([^\n；：，。“”'\"]{1,24})(?=\n|$)")
-
-
-def original_comment(original: str, recomputed: str) -> str:
-    """Comment text for a derived cell whose stated value perfxl replaced (see :func:`original_record`)."""
-    return f"{ORIGINAL_PREFIX}{original or _BLANK_ORIGINAL}{_RECOMPUTED_PREFIX}{recomputed}"
-
-
-def original_record(shown: str, formula: str | None = None, is_text: bool = False) -> str:
-    """What a 原填写 record says, keeping the type of what it records.
-
-    A formula is recorded with the value it showed (``100（公式：=SUM(G5:G24)）``), so that reading
-    the record back gives that value; text that looks like a formula (or like such a record) gets
-    Excel's text mark (``'=HYPERLINK(…)``), so that it is read back as that text, never as a formula.
-    """
-    if formula:
-        return f"{shown}{_FORMULA_PREFIX}{formula}）"
-    if is_text and (shown.startswith(("=", "'")) or _FORMULA_PREFIX in shown):
-        return "'" + shown  # text, verbatim: never read back as a formula or a formula's record
-    return shown
-
-
-@dataclass(frozen=True)
-class Record:
-    """A 原填写 record read from a comment: what it says the form stated and what perfxl wrote.
-
-    Anyone can type such a comment, so a record decides nothing by itself: the reading honours it
-    only where the cell still shows what perfxl writes there by the rules (see
-    :func:`perfxl.checks.trust.honoured_records`), and its formula part is never more than words.
-    """
-
-    original: str  # the stated value as text ('' when blank; for a formula, the value it showed)
-    recomputed: str  # the value the record says perfxl wrote
-    written: str  # the record's own words after 原填写： (kept verbatim in the next comment)
-
-
-def parse_record(text: str | None) -> Record | None:
-    """The 原填写 record at the start of a comment, or None when the comment has none."""
-    if not text or not text.startswith(ORIGINAL_PREFIX):
-        return None
-    body = text[len(ORIGINAL_PREFIX):]
-    # The record ends at the first "；按规则重新计算：<a value perfxl writes>" closing its line: the
-    # stated text before it may itself hold that phrase (followed by more), the findings after it quote it.
-    found = _RECOMPUTED.search(body)
-    if found is None:
-        return None
-    written, rest = body[:found.start()], found.group(1)
-    original = written
-    formula = None if written.startswith("'") else _FORMULA_RECORD.fullmatch(written)
-    if formula:  # "100（公式：=SUM(…)）": the value the formula showed (the formula itself is only words)
-        original = formula.group(1)
-    return Record("" if original == _BLANK_ORIGINAL else original, rest, written)
-
-
-def record_matches(record: Record, current: object, number_format: str | None = None) -> bool:
-    """True when a cell showing ``current`` shows what ``record`` says perfxl wrote."""
-    return bool(record.recomputed) and _same(read_value(record.recomputed), read_value(current, number_format))
-
-
-def _same(written: Reading, current: Reading) -> bool:
-    if written.is_number and current.is_number:
-        return (written.unit == "%") == (current.unit == "%") and close(written.value, current.value)
-    return written.text == current.text

@@ -414,7 +414,7 @@ def _thread_parts(path: Path) -> tuple:
 
 @pytest.mark.parametrize("with_persons", [True, False], ids=["persons", "no-persons-part"])
 def test_perfxls_note_is_a_reply_in_an_excel_365_thread(tmp_path, run_cli, with_persons):
-    from perfxl.write.patch import PERFXL_PERSON_ID
+    from perfxl.mark.format import PERFXL_PERSON_ID
 
     path = _threaded(tmp_path, with_persons)
     result, text = run(run_cli, "fill", path, "--no-report")

@@ -17,7 +17,7 @@ from perfxl.mark import marks
 from perfxl.write import writer
 from perfxl.write import xlswriter
 from perfxl.write.losses import inspect_package
-from perfxl.model import PERFXL_AUTHOR, parse_record, record_matches
+from perfxl.mark.format import PERFXL_AUTHOR, parse_record, record_matches
 from perfxl.read.reader import read_forms
 from perfxl.checks.rules import check
 from perfxl.read.workbook import open_book

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfxl.mark.format import SUMMARY_SIGNATURE
 from perfxl.batch.records import STATUSES, FileRecord, FormRow, shown_statuses
 from perfxl.pipeline import SUMMARY_NAME
 from perfxl.read.labels import GRADE_PENDING
@@ -25,7 +26,7 @@ from perfxl.atomic import atomic_path
 SHEET_NAME = "汇总"
 BUDGET, EXECUTED = "全年预算数（万元）", "全年执行数（万元）"
 COLUMNS = (
-    "文件", "类型", "项目名称", "主管部门", BUDGET, EXECUTED, "执行率",
+    *SUMMARY_SIGNATURE, BUDGET, EXECUTED, "执行率",  # 文件 类型 项目名称 主管部门: how provenance knows a 汇总 of perfxl's
     "总分（填写）", "总分（重算）", "等级", "错误数", "警告数", "状态", "原表", "自评结果", "自评报告",
 )
 LINKS = ("原表", "自评结果", "自评报告")  # short link texts; LibreOffice neither wraps nor clips a link's text

@@ -59,7 +59,7 @@ def check_book(path: Path | str, book: Book | None = None) -> list:
 def honoured_records(book: Book, results: list) -> dict:
     """Sheet → cell → the record honoured there: a derived cell showing the rules' value, whose
     record says perfxl wrote that value."""
-    from perfxl.model import record_matches
+    from perfxl.mark.format import record_matches
     from perfxl.xlsx.cells import split_ref
     from perfxl.checks.rules import stated_differs
 

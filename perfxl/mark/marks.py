@@ -12,24 +12,21 @@ Which cells are derived, and whether each states something else, the check decid
 (:mod:`perfxl.checks.derived`, ``CheckResult.derived``). This module decides the rest as plain
 values: the comment texts, the highlight colours, and the 校验结果 sheet's content and layout (:func:`findings_sheet`). The
 writers only render it: :mod:`perfxl.write.patch` as XML into the input package (.xlsx/.xlsm),
-:mod:`perfxl.write.xlswriter` with openpyxl (.xls inputs). It also recognises what an earlier run wrote
-(:func:`findings_sheet_file_name`, :func:`comments_by_perfxl`), for the writers and for
-:mod:`perfxl.mark.provenance`.
+:mod:`perfxl.write.xlswriter` with openpyxl (.xls inputs). The words by which a file says perfxl
+marked it (the author, the records, the sheets) are :mod:`perfxl.mark.format`'s.
 
-All comments are written by :data:`~perfxl.model.PERFXL_AUTHOR`; a re-run removes them first, so
+All comments are written by :data:`~perfxl.mark.format.PERFXL_AUTHOR`; a re-run removes them first, so
 filling an output again gives the same workbook.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
-from perfxl.read import labels as L
+from perfxl.mark.format import FILE_PREFIX, FINDINGS_HEADERS, original_comment, original_record
+from perfxl.model import KIND_ZH, SEVERITY_ORDER, SEVERITY_ZH, Finding
 from perfxl.read import schemes
-from perfxl.checks.catalogue import SEVERITY_ORDER, SEVERITY_ZH
-from perfxl.model import KIND_ZH, ORIGINAL_PREFIX, PERFXL_AUTHOR, Finding, original_comment, original_record
 from perfxl.numbers import format_number, format_percent, text_width
 
 RATE_FORMAT = "0.00%"
@@ -38,8 +35,6 @@ SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 CHANGED_FILL = SEVERITY_FILL["warning"]
 #: Every colour perfxl highlights with (RRGGBB, upper case): a cell with one of these was marked by perfxl.
 HIGHLIGHT_COLORS = frozenset(color.upper() for color in (*SEVERITY_FILL.values(), CHANGED_FILL))
-#: Separates perfxl's comment text from a comment the user had already put on the cell.
-USER_COMMENT_MARKER = "\n\n【原批注"
 
 
 # ---------------------------------------------------------------- derived and flagged cells
@@ -85,9 +80,6 @@ def derived_comment(derived, findings: list[Finding], *, formula: str | None, re
 
 # ---------------------------------------------------------------- the 校验结果 sheet
 
-FINDINGS_HEADERS = ("严重程度", "代码", "单元格", "说明")
-FINDINGS_TITLE = L.FINDINGS_SHEET  # the sheet's name is also its A1 title
-FILE_PREFIX = "文件："
 FONT_NAME = "宋体"
 TITLE_SIZE, HEADER_SIZE, BODY_SIZE = 14, 11, 10
 HEADER_FILL = "D9D9D9"
@@ -111,8 +103,8 @@ class FindingRow:
 class FindingsSheet:
     """The 校验结果 sheet as content, for a writer to render.
 
-    Row 1 is :data:`FINDINGS_TITLE` (title font); ``lines`` follow from row 2 (body font); the
-    header row (:data:`FINDINGS_HEADERS`, bold, grey, bordered, centred) is frozen under; then one
+    Row 1 is :data:`~perfxl.mark.format.FINDINGS_SHEET` (title font); ``lines`` follow from row 2 (body font); the
+    header row (:data:`~perfxl.mark.format.FINDINGS_HEADERS`, bold, grey, bordered, centred) is frozen under; then one
     bordered, wrapped :class:`FindingRow` per finding (the first cell filled with
     :data:`SEVERITY_FILL` of its severity, the third a hyperlink where ``link`` is set), or, with no
     findings, :data:`NO_FINDINGS` in a bordered row ``empty_row``. The sheet prints landscape,
@@ -169,41 +161,3 @@ def findings_sheet(file_name: str, results, sheet_names: Iterable[str], note: st
             heights[row.row] = 14 * lines_needed + 2
     empty_row = None if rows else header_row + 1
     return FindingsSheet(lines, header_row, rows, empty_row, final, heights)
-
-
-# ---------------------------------------------------------------- what an earlier run wrote
-
-
-def findings_sheet_file_name(value: Callable[[int, int], object], rows: Iterable[int]) -> str | None:
-    """The input file name a 校验结果 sheet written by perfxl names; None when the sheet is not perfxl's.
-
-    ``value(row, column)`` gives a cell's text (1-based); ``rows``: the rows to look at for the
-    header. perfxl's sheet has 校验结果 in A1, ``文件：…`` in A2, and the header row
-    严重程度 / 代码 / 单元格 below (a user's own sheet of that name is left alone).
-    """
-    head, second = value(1, 1), value(2, 1)
-    if head != FINDINGS_TITLE or not isinstance(second, str) or not second.startswith(FILE_PREFIX):
-        return None
-    if any(tuple(value(row, col) for col in (1, 2, 3)) == FINDINGS_HEADERS[:3] for row in rows):
-        return second[len(FILE_PREFIX):]
-    return None
-
-
-_PERFXL_AUTHOR = re.compile(rf"<(?:\w+:)?author>{re.escape(PERFXL_AUTHOR)}</(?:\w+:)?author>".encode())
-
-
-#: How every comment perfxl writes begins: a record of a derived cell, or a finding.
-PERFXL_COMMENT_STARTS = (ORIGINAL_PREFIX, *(f"【{word}】" for word in SEVERITY_ZH.values()))
-
-
-def is_perfxl_comment(author: str, text: str) -> bool:
-    """A comment an earlier run wrote, as far as the words tell: by the author ``perfxl`` or by no
-    one (LibreOffice re-saves every author as " "), beginning as perfxl's comments begin. It is
-    removed and rewritten by a re-fill; its words decide no verdict (see perfxl.checks.trust)."""
-    return (author == PERFXL_AUTHOR or not author.strip()) and text.startswith(PERFXL_COMMENT_STARTS)
-
-
-def comments_by_perfxl(comments_xml: bytes) -> bool:
-    """True when a comments part (``xl/commentsN.xml``) holds comments perfxl wrote (its author is listed)."""
-    return _PERFXL_AUTHOR.search(comments_xml) is not None
-

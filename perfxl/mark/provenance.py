@@ -6,12 +6,12 @@ file of the same name that someone else made (a department's own ``…_自评报
 survive the file being opened and saved again in Excel, WPS or Word:
 
 * a filled workbook ``…_自评结果.xlsx``: a findings sheet (``校验结果``, or a numbered name) that
-  :func:`perfxl.mark.marks.findings_sheet_file_name` recognises (A1 ``校验结果``, A2 ``文件：…``, the
+  :func:`perfxl.mark.format.findings_sheet_file_name` recognises (A1 ``校验结果``, A2 ``文件：…``, the
   header row 严重程度 / 代码 / 单元格); or a cell comment written by the author ``perfxl``;
   or a custom document property named ``perfxl``;
 * the batch summary ``汇总.xlsx``: a sheet ``汇总`` whose header row starts 文件 / 类型 / 项目名称 / 主管部门 (or, from earlier versions, 文件 / 项目名称 / 主管部门);
 * a Word report ``…_自评报告.docx``: the keyword ``perfxl`` in its document properties
-  (:data:`REPORT_KEYWORD`, set by :mod:`perfxl.report.document`).
+  (:data:`perfxl.mark.format.REPORT_KEYWORD`, set by :mod:`perfxl.report.engine`).
 
 A marked file that a user has corrected by hand is still perfxl's: ``perfxl fill 表.xlsx`` run
 twice replaces the first run's outputs (the common case). What protects a corrected output is
@@ -25,19 +25,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from perfxl.mark.marks import FINDINGS_TITLE, comments_by_perfxl, findings_sheet_file_name
+from perfxl.mark.format import (CUSTOM_PROPERTY, FINDINGS_SHEET, REPORT_KEYWORD, SUMMARY_SIGNATURES, comments_by_perfxl,
+                                findings_sheet_file_name)
 from perfxl.model import FormError
 from perfxl.xlsx.package import WORKBOOK_PART, Package, sheet_parts
 from perfxl.xlsx.sharedstrings import SharedStrings
 from perfxl.xlsx.sheet import cell_values
 
-#: Word document property (keywords) that marks a report as perfxl's.
-REPORT_KEYWORD = "perfxl"
-#: Custom document property that marks a workbook as perfxl's (for writers that add one).
-CUSTOM_PROPERTY = "perfxl"
 _FINDINGS_COLUMNS = re.compile(r"[ABC]\d+")  # what recognising a findings sheet looks at
-#: The first header cells of 汇总 (summary.COLUMNS), as written now and before 类型 was added.
-_SUMMARY_HEADERS = (("文件", "类型", "项目名称", "主管部门"), ("文件", "项目名称", "主管部门"))
 _MAX_INSPECTED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of ours (and is not read whole)
 
 
@@ -94,7 +89,7 @@ def _workbook_marked(package: Package) -> bool:
             return True
     strings = SharedStrings(package)
     for sheet, part in sheet_parts(package).items():
-        if sheet.startswith(FINDINGS_TITLE):
+        if sheet.startswith(FINDINGS_SHEET):
             cells = cell_values(package.xml(part), strings, _FINDINGS_COLUMNS.fullmatch)
             rows = sorted(int(ref[1:]) for ref in cells if ref[0] == "A")
             if findings_sheet_file_name(lambda row, col: cells.get(f"{'ABC'[col - 1]}{row}"), rows) is not None:
@@ -103,6 +98,6 @@ def _workbook_marked(package: Package) -> bool:
             refs = ("A1", "B1", "C1", "D1")
             cells = cell_values(package.xml(part), strings, refs.__contains__, len(refs))
             header = tuple(cells.get(ref) for ref in refs)
-            if any(header[:len(known)] == known for known in _SUMMARY_HEADERS):
+            if any(header[:len(known)] == known for known in SUMMARY_SIGNATURES):
                 return True
     return False

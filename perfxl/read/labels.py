@@ -219,10 +219,6 @@ DEFAULT_LEVEL1_WEIGHTS: dict[str, float] = {LEVEL1_OUTPUT: 50.0, LEVEL1_BENEFIT:
 
 #: The 报告信息 sheet (two columns 项目 / 内容) that feeds the Word report.
 REPORT_INFO_SHEET = "报告信息"
-#: Sheet perfxl adds to its own output; ignored when reading.
-FINDINGS_SHEET = "校验结果"
-#: perfxl's very hidden sheet: the fill each highlighted cell had before (see patch.records_sheet_xml and xlswriter._record_original_fills).
-ORIGINAL_FILLS_SHEET = "perfxl原底色"
 
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
 _WEIGHT_IN_LABEL = re.compile(r"(\d+(?:\.\d+)?)\s*分")

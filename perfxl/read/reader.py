@@ -18,12 +18,13 @@ from pathlib import Path
 from perfxl.read import labels as L
 from perfxl.read import schemes
 from perfxl.model import EMPTY, GROUP_ZH, KIND_DEPARTMENT, Cell, Form, FormError, FundRow, Indicator, Level1Group, Level2Group, OutlineParent, ScoreBlock, UnreadRow
+from perfxl.mark.format import FINDINGS_SHEET, ORIGINAL_FILLS_SHEET
 from perfxl.xlsx.cells import a1, split_ref
 from perfxl.numbers import clean_text, display_text, read_value
 from perfxl.read.workbook import Book, SheetGrid, open_book
 
 FUND_KINDS = ("funds_total", "funds_current", "funds_carryover", "funds_other")
-_IGNORED_SHEETS = {L.FINDINGS_SHEET, L.REPORT_INFO_SHEET, L.ORIGINAL_FILLS_SHEET}
+_IGNORED_SHEETS = {FINDINGS_SHEET, L.REPORT_INFO_SHEET, ORIGINAL_FILLS_SHEET}
 _LEVEL1_WEIGHT_SUFFIX = re.compile(r"\d+(?:\.\d+)?分$")
 
 

@@ -765,9 +765,9 @@ def _percent_styles(styles) -> dict[int, str]:
 
 
 def read_records(package: Package) -> dict[str, dict[tuple[int, int], object]]:
-    """Sheet name → cell → the 原填写 :class:`~perfxl.model.Record` of its comment, whoever the
+    """Sheet name → cell → the 原填写 :class:`~perfxl.mark.format.Record` of its comment, whoever the
     comment's author says it is (LibreOffice re-saves authors as " "; anyone can type "perfxl")."""
-    from perfxl.model import parse_record
+    from perfxl.mark.format import parse_record
 
     found: dict[str, dict[tuple[int, int], object]] = {}
     if not any(name.lower().startswith("xl/comments") or "/comments" in name.lower() for name in package.names):

@@ -155,7 +155,7 @@ def _with_title(core: bytes, title: str) -> bytes:
 
 def _with_keyword(core: str) -> str:
     """Add perfxl's mark to the keywords (a re-run may replace a report that carries it: perfxl/mark/provenance.py)."""
-    from perfxl.mark.provenance import REPORT_KEYWORD
+    from perfxl.mark.format import REPORT_KEYWORD
 
     found = re.search(r"<cp:keywords\s*/>|<cp:keywords>(.*?)</cp:keywords>", core, re.S)
     if found:

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from perfxl.model import PERFXL_AUTHOR, Finding, FormError
-from perfxl.read import labels as L
+from perfxl.mark.format import (FINDINGS_HEADERS, FINDINGS_SHEET, ORIGINAL_FILLS_SHEET, PERFXL_AUTHOR, PERFXL_PERSON_ID,
+                                USER_COMMENT_MARKER, comments_by_perfxl, findings_sheet_file_name, is_perfxl_comment)
+from perfxl.model import Finding, FormError
 from perfxl.atomic import atomic_path
 from perfxl.xlsx.cells import a1, split_ref
 from perfxl.xlsx.comments import Comments, Person, RunFont, text_run
@@ -44,7 +45,6 @@ from perfxl.xlsx.workbookpart import AppProperties, SheetEntry, Workbook
 from perfxl.xlsx.xml import MAIN, R_NS, local, q, xml_text
 
 #: perfxl as a person of Excel 365 threads (a fixed id: a re-run finds and removes its own replies).
-PERFXL_PERSON_ID = "{5E5F9F0A-6A1C-4D4E-9B1F-70657266786C}"
 PERFXL_PERSON = Person(display_name=PERFXL_AUTHOR, id=PERFXL_PERSON_ID, user_id=PERFXL_AUTHOR)
 #: The font of perfxl's comment text: 宋体 9 pt (family and charset as Excel writes them for GB2312 fonts).
 COMMENT_FONT = RunFont("宋体", size=9, family=3, charset=134)
@@ -74,11 +74,10 @@ class Note:
 
 class MarkedComments(Comments):
     """A sheet's comments as perfxl writes them: its note first, a user's comment on the same cell
-    kept inside it (after :data:`~perfxl.mark.marks.USER_COMMENT_MARKER`), and given back on a re-run."""
+    kept inside it (after :data:`~perfxl.mark.format.USER_COMMENT_MARKER`), and given back on a re-run."""
 
     def restore_user(self, ref: str, comment) -> None:
         """Turn a perfxl comment that carries a user's comment back into the user's comment."""
-        from perfxl.mark.marks import USER_COMMENT_MARKER
 
         text = comment.find(q("text"))
         runs = [r for r in text if local(r.tag) == "r"] if text is not None else []
@@ -102,7 +101,6 @@ class MarkedComments(Comments):
 
     def put(self, note: Note) -> None:
         """perfxl's comment on ``note.ref``; a user's comment there is kept inside it (after ours)."""
-        from perfxl.mark.marks import USER_COMMENT_MARKER
 
         comment_list = self.comment_list()
         existing = self.items().get(note.ref)
@@ -181,10 +179,10 @@ def _patch(package: Package, book, results, target: Path) -> None:
     for entry in list(workbook.entries):
         if not entry.part or not package.exists(entry.part):
             continue
-        if entry.name == L.ORIGINAL_FILLS_SHEET:
+        if entry.name == ORIGINAL_FILLS_SHEET:
             records = _read_records(sheet_of(entry))
             workbook.remove_sheet(entry, content_types)
-        elif entry.name.startswith(L.FINDINGS_SHEET):
+        elif entry.name.startswith(FINDINGS_SHEET):
             previous = _findings_sheet_file_name(sheet_of(entry))
             if previous is not None:
                 file_name = file_name or previous
@@ -208,14 +206,14 @@ def _patch(package: Package, book, results, target: Path) -> None:
         sheet.rels.save()
         lost_formulas[sheet.sheet_id] = sheet.formula_removed
 
-    name = L.FINDINGS_SHEET
+    name = FINDINGS_SHEET
     number = 2
     while name.lower() in {n.lower() for n in workbook.names()}:
-        name, number = f"{L.FINDINGS_SHEET}{number}", number + 1
+        name, number = f"{FINDINGS_SHEET}{number}", number + 1
     sheet_names = set(workbook.names())
     workbook.add_sheet(name, findings_sheet_xml(styles, file_name or Path(book.path).name, results, sheet_names), content_types)
     if originals:
-        workbook.add_sheet(L.ORIGINAL_FILLS_SHEET, records_sheet_xml(originals), content_types, state="veryHidden")
+        workbook.add_sheet(ORIGINAL_FILLS_SHEET, records_sheet_xml(originals), content_types, state="veryHidden")
     workbook.full_calc_on_load()
     workbook.drop_from_calc_chain(lost_formulas, content_types)
     workbook.save(AppProperties(package, names_before))
@@ -224,8 +222,6 @@ def _patch(package: Package, book, results, target: Path) -> None:
 
 
 def _has_perfxl_comments(package: Package, part: str) -> bool:
-    from perfxl.mark.marks import comments_by_perfxl
-
     rels = Relationships(package, part)
     return any(package.exists(p) and comments_by_perfxl(package.read(p)) for _, p in rels.by_type(REL_COMMENTS))
 
@@ -251,8 +247,6 @@ def _read_records(sheet: Sheet) -> dict[tuple[str, str], str]:
 
 def _findings_sheet_file_name(sheet: Sheet) -> str | None:
     """The file name a 校验结果 sheet perfxl wrote names (None: not perfxl's, a user's own sheet)."""
-    from perfxl.mark.marks import findings_sheet_file_name
-
     rows = sorted({row for row, col in map(split_ref, sheet.cells) if col == 1})
     return findings_sheet_file_name(lambda row, col: sheet.value(a1(row, col)), rows)
 
@@ -261,8 +255,6 @@ def _undo_marks(sheet: Sheet, comments: MarkedComments, styles: Styles, records:
     """Undo a previous perfxl run on ``sheet``: its comments and highlights go (user comments and
     fills return); the cells whose records the check honoured (``honoured``: A1 → Record, see
     :mod:`perfxl.checks.trust`) get the value the record says the form stated — a value, never a formula."""
-    from perfxl.mark.marks import USER_COMMENT_MARKER, is_perfxl_comment
-
     comments.threads.remove_by(PERFXL_PERSON_ID)
     for ref, comment in comments.items().items():
         text = comments.text_of(comment)
@@ -398,10 +390,10 @@ def findings_sheet_xml(styles: Styles, file_name: str, results, sheet_names: set
     def put(row: int, col: int, text: str, style: int) -> None:
         rows.setdefault(row, []).append(_cell_xml(a1(row, col), text, style))
 
-    put(1, 1, M.FINDINGS_TITLE, title)
+    put(1, 1, FINDINGS_SHEET, title)
     for row, line in enumerate(layout.lines, start=2):
         put(row, 1, line, body)
-    for col, text in enumerate(M.FINDINGS_HEADERS, 1):
+    for col, text in enumerate(FINDINGS_HEADERS, 1):
         put(layout.header_row, col, text, header)
     links = []
     for item in layout.rows:

@@ -18,13 +18,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.read import labels as L
 from perfxl.write.losses import Loss, Validation, inspect_package, loss_findings, warning_losses, with_findings
-from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FINDINGS_HEADERS, FINDINGS_TITLE, FONT_NAME, HEADER_FILL, HEADER_SIZE,
-                    HIGHLIGHT_COLORS, LINK_COLOR, NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL,
-                    TITLE_SIZE, USER_COMMENT_MARKER, derived_comment, findings_sheet, findings_sheet_file_name,
-                    findings_text, highlight_color, worst_severity)
-from perfxl.model import PERFXL_AUTHOR, Finding
+from perfxl.mark.format import (FINDINGS_HEADERS, FINDINGS_SHEET, ORIGINAL_FILLS_SHEET, PERFXL_AUTHOR, USER_COMMENT_MARKER,
+                                findings_sheet_file_name)
+from perfxl.mark.marks import (BODY_SIZE, BORDER_COLOR, FONT_NAME, HEADER_FILL, HEADER_SIZE, HIGHLIGHT_COLORS, LINK_COLOR,
+                               NO_FINDINGS, RATE_FORMAT, SCORE_FORMAT, SEVERITY_FILL, TITLE_SIZE, derived_comment,
+                               findings_sheet, findings_text, highlight_color, worst_severity)
+from perfxl.model import Finding
 from perfxl.read.office import convert_with_office
 from perfxl.atomic import atomic_path
 
@@ -159,8 +159,8 @@ def _remove_perfxl_marks(wb) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    if L.FINDINGS_SHEET in wb.sheetnames:
-        del wb[L.FINDINGS_SHEET]
+    if FINDINGS_SHEET in wb.sheetnames:
+        del wb[FINDINGS_SHEET]
     fills = _original_fills(wb)
     for ws in wb.worksheets:
         for cell in [c for c in ws._cells.values() if c.comment is not None and c.comment.author == PERFXL_AUTHOR]:
@@ -188,7 +188,7 @@ def _record_original_fills(wb, originals: dict[str, str]) -> None:
     """
     if not originals:
         return
-    ws = wb.create_sheet(L.ORIGINAL_FILLS_SHEET)
+    ws = wb.create_sheet(ORIGINAL_FILLS_SHEET)
     ws.sheet_state = "veryHidden"
     for row, (where, fill) in enumerate(sorted(originals.items()), start=1):
         for col, text in ((1, where), (2, fill)):
@@ -198,19 +198,19 @@ def _record_original_fills(wb, originals: dict[str, str]) -> None:
 
 def _original_fills(wb) -> dict[tuple[str, str], object]:
     """The fills a previous run recorded, by (sheet, cell); the record sheet itself goes."""
-    if L.ORIGINAL_FILLS_SHEET not in wb.sheetnames:
+    if ORIGINAL_FILLS_SHEET not in wb.sheetnames:
         return {}
     from openpyxl.styles.fills import Fill
     from openpyxl.xml.functions import fromstring
 
     fills = {}
-    for where, fill in wb[L.ORIGINAL_FILLS_SHEET].iter_rows(max_col=2, values_only=True):
+    for where, fill in wb[ORIGINAL_FILLS_SHEET].iter_rows(max_col=2, values_only=True):
         sheet, _, address = str(where or "").rpartition("!")
         try:
             fills[(sheet, address)] = Fill.from_tree(fromstring(str(fill)))
         except Exception:  # a record edited by hand: that cell gets no fill back
             continue
-    del wb[L.ORIGINAL_FILLS_SHEET]
+    del wb[ORIGINAL_FILLS_SHEET]
     return fills
 
 
@@ -237,9 +237,9 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    if L.FINDINGS_SHEET in wb.sheetnames:
-        del wb[L.FINDINGS_SHEET]
-    ws = wb.create_sheet(L.FINDINGS_SHEET)
+    if FINDINGS_SHEET in wb.sheetnames:
+        del wb[FINDINGS_SHEET]
+    ws = wb.create_sheet(FINDINGS_SHEET)
     layout = findings_sheet(file_name, results, wb.sheetnames, note)
     body = Font(name=FONT_NAME, size=BODY_SIZE)
     link = Font(name=FONT_NAME, size=BODY_SIZE, color=LINK_COLOR, underline="single")
@@ -256,7 +256,7 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
         cell.font = font
         return cell
 
-    text(1, 1, FINDINGS_TITLE, Font(name=FONT_NAME, size=TITLE_SIZE, bold=True))
+    text(1, 1, FINDINGS_SHEET, Font(name=FONT_NAME, size=TITLE_SIZE, bold=True))
     for row, line in enumerate(layout.lines, start=2):
         text(row, 1, line)
     for col, title in enumerate(FINDINGS_HEADERS, 1):
@@ -291,9 +291,9 @@ def write_findings_sheet(wb, file_name: str, results, note: str = "") -> None:
 
 def _previous_file_name(wb) -> str | None:
     """On a re-run, the original file name the earlier 校验结果 sheet named (keeps the output identical)."""
-    if L.FINDINGS_SHEET not in wb.sheetnames:
+    if FINDINGS_SHEET not in wb.sheetnames:
         return None
-    ws = wb[L.FINDINGS_SHEET]
+    ws = wb[FINDINGS_SHEET]
     return findings_sheet_file_name(lambda row, col: ws.cell(row=row, column=col).value, range(1, ws.max_row + 1))
 
 
