@@ -8,13 +8,13 @@ printed in the header; lower-is-better indicators (预算调整率, 结转结余
 
 from __future__ import annotations
 
-import copy
-import json
 
 import openpyxl
 import pytest
 from docx import Document
 
+from schemeforms import edited, found
+from helpers import check_json
 from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
@@ -37,26 +37,11 @@ MERGES = ("A1:J1", "B2:J2", "C3:F3", "H3:J3", "B7:J7")
 
 
 def build(tmp_path, name="重庆.xlsx", rows=CHONGQING, merges=MERGES, **cells):
-    rows = copy.deepcopy(rows)
-    for address, value in cells.items():
-        col, row = ord(address[0]) - 64, int(address[1:])
-        rows[row - 1][col - 1] = value
-    return write_form(tmp_path / name, rows, merges)
-
-
-def check(run_cli, path) -> dict:
-    result = run_cli("check", path, "--format", "json")
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    [doc] = json.loads(result.stdout)
-    return doc
-
-
-def found(doc) -> list[tuple]:
-    return [(f["code"], f["severity"], f["cell"], f["expected"], f["actual"]) for f in doc["findings"]]
+    return edited(tmp_path / name, rows, merges, **cells)
 
 
 def test_the_department_form_is_read_by_its_scheme_and_passes_clean(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path))
+    doc = check_json(run_cli, build(tmp_path))
     form = doc["form"]
     assert form["scheme"] == "chongqing-department" and form["kind"] == "department"
     assert form["unit"] == "某区文化和旅游发展委员会"
@@ -103,7 +88,7 @@ def test_every_cell_is_accounted_for(tmp_path, run_cli):
     pytest.param({"F9": 205}, [("full-but-incomplete", W, "I9", 29.29, 30.0)], id="adjusted-target-missed"),
 ])
 def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expected):
-    doc = check(run_cli, build(tmp_path, **cells))
+    doc = check_json(run_cli, build(tmp_path, **cells))
     assert found(doc) == expected
     for finding in doc["findings"]:
         assert "：" in finding["message"] and "nan" not in finding["message"]
@@ -111,10 +96,10 @@ def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expe
 
 def test_the_score_may_sit_on_the_appropriation_row(tmp_path, run_cli):
     """执行率权重 on 年度总金额, 执行率得分 on 其中财政拨款: 10 × 1100/1150 = 9.57, scored there, not a sub-row score."""
-    doc = check(run_cli, build(tmp_path, G5=None, G6=9.57, B3=99.57))
+    doc = check_json(run_cli, build(tmp_path, G5=None, G6=9.57, B3=99.57))
     assert doc["form"]["funds"]["score"] == 9.57 and doc["form"]["total"]["score_computed"] == 99.57
     assert found(doc) == []
-    doc = check(run_cli, build(tmp_path, name="错.xlsx", G5=None, G6=9.6, B3=99.6))
+    doc = check_json(run_cli, build(tmp_path, name="错.xlsx", G5=None, G6=9.6, B3=99.6))
     assert found(doc) == [("total-mismatch", E, "B3", 99.57, 99.6), ("budget-score-mismatch", E, "G6", 9.57, 9.6)]
 
 
@@ -127,7 +112,7 @@ def test_the_shorter_variant(tmp_path, run_cli):
         ["群众满意度", "≥90%", 25, "93%", 25, None, None],
     ]
     rows[2] = ["自评总分", 96.82, None, None, None, None, None]
-    doc = check(run_cli, write_form(tmp_path / "简表.xlsx", rows, ("A1:G1", "B2:G2", "B7:G7")))
+    doc = check_json(run_cli, write_form(tmp_path / "简表.xlsx", rows, ("A1:G1", "B2:G2", "B7:G7")))
     assert doc["form"]["scheme"] == "chongqing-department"
     assert [(i["level3"], i["weight"], i["score"], i["deviation"]) for i in doc["form"]["indicators"]] == [
         ("公共文化活动场次", 40.0, 40.0, None), ("结转结余率", 25.0, 22.22, "年底项目资金未及时拨付"), ("群众满意度", 25.0, 25.0, None)]

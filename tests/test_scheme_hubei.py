@@ -8,14 +8,13 @@ one 得分 merged over two 三级 rows; the 总分 row with one value; the narra
 
 from __future__ import annotations
 
-import copy
-import json
 
 import openpyxl
 import pytest
 from docx import Document
 
-from test_schemes import IDENTITY, hubei_rows
+from schemeforms import IDENTITY, edited, found, hubei_rows
+from helpers import check_json
 from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
@@ -46,26 +45,11 @@ TWO_BLOCK_MERGES = ("A1:G1", "B2:G2", "B3:D3", "F3:G3", "A4:B4", "A5:B5", "A6:A1
 
 def build(tmp_path, rows=TWO_BLOCKS, merges=TWO_BLOCK_MERGES, name="湖北.xlsx", **cells):
     """The form with some cells changed: ``G16=98`` → cells={"G16": 98}."""
-    rows = copy.deepcopy(rows)
-    for address, value in cells.items():
-        col, row = ord(address[0]) - 64, int(address[1:])
-        rows[row - 1][col - 1] = value
-    return write_form(tmp_path / name, rows, merges)
-
-
-def check(run_cli, path) -> dict:
-    result = run_cli("check", path, "--format", "json")
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    [doc] = json.loads(result.stdout)
-    return doc
-
-
-def found(doc) -> list[tuple]:
-    return [(f["code"], f["severity"], f["cell"], f["expected"], f["actual"]) for f in doc["findings"]]
+    return edited(tmp_path / name, rows, merges, **cells)
 
 
 def test_the_two_block_form_is_read_by_its_scheme(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path))
+    doc = check_json(run_cli, build(tmp_path))
     form = doc["form"]
     assert form["scheme"] == "hubei-20-80"
     assert form["funds"] == {"initial": None, "budget": 800.0, "executed": 760.0, "rate": 0.95, "rate_stated": 0.95,
@@ -105,7 +89,7 @@ def test_every_cell_is_accounted_for(tmp_path, run_cli):
 
 def test_the_one_block_form_of_the_first_step_is_read_and_clean(tmp_path, run_cli):
     rows, merges = hubei_rows()
-    doc = check(run_cli, write_form(tmp_path / "一块.xlsx", rows, merges))
+    doc = check_json(run_cli, write_form(tmp_path / "一块.xlsx", rows, merges))
     assert doc["form"]["scheme"] == "hubei-20-80"
     assert doc["form"]["funds"]["weight"] == 20.0 and doc["form"]["funds"]["score"] == 19.2
     assert doc["form"]["total"]["score_computed"] == 99.2 and doc["form"]["total"]["weight"] == 100.0
@@ -131,7 +115,7 @@ def test_the_one_block_form_of_the_first_step_is_read_and_clean(tmp_path, run_cl
     pytest.param({"G10": -2, "G16": 85}, [("score-exceeds-weight", E, "G10", None, -2.0)], id="negative-score"),
 ])
 def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expected):
-    doc = check(run_cli, build(tmp_path, **cells))
+    doc = check_json(run_cli, build(tmp_path, **cells))
     assert [f for f in found(doc) if f[0] != "score-grouped"] == expected
     assert doc["ok"] is False
     for finding in doc["findings"]:
@@ -139,7 +123,7 @@ def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expe
 
 
 def test_a_blank_score_is_never_corrected_toward_an_unknown(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path, G10=None))
+    doc = check_json(run_cli, build(tmp_path, G10=None))
     assert [f[:3] for f in found(doc) if f[0] != "score-grouped"] == [("required-missing", E, "G10"), ("cannot-verify", W, "G16")]
     assert doc["form"]["total"]["score_computed"] is None and doc["form"]["grade"] == "待定"
 
@@ -147,7 +131,7 @@ def test_a_blank_score_is_never_corrected_toward_an_unknown(tmp_path, run_cli):
 def test_a_budget_score_to_one_decimal_is_accepted(tmp_path, run_cli):
     """20 × 770/800 = 19.25: 湖北 forms print it as 19.25 or 19.3 (never 19.2)."""
     for stated, codes in ((19.25, []), (19.3, []), (19.2, ["budget-score-mismatch"])):
-        doc = check(run_cli, build(tmp_path, name=f"{stated}.xlsx", D5=770, E5="96.25%", F5=stated, G16=98.25))
+        doc = check_json(run_cli, build(tmp_path, name=f"{stated}.xlsx", D5=770, E5="96.25%", F5=stated, G16=98.25))
         assert [f[0] for f in found(doc) if f[0] not in ("score-grouped", "total-mismatch")] == codes, stated
 
 

@@ -9,13 +9,13 @@ reviewer's, never read as the unit's; 自评总分 = Σ 得分 (under the table,
 from __future__ import annotations
 
 import copy
-import json
 
 import openpyxl
 import pytest
 from docx import Document
 
-from test_schemes import whole_process_rows
+from schemeforms import edited, found, whole_process_rows
+from helpers import check_json
 from typedforms import write_form
 
 E, W, I = "error", "warning", "info"
@@ -25,26 +25,11 @@ ROWS[6][8], ROWS[9][8] = 4, 9  # the reviewer's 复核分 (I7, I10): not the uni
 
 
 def build(tmp_path, name="全过程.xlsx", rows=ROWS, merges=MERGES, **cells):
-    rows = copy.deepcopy(rows)
-    for address, value in cells.items():
-        col, row = ord(address[0]) - 64, int(address[1:])
-        rows[row - 1][col - 1] = value
-    return write_form(tmp_path / name, rows, merges)
-
-
-def check(run_cli, path) -> dict:
-    result = run_cli("check", path, "--format", "json")
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    [doc] = json.loads(result.stdout)
-    return doc
-
-
-def found(doc) -> list[tuple]:
-    return [(f["code"], f["severity"], f["cell"], f["expected"], f["actual"]) for f in doc["findings"]]
+    return edited(tmp_path / name, rows, merges, **cells)
 
 
 def test_the_form_is_read_by_its_scheme_and_passes_clean(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path))
+    doc = check_json(run_cli, build(tmp_path))
     form = doc["form"]
     assert form["scheme"] == "whole-process"
     # no budget part of its own: execution is the 预算执行率 indicator
@@ -87,20 +72,20 @@ def test_the_reviewers_column_is_accounted_for_as_such(tmp_path, run_cli):
     pytest.param({"G13": 99}, [("total-mismatch", E, "G13", 99.06, 99.0)], id="total"),
 ])
 def test_a_printed_mistake_of_each_kind_is_caught(tmp_path, run_cli, cells, expected):
-    doc = check(run_cli, build(tmp_path, **cells))
+    doc = check_json(run_cli, build(tmp_path, **cells))
     assert found(doc) == expected
     for finding in doc["findings"]:
         assert "：" in finding["message"] and "nan" not in finding["message"]
 
 
 def test_level2_stated_weights_that_agree_pass(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path, B7="项目立项（5分）", B9="资金管理（15分）"))
+    doc = check_json(run_cli, build(tmp_path, B7="项目立项（5分）", B9="资金管理（15分）"))
     assert [(i["level2"]) for i in doc["form"]["indicators"]][:3] == ["项目立项", "绩效目标", "资金管理"]
     assert found(doc) == []
 
 
 def test_a_form_without_the_execution_indicator_says_so(tmp_path, run_cli):
-    doc = check(run_cli, build(tmp_path, C9="资金使用合规性", D9=15, E9="合规", F9="合规", G9=15, H9=None, G13=100))
+    doc = check_json(run_cli, build(tmp_path, C9="资金使用合规性", D9=15, E9="合规", F9="合规", G9=15, H9=None, G13=100))
     assert found(doc) == [("column-missing", E, "A6", None, None)]
     assert "预算执行率" in doc["findings"][0]["message"]
 
@@ -110,11 +95,11 @@ def test_the_total_printed_in_the_header(tmp_path, run_cli):
     rows.insert(3, ["自评得分", 99.06, None, None, None, None, None, None, None])
     rows.pop()  # no 自评总分 row under the table
     merges = ("A1:I1", "B2:G2", "B3:D3", "F3:G3", "A5:B5", "A8:A9", "A10:A11")
-    doc = check(run_cli, write_form(tmp_path / "表头总分.xlsx", rows, merges))
+    doc = check_json(run_cli, write_form(tmp_path / "表头总分.xlsx", rows, merges))
     assert doc["form"]["total"]["score_stated"] == 99.06 and doc["form"]["total"]["score_computed"] == 99.06
     assert found(doc) == []
     rows[3][1] = 98
-    doc = check(run_cli, write_form(tmp_path / "表头总分错.xlsx", rows, merges))
+    doc = check_json(run_cli, write_form(tmp_path / "表头总分错.xlsx", rows, merges))
     assert found(doc) == [("total-mismatch", E, "B4", 99.06, 98.0)]
 
 
@@ -147,7 +132,7 @@ def test_a_part_in_a_table_of_its_own_is_read_too(tmp_path, run_cli):
     ]
     merges = ("A1:I1", "B2:G2", "B3:D3", "F3:G3", "A4:B4", "A7:A8", "A9:A10", "A14:C14")
     path = write_form(tmp_path / "分表.xlsx", rows, merges)
-    doc = check(run_cli, path)
+    doc = check_json(run_cli, path)
     assert [(i["level1"], i["level3"], i["weight"], i["score"]) for i in doc["form"]["indicators"]] == [
         ("决策", "立项依据充分性", 5.0, 5.0), ("决策", "绩效目标明确性", 5.0, 5.0),
         ("过程", "预算执行率", 15.0, 14.06), ("过程", "管理制度健全性", 10.0, 10.0),
@@ -156,5 +141,5 @@ def test_a_part_in_a_table_of_its_own_is_read_too(tmp_path, run_cli):
     assert found(doc) == []
     explained = run_cli("check", path, "--explain").stdout
     assert "E7 指标：评价标准（不校验）" in explained and "G8 指标：复核分" in explained and "未读取" not in explained
-    doc = check(run_cli, write_form(tmp_path / "分表错.xlsx", [r if i != 8 else r[:5] + [15] + r[6:] for i, r in enumerate(rows)], merges))
+    doc = check_json(run_cli, write_form(tmp_path / "分表错.xlsx", [r if i != 8 else r[:5] + [15] + r[6:] for i, r in enumerate(rows)], merges))
     assert [f[:3] for f in found(doc)] == [("execution-indicator-mismatch", E, "F9"), ("total-mismatch", E, "G14")]
