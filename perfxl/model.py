@@ -191,6 +191,12 @@ class Form:
         return next((row for row in self.funds if row.kind == kind), None)
 
 
+def owner(results, finding: Finding) -> int:
+    """The index, among a file's checked forms (``results``), of the form a finding belongs to: the form
+    of its sheet, else the first (a loss on another sheet, a dropdown list's, is the workbook's)."""
+    return next((index for index, result in enumerate(results) if result.form.sheet == finding.sheet), 0)
+
+
 #: The severities of a finding, most severe first, and their words in Chinese.
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}

@@ -59,8 +59,20 @@ def internal_error_message(name: str, exc: Exception) -> str:
 
 
 def internal_error(path: Path, exc: Exception, name: str | None = None) -> FormError:
-    """The FormError of a bug met while handling ``path`` (shown as ``name``), with its traceback for --debug."""
+    """The FormError of a bug met while handling ``path`` (shown as ``name``), with its traceback for --debug.
+
+    Not for a stopped run: Ctrl-C or SIGTERM arriving while a C function runs (``isinstance`` in a
+    library) surfaces as a SystemError whose cause is the KeyboardInterrupt; that is raised again
+    here, so the run stops as it was asked to instead of reporting a bug and going on.
+    """
     import traceback
+
+    cause, seen = exc, set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            raise cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
 
     message = internal_error_message(name or path.name, exc)
     return FormError("internal-error", message, path, "".join(traceback.format_exception(exc)))

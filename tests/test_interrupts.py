@@ -164,6 +164,23 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(seed_form, monkey
     assert [p.name for p in seed_form.parent.iterdir()] == [seed_form.name]
 
 
+def test_a_signal_inside_a_library_call_stops_the_run_not_reported_as_a_bug(seed_form, monkeypatch):
+    """SIGTERM arriving while a C function runs surfaces as SystemError(cause=Terminated): the run stops."""
+    from perfxl.batch.lifecycle import Terminated
+    from perfxl.pipeline import check_path, internal_error
+
+    def stopped(*args, **kwargs):
+        try:
+            raise Terminated()
+        except Terminated as signal_:
+            raise SystemError("<built-in function isinstance> returned a result with an exception set") from signal_
+
+    monkeypatch.setattr("perfxl.read.reader.read_forms", stopped)
+    with pytest.raises(Terminated):
+        check_path(seed_form)
+    assert internal_error(seed_form, ValueError("a bug")).code == "internal-error"  # a real bug is still one
+
+
 def test_write_error_messages():
     from perfxl.atomic import _write_error
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfxl.model import owner
 from perfxl.pipeline import FileOutcome, output_generation, safe_name
 
 
@@ -106,8 +107,6 @@ class FileRecord:
         if outcome.error is not None:  # with results too when the form was read and some outputs were written
             record.error_code, record.error_message, record.error_detail = outcome.error.code, outcome.error.message, outcome.error.detail
         reports = [out for out in outcome.outputs if out.suffix.lower() == ".docx"]
-        from perfxl.write.losses import owner
-
         for index, result in enumerate(outcome.results):
             losses = [finding for finding in outcome.losses if owner(outcome.results, finding) == index]
             if len(outcome.results) == 1:

@@ -220,8 +220,8 @@ def fill_command(
 def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force) -> None:
     from perfxl.batch.plan import BACKGROUND_XLS_JOBS, fill_record, plan_batch, preconvert_xls
     from perfxl.batch.pool import default_jobs, run_batch
-    from perfxl.pipeline import FillOptions, worst_exit_code
     from perfxl.cli.progress import BatchProgress
+    from perfxl.pipeline import FillOptions, warm_fill, worst_exit_code
 
     options = _fill_options(FillOptions, output_dir, template, report=not no_report, strict=strict, force=force)
     plan = plan_batch(forms, options, recursive=recursive)
@@ -230,6 +230,11 @@ def _fill(forms, output_dir, no_report, template, strict, recursive, jobs, force
         _fail(_no_forms_message(forms, recursive, "fill", plan.skipped))
     # Starting a worker costs about as much as a few forms: small batches run in this process.
     workers = jobs or min(default_jobs(), max(1, len(plan.jobs) // 8))
+    if workers == 1:
+        # Every stage imported before the first file, not between files: CPython (3.11) remembers a
+        # Ctrl-C that lands while an import runs exec() (dataclasses do) and ends the process by
+        # SIGINT at exit, after perfxl has stopped cleanly and said so.
+        warm_fill()
     pending: dict[int, object] = {}
     printed = 0
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.model import Finding
+from perfxl.model import Finding, owner
 from perfxl.xlsx.package import Package, rels_part, resolve, sheet_parts
 from perfxl.xlsx.xml import local
 
@@ -191,12 +191,6 @@ def loss_findings(results, losses: list[Loss]) -> list[Finding]:
         message = f"输出工作簿无法保留{where}{loss.what}：提交前请对照原文件在 Excel/WPS 中补回，或直接在原文件中修改。"
         found.append(Finding(rule.code, rule.severity, loss.sheet or results[0].form.sheet, loss.cell, message))
     return found
-
-
-def owner(results, finding: Finding) -> int:
-    """The index of the form a finding belongs to: the form of its sheet, else the first form (a loss
-    on another sheet, a dropdown list's, is the workbook's)."""
-    return next((index for index, result in enumerate(results) if result.form.sheet == finding.sheet), 0)
 
 
 def with_findings(results, extra: list[Finding]) -> list:
