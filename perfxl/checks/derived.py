@@ -46,10 +46,9 @@ def derived_cells(form: Form, computed) -> dict[str, Derived]:
         scored = next((fund for fund in form.funds if fund.row == computed.budget_row), None)
         if scored is not None and scored.score.address and has_rate and computed.budget_score is not None:
             cells[scored.score.address] = (scored.score, computed.budget_score, "score")
-        for name in ("initial", "budget", "executed"):
-            cell, value = getattr(total, name), computed.funds_totals.get(name)
-            if cell.address and cell.is_blank and value is not None:  # a blank subtotal: fill in the sum of its parts
-                cells[cell.address] = (cell, round_half_up(value / form.money_factor, 4), "amount")
+        for cell, value in total_sums(form, computed):
+            if cell.is_blank:  # a blank subtotal: fill in the sum of its parts
+                cells[cell.address] = (cell, value, "amount")
     # An unknown total (cannot-verify) is never written: nothing computed from an unknown goes into the workbook.
     if form.total_weight.address and computed.total_weight is not None:
         cells[form.total_weight.address] = (form.total_weight, computed.total_weight, "score")
@@ -63,6 +62,16 @@ def derived_cells(form: Form, computed) -> dict[str, Derived]:
     # on it: flagged, never rewritten. So is a cell read as two things at once.
     return {address: Derived(stated, value, kind, stated_differs(stated, value, kind), shown_original(stated, kind))
             for address, (stated, value, kind) in cells.items() if address not in judged and address not in shared}
+
+
+def total_sums(form: Form, computed):
+    """(cell, value) of the 年度资金总额 amounts (年初预算数, 全年预算数, 全年执行数) the rules know, each as
+    perfxl writes it into a blank cell: the sum of the parts, in the form's money unit, to 4 places."""
+    total = form.fund("funds_total")
+    for name in ("initial", "budget", "executed") if total is not None else ():
+        cell, value = getattr(total, name), computed.funds_totals.get(name)
+        if cell.address and value is not None:
+            yield cell, round_half_up(value / form.money_factor, 4)
 
 
 def shown_original(stated: Cell, kind: str) -> str:

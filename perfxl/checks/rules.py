@@ -220,7 +220,7 @@ def check(form: Form) -> CheckResult:
     _check_funds(form, funds_frame(form), computed, out)
     indicators = indicator_frame(form)
     _check_indicators(form, indicators, computed, out)
-    if schemes.of(form.scheme).scoring.row_score == schemes.ROW_UNSCORED:
+    if out.scheme.scoring.row_score == schemes.ROW_UNSCORED:
         _say_unscored(form, computed, out)
     else:
         _check_totals(form, indicators, computed, out)
@@ -269,7 +269,7 @@ _NEEDED_INDICATOR_COLUMNS = (
 
 def _check_structure(form: Form, out: _Findings) -> None:
     """Never silent: every column or row the rules need and the form does not have is a finding."""
-    scoring = schemes.of(form.scheme).scoring
+    scoring = out.scheme.scoring
     if not form.fund_columns:
         out.add("column-missing", form.project.address,
                 "没有找到项目资金表：应有一行表头含“全年预算数”“全年执行数”“执行率”“得分”等，其下为“年度资金总额”及各项资金。"
@@ -394,7 +394,7 @@ def _rate_tolerance(cell: Cell) -> float:
 
 
 def _check_funds(form: Form, funds: pd.DataFrame, computed: Computed, out: _Findings) -> None:
-    scoring = schemes.of(form.scheme).scoring
+    scoring = out.scheme.scoring
     if form.fund(_TOTAL) is None:
         computed.budget_weight = form.funds_weight_label or scoring.budget_weight
         computed.budget_score = None if scoring.budget == schemes.BUDGET_ROW else 0.0
@@ -787,7 +787,7 @@ def _check_indicators(form: Form, ind: pd.DataFrame, computed: Computed, out: _F
     deviation_blank = np.array([row.deviation.is_blank for row in rows], dtype=bool)
     for members in groups.values():
         deviation_blank[members[0]] = all(deviation_blank[k] for k in members)
-    if schemes.of(form.scheme).scoring.part_tables:  # a row of a part table without a 原因 column has none to fill
+    if out.scheme.scoring.part_tables:  # a row of a part table without a 原因 column has none to fill
         deviation_blank &= np.array([row.deviation.address is not None for row in rows], dtype=bool)
     for i in np.flatnonzero(deducted & deviation_blank):
         out.add("deviation-missing", rows[i].deviation.address,
@@ -860,7 +860,7 @@ def _check_coefficients(form: Form, out: _Findings) -> None:
 
 def _check_execution_indicator(form: Form, computed: Computed, out: _Findings) -> None:
     """全过程: the 预算执行率 三级指标's actual is the funds block's rate, its score 分值 × min(执行率, 1)."""
-    pattern = schemes.of(form.scheme).scoring.execution_indicator
+    pattern = out.scheme.scoring.execution_indicator
     if not pattern:
         return
     found = next((ind for ind in form.indicators if re.search(pattern, L.normalize_label(ind.level3.raw))), None)
@@ -942,7 +942,7 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
             out.add("level2-weight-mismatch", group.cell,
                     f"二级指标“{sub.level2}”标注为 {format_number(group.stated_weight)} 分，但其下三级指标分值合计 {format_number(sub.weight)} 分：请调整指标分值或标注。",
                     group.stated_weight, sub.weight)
-    if schemes.of(form.scheme).scoring.row_score == schemes.ROW_COEFFICIENT:
+    if out.scheme.scoring.row_score == schemes.ROW_COEFFICIENT:
         computed.level2 = []  # a flat list without 一级/二级 (重庆): no 二级 subtotals to show
     for group in computed.level1:
         if group.stated_weight is not None and group.weight is not None and not close(group.weight, group.stated_weight):
@@ -953,7 +953,7 @@ def _check_totals(form: Form, ind: pd.DataFrame, computed: Computed, out: _Findi
     indicator_weight = float(ind["weight"].sum())  # members of a scored group hold NaN: counted once
     indicator_score = float(ind["score"].sum())
     unknown_weights, unknown_scores = (int((ind[name].isna() & ~ind["member"]).sum()) for name in ("weight", "score"))
-    blocks = schemes.of(form.scheme).scoring.row_score == schemes.ROW_BLOCK
+    blocks = out.scheme.scoring.row_score == schemes.ROW_BLOCK
     if blocks:  # 湖北 20/80: no per-row 分值; the weights are the blocks' (年度绩效目标（80分）)
         indicator_weight, unknown_weights = _check_blocks(form, ind, computed, out)
     computed.total_weight = None if unknown_weights or ind.empty else round_half_up(computed.budget_weight + indicator_weight, 2)
@@ -1002,7 +1002,7 @@ def _say_unscored(form: Form, computed: Computed, out: _Findings) -> None:
     computed.total_weight = computed.total_score = None
     computed.grade, computed.grade_reason = "", "不计分的表，没有总分和等级"
     out.add("no-score-to-check", form.indicators_header,
-            f"这是{schemes.of(form.scheme).name}：表中各项指标只填写指标值和完成值，不设分值、不打分。perfxl 核对了其中的资金"
+            f"这是{out.scheme.name}：表中各项指标只填写指标值和完成值，不设分值、不打分。perfxl 核对了其中的资金"
             "（各项资金之和、执行率、执行数与预算数和到位数），没有分值和得分可以核对，也不给出总分和等级。")
 
 

@@ -88,14 +88,12 @@ def _derivable(result) -> dict:
     """address → (cell, value, kind, differs) of the cells the check derives (``result.derived``), and
     of the subtotals of 年度资金总额 that perfxl fills in where the form left them blank (in an output
     they show the sum perfxl wrote; ``differs`` None: compared once the record is known)."""
-    from perfxl.numbers import round_half_up
+    from perfxl.checks.derived import total_sums
 
     cells = {address: (d.stated, d.value, d.kind, d.differs) for address, d in result.derived.items()}
-    total = result.form.fund("funds_total")
-    for name in ("initial", "budget", "executed") if total is not None else ():
-        cell, value = getattr(total, name), result.computed.funds_totals.get(name)
-        if cell.address and cell.address not in cells and value is not None:
-            cells[cell.address] = (cell, round_half_up(value / result.form.money_factor, 4), "amount:blank", None)
+    for cell, value in total_sums(result.form, result.computed):
+        if cell.address not in cells:
+            cells[cell.address] = (cell, value, "amount:blank", None)
     return cells
 
 

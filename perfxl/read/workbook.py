@@ -704,9 +704,9 @@ def _scan_root(root, percent_styles: dict[int, str]) -> tuple[dict, dict]:
             text = formula.text or ""
             if formula.get("t") == "shared" and formula.get("si") is not None:
                 if text:
-                    shared[formula.get("si")] = (text, _ref(key))
+                    shared[formula.get("si")] = (text, a1(*key))
                 elif formula.get("si") in shared:
-                    text = _translate(*shared[formula.get("si")], _ref(key))
+                    text = _translate(*shared[formula.get("si")], a1(*key))
             cached = cell.find(f"{NS_MAIN}v")
             if text and (cached is None or not cached.text):
                 formulas[key] = "=" + text.lstrip("=")
@@ -718,10 +718,6 @@ def _int(text, default: int) -> int:
         return int(text) if text is not None else default
     except ValueError:
         return default
-
-
-def _ref(key: tuple[int, int]) -> str:
-    return a1(*key)
 
 
 def _translate(formula: str, origin: str, target: str) -> str:
