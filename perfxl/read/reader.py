@@ -678,13 +678,13 @@ def _mark_header(grid: SheetGrid, row: int, columns: dict[str, int], roles: _Rol
 def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: list[int], roles: _Roles,
                      scoring: schemes.Scoring = schemes.MOF_2020.scoring) -> tuple[int, tuple[int, int] | None]:
     """Fill form.indicators, form.outline_parents and form.level1_groups from the table under
-    ``header_rows`` (its 三级指标 header rows); return the row where the table ends (the 总分 row, or
-    past the end) and the 总分 label's cell. A scheme with weighted blocks (湖北 年度绩效目标（80分）)
+    ``header_rows`` (its 三级指标 header rows); return the table's last row (the 总分 row, or the last
+    row of a table no 总分 row closes: see :func:`_unclosed_end`) and the 总分 label's cell. A scheme with weighted blocks (湖北 年度绩效目标（80分）)
     has one block per header row: its title is read into form.blocks, not as a column."""
     first = header_rows[0]
     columns = _header_columns(grid, first, scoring)
     total_spot = _total_spot(grid, labels, first, columns)
-    end_row = total_spot[0] if total_spot else grid.max_row + 1
+    end_row = total_spot[0] if total_spot else _unclosed_end(grid, first, min(columns.values()))
     form.columns = dict(columns)
     form.indicators_header = a1(first, min(columns.values()))
     block = _read_block(grid, form, first, scoring, roles)
@@ -748,7 +748,7 @@ def _read_indicators(grid: SheetGrid, labels: _Labels, form: Form, header_rows: 
     form.level1_groups = list(groups.values())
     _group_shared_scores(grid, form)
     _outline(form, roles)
-    return end_row, total_spot
+    return (end_row if total_spot else end_row - 1), total_spot
 
 
 #: Rows of the indicator table that are not indicators, as the accounting names them.
@@ -758,6 +758,18 @@ _ROW_KINDS = {
     "breakdown": "“其中”分解行（没有自己的分值，不计分）",
     "footnote": "脚注",
 }
+
+
+def _unclosed_end(grid: SheetGrid, first: int, first_col: int) -> int:
+    """Where a table that no 总分 row closes ends (a flat list whose total is printed in its header, a
+    table without one): after its last row holding something beyond its first column. A row of text
+    in the first column alone under it (以上数据经单位负责人审核) is a line under the table, read as
+    such (notes, sign-off, else unread), not an indicator with nothing filled in."""
+    last = first
+    for row in range(first + 1, grid.max_row + 1):
+        if any(col > first_col for col, _ in _own_texts(grid, row)):
+            last = row
+    return last + 1
 
 
 def _row_kind(grid: SheetGrid, row: int, columns: dict[str, int], get: dict[str, Cell]) -> str:
@@ -1004,7 +1016,7 @@ def _read_total(grid: SheetGrid, labels: _Labels, form: Form, spot: tuple[int, i
 
 
 def _read_below(grid: SheetGrid, form: Form, end_row: int, roles: _Roles) -> None:
-    """Rows under the 总分 row: narrative rows (评价结论 …), footnotes and sign-off lines (填表人：…)."""
+    """Rows under the indicator table (its 总分 row, or its last row): narrative rows (评价结论 …), footnotes and sign-off lines (填表人：…)."""
     for row in range(end_row + 1, grid.max_row + 1):
         texts = _own_texts(grid, row)
         if not texts:
